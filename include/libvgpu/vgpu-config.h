@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - host configuration, `etc/libvgpu/libvgpu.conf` under the root.
+ */
+#pragma once
+
+#include <libvgpu/vgpu-context.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VgpuPlacementPolicy:
+ * @VGPU_PLACEMENT_PACK: fill the parent that already holds mediated devices
+ *   of the requested type first (fewest available instances first), so
+ *   other GPUs stay free for other types — NVIDIA GPUs of most generations
+ *   can only host one vGPU type at a time. The default.
+ * @VGPU_PLACEMENT_SPREAD: use the parent with the most available instances
+ *   first, spreading load across GPUs.
+ *
+ * Ties are always broken by parent name (ascending), so placement is
+ * deterministic.
+ */
+typedef enum {
+    VGPU_PLACEMENT_PACK,
+    VGPU_PLACEMENT_SPREAD,
+} VgpuPlacementPolicy;
+
+/**
+ * VGPU_CONFIG_PATH:
+ *
+ * Path of the configuration file relative to the host root. A GKeyFile:
+ *
+ *     [libvgpu]
+ *     placement=pack              # or spread
+ *     parents=0000:05:00.0;0000:06:00.0   # optional allow-list
+ *     remove_timeout_ms=10000
+ */
+#define VGPU_CONFIG_PATH "etc/libvgpu/libvgpu.conf"
+
+/**
+ * VgpuConfig:
+ *
+ * Opaque host configuration: placement policy, optional parent allow-list,
+ * removal timeout.
+ */
+typedef struct _VgpuConfig VgpuConfig;
+
+/**
+ * vgpu_config_new:
+ *
+ * Returns: (transfer full): a configuration with the defaults: policy
+ *   %VGPU_PLACEMENT_PACK, every parent allowed, removal timeout
+ *   %VGPU_REMOVE_TIMEOUT_DEFAULT_MS.
+ */
+VGPU_PUBLIC VgpuConfig *vgpu_config_new(void);
+
+/**
+ * vgpu_config_load:
+ * @ctx: a context
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads %VGPU_CONFIG_PATH under the context's root. A missing file gives
+ * the defaults. Unknown keys are ignored (forward compatibility).
+ *
+ * Returns: (transfer full): the configuration, or %NULL with
+ *   %VGPU_ERROR_INVALID_INPUT naming the file, key and bad value (syntax
+ *   error, unknown policy, unsafe parent name) or %VGPU_ERROR_SYSTEM.
+ */
+VGPU_PUBLIC VgpuConfig *vgpu_config_load(VgpuContext *ctx, GError **error);
+
+/** vgpu_config_free: @config: (nullable): accepts %NULL. */
+VGPU_PUBLIC void vgpu_config_free(VgpuConfig *config);
+
+/** vgpu_config_get_placement: Returns: the placement policy. */
+VGPU_PUBLIC VgpuPlacementPolicy
+vgpu_config_get_placement(const VgpuConfig *config);
+/** vgpu_config_set_placement: sets the placement policy. */
+VGPU_PUBLIC void vgpu_config_set_placement(VgpuConfig *config,
+                                           VgpuPlacementPolicy policy);
+
+/** vgpu_config_get_allowed_parents: Returns: (transfer none) (nullable):
+ * the %NULL-terminated allow-list of parent names, %NULL = all allowed. */
+VGPU_PUBLIC const char *const *
+vgpu_config_get_allowed_parents(const VgpuConfig *config);
+/** vgpu_config_set_allowed_parents: @parents: (nullable): copied; %NULL
+ * allows every parent. */
+VGPU_PUBLIC void vgpu_config_set_allowed_parents(VgpuConfig *config,
+                                                 const char *const *parents);
+/** vgpu_config_is_parent_allowed: Returns: %TRUE if @parent may be used. */
+VGPU_PUBLIC gboolean vgpu_config_is_parent_allowed(const VgpuConfig *config,
+                                                   const char *parent);
+
+/** vgpu_config_get_remove_timeout: Returns: removal bound in ms. */
+VGPU_PUBLIC guint vgpu_config_get_remove_timeout(const VgpuConfig *config);
+
+/**
+ * vgpu_placement_policy_from_string:
+ * @text: "pack" or "spread"
+ * @policy: (out): the policy
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: %TRUE on success; %FALSE with %VGPU_ERROR_INVALID_INPUT quoting
+ *   @text otherwise.
+ */
+VGPU_PUBLIC gboolean vgpu_placement_policy_from_string(const char *text,
+                                                       VgpuPlacementPolicy *policy,
+                                                       GError **error);
+
+/** vgpu_placement_policy_to_string: Returns: (transfer none): "pack" or
+ * "spread". */
+VGPU_PUBLIC const char *
+vgpu_placement_policy_to_string(VgpuPlacementPolicy policy);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuConfig, vgpu_config_free)
+
+G_END_DECLS

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - discovery of parent devices, mdev types and mediated devices in
+ * sysfs (kernel Documentation/driver-api/vfio-mediated-device.rst, "sysfs
+ * files"): `sys/class/mdev_bus/<parent>/mdev_supported_types/<type>/` and
+ * `sys/bus/mdev/devices/<uuid>`.
+ */
+#pragma once
+
+#include <libvgpu/vgpu-context.h>
+#include <libvgpu/vgpu-nvidia.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VgpuMdevType:
+ *
+ * Opaque, reference-counted snapshot of one mdev type of one parent
+ * device, read at discovery time (values do not update afterwards).
+ */
+typedef struct _VgpuMdevType VgpuMdevType;
+
+/**
+ * VgpuParent:
+ *
+ * Opaque, reference-counted snapshot of a parent device (an entry of
+ * `sys/class/mdev_bus/`, e.g. the PCI address "0000:05:00.0" of a GPU or
+ * "mtty") and the mdev types it offers.
+ */
+typedef struct _VgpuParent VgpuParent;
+
+/**
+ * VgpuMdev:
+ *
+ * Opaque, reference-counted snapshot of an active mediated device (an entry
+ * of `sys/bus/mdev/devices/`): its UUID, parent device and mdev type.
+ */
+typedef struct _VgpuMdev VgpuMdev;
+
+/**
+ * vgpu_discovery_list_parents:
+ * @ctx: a context
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads every parent under `sys/class/mdev_bus/` and all its mdev types.
+ * Entries that vanish during the scan are skipped. A host without
+ * `sys/class/mdev_bus` (no mdev-capable driver loaded) yields an empty
+ * array. Sysfs I/O, no lock.
+ *
+ * Returns: (transfer full) (element-type VgpuParent): parents sorted by
+ *   name, each with its types sorted by id; %NULL with %VGPU_ERROR_SYSTEM
+ *   if a directory cannot be read for another reason than vanishing.
+ */
+VGPU_PUBLIC GPtrArray *vgpu_discovery_list_parents(VgpuContext *ctx,
+                                                   GError **error);
+
+/**
+ * vgpu_discovery_list_parents_for_type:
+ * @ctx: a context
+ * @type_id: an mdev type id, e.g. "nvidia-65" or "mtty-2"
+ * @error: return location for a #GError, or %NULL
+ *
+ * Like vgpu_discovery_list_parents() but reads only the directory of
+ * @type_id under each parent, and returns only parents that offer it;
+ * each returned parent holds exactly that one type. This is the hook's
+ * fast path: cost grows with the number of parents, not of types.
+ *
+ * Returns: (transfer full) (element-type VgpuParent): parents sorted by
+ *   name (possibly empty), or %NULL with %VGPU_ERROR_INVALID_INPUT if
+ *   @type_id is not a safe sysfs name (empty, "/", "." or "..") or
+ *   %VGPU_ERROR_SYSTEM.
+ */
+VGPU_PUBLIC GPtrArray *vgpu_discovery_list_parents_for_type(VgpuContext *ctx,
+                                                            const char *type_id,
+                                                            GError **error);
+
+/**
+ * vgpu_discovery_get_parent:
+ * @ctx: a context
+ * @parent: parent device name, e.g. "0000:05:00.0"
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): the parent with all its types, or %NULL with
+ *   %VGPU_ERROR_NOT_FOUND (no such parent), %VGPU_ERROR_INVALID_INPUT
+ *   (unsafe name such as "../x") or %VGPU_ERROR_SYSTEM.
+ */
+VGPU_PUBLIC VgpuParent *vgpu_discovery_get_parent(VgpuContext *ctx,
+                                                  const char *parent,
+                                                  GError **error);
+
+/**
+ * vgpu_discovery_list_mdevs:
+ * @ctx: a context
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads `sys/bus/mdev/devices/`: each entry's parent is the directory that
+ * holds the device (resolved through the symlink) and its type is the
+ * target name of its `mdev_type` link. Entries that vanish are skipped.
+ *
+ * Returns: (transfer full) (element-type VgpuMdev): mediated devices sorted
+ *   by UUID (empty if none), or %NULL with %VGPU_ERROR_SYSTEM.
+ */
+VGPU_PUBLIC GPtrArray *vgpu_discovery_list_mdevs(VgpuContext *ctx,
+                                                 GError **error);
+
+/**
+ * vgpu_discovery_get_mdev:
+ * @ctx: a context
+ * @uuid: a canonical lowercase UUID
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): the mediated device, or %NULL with
+ *   %VGPU_ERROR_NOT_FOUND (no such device), %VGPU_ERROR_INVALID_INPUT (not
+ *   a canonical UUID) or %VGPU_ERROR_SYSTEM.
+ */
+VGPU_PUBLIC VgpuMdev *vgpu_discovery_get_mdev(VgpuContext *ctx,
+                                              const char *uuid,
+                                              GError **error);
+
+/* VgpuParent */
+VGPU_PUBLIC VgpuParent *vgpu_parent_ref(VgpuParent *parent);
+/** vgpu_parent_unref: @parent: (nullable): accepts %NULL. */
+VGPU_PUBLIC void vgpu_parent_unref(VgpuParent *parent);
+/** vgpu_parent_get_name: Returns: (transfer none): e.g. "0000:05:00.0". */
+VGPU_PUBLIC const char *vgpu_parent_get_name(const VgpuParent *parent);
+/** vgpu_parent_get_types: Returns: (transfer none) (element-type
+ * VgpuMdevType): the types, sorted by id. */
+VGPU_PUBLIC GPtrArray *vgpu_parent_get_types(const VgpuParent *parent);
+/** vgpu_parent_find_type: Returns: (transfer none) (nullable): the type
+ * with id @type_id, or %NULL. */
+VGPU_PUBLIC VgpuMdevType *vgpu_parent_find_type(const VgpuParent *parent,
+                                                const char *type_id);
+
+/* VgpuMdevType */
+VGPU_PUBLIC VgpuMdevType *vgpu_mdev_type_ref(VgpuMdevType *type);
+/** vgpu_mdev_type_unref: @type: (nullable): accepts %NULL. */
+VGPU_PUBLIC void vgpu_mdev_type_unref(VgpuMdevType *type);
+/** vgpu_mdev_type_get_id: Returns: (transfer none): the directory name,
+ * e.g. "nvidia-65". */
+VGPU_PUBLIC const char *vgpu_mdev_type_get_id(const VgpuMdevType *type);
+/** vgpu_mdev_type_get_parent_name: Returns: (transfer none): the parent
+ * device offering this type. */
+VGPU_PUBLIC const char *vgpu_mdev_type_get_parent_name(const VgpuMdevType *type);
+/** vgpu_mdev_type_get_name: Returns: (transfer none) (nullable): the
+ * optional `name` attribute, trimmed (e.g. "GRID P4-4Q"). */
+VGPU_PUBLIC const char *vgpu_mdev_type_get_name(const VgpuMdevType *type);
+/** vgpu_mdev_type_get_description: Returns: (transfer none) (nullable):
+ * the optional `description` attribute, trimmed. */
+VGPU_PUBLIC const char *
+vgpu_mdev_type_get_description(const VgpuMdevType *type);
+/** vgpu_mdev_type_get_device_api: Returns: (transfer none) (nullable): the
+ * `device_api` attribute, e.g. "vfio-pci". */
+VGPU_PUBLIC const char *vgpu_mdev_type_get_device_api(const VgpuMdevType *type);
+/** vgpu_mdev_type_get_available_instances: Returns: `available_instances`
+ * as read at discovery time (0 if unreadable). */
+VGPU_PUBLIC guint
+vgpu_mdev_type_get_available_instances(const VgpuMdevType *type);
+/** vgpu_mdev_type_get_active_instances: Returns: number of mediated
+ * devices of this type on this parent at discovery time (entries of the
+ * type's `devices/` directory). */
+VGPU_PUBLIC guint
+vgpu_mdev_type_get_active_instances(const VgpuMdevType *type);
+/** vgpu_mdev_type_get_nvidia: Returns: (transfer none) (nullable): the
+ * decoded NVIDIA metadata (see vgpu_nvidia_type_new()), or %NULL for
+ * types that are not NVIDIA vGPU types. */
+VGPU_PUBLIC const VgpuNvidiaType *
+vgpu_mdev_type_get_nvidia(const VgpuMdevType *type);
+
+/* VgpuMdev */
+VGPU_PUBLIC VgpuMdev *vgpu_mdev_ref(VgpuMdev *mdev);
+/** vgpu_mdev_unref: @mdev: (nullable): accepts %NULL. */
+VGPU_PUBLIC void vgpu_mdev_unref(VgpuMdev *mdev);
+/** vgpu_mdev_get_uuid: Returns: (transfer none): canonical UUID. */
+VGPU_PUBLIC const char *vgpu_mdev_get_uuid(const VgpuMdev *mdev);
+/** vgpu_mdev_get_parent_name: Returns: (transfer none): parent device. */
+VGPU_PUBLIC const char *vgpu_mdev_get_parent_name(const VgpuMdev *mdev);
+/** vgpu_mdev_get_type_id: Returns: (transfer none): mdev type id. */
+VGPU_PUBLIC const char *vgpu_mdev_get_type_id(const VgpuMdev *mdev);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuParent, vgpu_parent_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuMdevType, vgpu_mdev_type_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuMdev, vgpu_mdev_unref)
+
+G_END_DECLS

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - libvirt domain XML: mdev hostdevs (libvirt formatdomain
+ * "Host device assignment", `<hostdev mode='subsystem' type='mdev'>`) and
+ * libvgpu's requests in `<metadata>` (namespace %VGPU_METADATA_NS).
+ */
+#pragma once
+
+#include <libvgpu/vgpu-common.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VGPU_METADATA_NS:
+ *
+ * Namespace URI of libvgpu's element in the domain `<metadata>`.
+ */
+#define VGPU_METADATA_NS "urn:libvgpu:domain:1"
+
+/**
+ * VGPU_METADATA_PREFIX:
+ *
+ * Conventional namespace prefix ("vgpu").
+ */
+#define VGPU_METADATA_PREFIX "vgpu"
+
+/**
+ * VGPU_DOMAIN_XML_MAX_SIZE:
+ *
+ * Largest domain XML accepted, in bytes (16 MiB).
+ */
+#define VGPU_DOMAIN_XML_MAX_SIZE (16u * 1024u * 1024u)
+
+/**
+ * VgpuDomainXml:
+ *
+ * Opaque parsed libvirt domain definition.
+ */
+typedef struct _VgpuDomainXml VgpuDomainXml;
+
+/**
+ * VgpuRequest:
+ *
+ * Opaque vGPU request: one `<vgpu:mdev uuid=… type=… [parent=…]/>`.
+ */
+typedef struct _VgpuRequest VgpuRequest;
+
+/**
+ * VgpuHostdevFlags:
+ * @VGPU_HOSTDEV_NONE: `display='off'`, no ramfb.
+ * @VGPU_HOSTDEV_DISPLAY: `display='on'`: QEMU exposes the vGPU's display
+ *   (needs a `<graphics>` device; libvirt formatdomain, mdev `display`).
+ * @VGPU_HOSTDEV_RAMFB: `ramfb='on'` (boot display before the guest driver
+ *   loads; requires display on).
+ */
+typedef enum {
+    VGPU_HOSTDEV_NONE = 0,
+    VGPU_HOSTDEV_DISPLAY = 1 << 0,
+    VGPU_HOSTDEV_RAMFB = 1 << 1,
+} VgpuHostdevFlags;
+
+/**
+ * vgpu_domain_xml_parse:
+ * @xml: the domain XML text (need not be NUL-terminated)
+ * @len: length of @xml in bytes
+ * @error: return location for a #GError, or %NULL
+ *
+ * Parses without network access, without entity expansion or DTD loading,
+ * and refuses documents above %VGPU_DOMAIN_XML_MAX_SIZE.
+ *
+ * Returns: (transfer full): the document, or %NULL with
+ *   %VGPU_ERROR_INVALID_INPUT (too large, not well-formed XML with line
+ *   number, root element not `<domain>`, DTD/entities present).
+ */
+VGPU_PUBLIC VgpuDomainXml *vgpu_domain_xml_parse(const char *xml, gsize len,
+                                                 GError **error);
+
+/** vgpu_domain_xml_free: @doc: (nullable): accepts %NULL. */
+VGPU_PUBLIC void vgpu_domain_xml_free(VgpuDomainXml *doc);
+
+/**
+ * vgpu_domain_xml_format:
+ * @doc: a document
+ * @len: (out) (optional): length of the result in bytes
+ *
+ * Serializes the document. Nodes libvgpu did not touch are written as
+ * parsed (attribute order, comments, other namespaces kept); there is no
+ * XML declaration unless the input had one.
+ *
+ * Returns: (transfer full): the XML text, NUL-terminated.
+ */
+VGPU_PUBLIC char *vgpu_domain_xml_format(VgpuDomainXml *doc, gsize *len);
+
+/** vgpu_domain_xml_get_name: Returns: (transfer none) (nullable): the
+ * domain `<name>`. */
+VGPU_PUBLIC const char *vgpu_domain_xml_get_name(VgpuDomainXml *doc);
+
+/** vgpu_domain_xml_get_uuid: Returns: (transfer none) (nullable): the
+ * domain `<uuid>` as written. */
+VGPU_PUBLIC const char *vgpu_domain_xml_get_uuid(VgpuDomainXml *doc);
+
+/**
+ * vgpu_domain_xml_list_mdev_hostdevs:
+ * @doc: a document
+ *
+ * Lists the UUIDs of `<hostdev mode='subsystem' type='mdev'>` elements
+ * under `<devices>` (`<source><address uuid=…/>`), lowercased, in document
+ * order. A hostdev whose source has no valid UUID is skipped.
+ *
+ * Returns: (transfer full) (element-type utf8): the UUIDs (possibly empty).
+ */
+VGPU_PUBLIC GPtrArray *vgpu_domain_xml_list_mdev_hostdevs(VgpuDomainXml *doc);
+
+/**
+ * vgpu_domain_xml_list_requests:
+ * @doc: a document
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads every `<vgpu:mdev>` under `<metadata><vgpu:vgpu>` (matched by
+ * namespace URI, whatever the prefix) and validates it with
+ * vgpu_request_new().
+ *
+ * Returns: (transfer full) (element-type VgpuRequest): the requests in
+ *   document order (empty if none), or %NULL with
+ *   %VGPU_ERROR_INVALID_INPUT naming the element and the bad attribute
+ *   (missing uuid/type, non-canonical UUID, unsafe type or parent such as
+ *   "../x", the same UUID twice).
+ */
+VGPU_PUBLIC GPtrArray *vgpu_domain_xml_list_requests(VgpuDomainXml *doc,
+                                                     GError **error);
+
+/**
+ * vgpu_domain_xml_add_request:
+ * @doc: a document
+ * @request: the request to add
+ * @flags: hostdev options
+ * @error: return location for a #GError, or %NULL
+ *
+ * Adds `<vgpu:mdev>` to `<metadata><vgpu:vgpu>` (creating either as
+ * needed) and a `<hostdev mode='subsystem' type='mdev' managed='no'
+ * model='vfio-pci' display='on|off' [ramfb='on']>` with the request's
+ * UUID at the end of `<devices>` (created if missing). Nothing else in the
+ * document changes.
+ *
+ * Returns: %TRUE on success; %FALSE with %VGPU_ERROR_EXISTS (the UUID is
+ *   already used by a hostdev or a request) or %VGPU_ERROR_INVALID_INPUT
+ *   (ramfb without display).
+ */
+VGPU_PUBLIC gboolean vgpu_domain_xml_add_request(VgpuDomainXml *doc,
+                                                 const VgpuRequest *request,
+                                                 VgpuHostdevFlags flags,
+                                                 GError **error);
+
+/**
+ * vgpu_domain_xml_remove_request:
+ * @doc: a document
+ * @uuid: the request's mdev UUID
+ * @error: return location for a #GError, or %NULL
+ *
+ * Removes the `<vgpu:mdev>` with @uuid and the mdev hostdev with the same
+ * UUID; drops `<vgpu:vgpu>` when it becomes empty.
+ *
+ * Returns: %TRUE on success; %FALSE with %VGPU_ERROR_NOT_FOUND when the
+ *   document has no request with @uuid (a hand-written hostdev alone is not
+ *   ours and is left alone).
+ */
+VGPU_PUBLIC gboolean vgpu_domain_xml_remove_request(VgpuDomainXml *doc,
+                                                    const char *uuid,
+                                                    GError **error);
+
+/**
+ * vgpu_domain_xml_next_default_uuid:
+ * @doc: a document with a domain `<uuid>`
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): vgpu_uuid_for_domain() of the domain UUID and
+ *   the smallest index whose UUID is not yet used by a hostdev or request,
+ *   or %NULL with %VGPU_ERROR_INVALID_INPUT (no or malformed `<uuid>`).
+ */
+VGPU_PUBLIC char *vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc,
+                                                    GError **error);
+
+/**
+ * vgpu_request_new:
+ * @uuid: mdev UUID (any case; stored canonical lowercase)
+ * @type_id: mdev type id, a single sysfs name (e.g. "nvidia-65")
+ * @parent: (nullable): parent device name, or %NULL to choose at start
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): the request, or %NULL with
+ *   %VGPU_ERROR_INVALID_INPUT quoting the bad value (not a UUID; empty
+ *   name, "/", "." or ".." in @type_id or @parent, or longer than 255).
+ */
+VGPU_PUBLIC VgpuRequest *vgpu_request_new(const char *uuid,
+                                          const char *type_id,
+                                          const char *parent, GError **error);
+/** vgpu_request_free: @request: (nullable): accepts %NULL. */
+VGPU_PUBLIC void vgpu_request_free(VgpuRequest *request);
+/** vgpu_request_get_uuid: Returns: (transfer none): canonical UUID. */
+VGPU_PUBLIC const char *vgpu_request_get_uuid(const VgpuRequest *request);
+/** vgpu_request_get_type_id: Returns: (transfer none): the mdev type. */
+VGPU_PUBLIC const char *vgpu_request_get_type_id(const VgpuRequest *request);
+/** vgpu_request_get_parent: Returns: (transfer none) (nullable): the
+ * requested parent device, %NULL if any. */
+VGPU_PUBLIC const char *vgpu_request_get_parent(const VgpuRequest *request);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuDomainXml, vgpu_domain_xml_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuRequest, vgpu_request_free)
+
+G_END_DECLS

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - private sysfs attribute and path helpers.
+ */
+#include "vgpu-sysfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ATTR_MAX_BYTES (64 * 1024)
+
+gboolean
+vgpu_name_is_safe(const char *name)
+{
+    gsize len;
+
+    if (!name)
+        return FALSE;
+    len = strlen(name);
+    if (len == 0 || len > VGPU_NAME_MAX)
+        return FALSE;
+    if (g_str_equal(name, ".") || g_str_equal(name, ".."))
+        return FALSE;
+    for (const char *p = name; *p; p++) {
+        if (*p == '/' || g_ascii_iscntrl(*p))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vgpu_name_check(const char *what, const char *name, GError **error)
+{
+    if (vgpu_name_is_safe(name))
+        return TRUE;
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                "%s name \"%s\" is not a valid sysfs name: it must be one "
+                "path component of 1-255 characters without '/', control "
+                "characters, \".\" or \"..\"",
+                what, name ? name : "(null)");
+    return FALSE;
+}
+
+void
+vgpu_set_system_error(GError **error, int errsv, const char *action,
+                      const char *path)
+{
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM, "cannot %s %s: %s",
+                action, path, g_strerror(errsv));
+}
+
+char *
+vgpu_sysfs_read_attr(const char *path, GError **error)
+{
+    g_autofree char *buf = g_malloc(ATTR_MAX_BYTES + 1);
+    gsize used = 0;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int errsv = errno;
+        if (errsv == ENOENT || errsv == ENOTDIR) {
+            g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
+                        "%s does not exist", path);
+        } else {
+            vgpu_set_system_error(error, errsv, "open", path);
+        }
+        return NULL;
+    }
+
+    while (used < ATTR_MAX_BYTES) {
+        ssize_t n = read(fd, buf + used, ATTR_MAX_BYTES - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int errsv = errno;
+            close(fd);
+            if (errsv == ENODEV || errsv == ENOENT) {
+                g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
+                            "%s vanished while being read", path);
+            } else {
+                vgpu_set_system_error(error, errsv, "read", path);
+            }
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        used += (gsize)n;
+    }
+    close(fd);
+
+    buf[used] = '\0';
+    g_strchomp(buf);
+    return g_steal_pointer(&buf);
+}
+
+gboolean
+vgpu_sysfs_read_uint(const char *path, guint *value, GError **error)
+{
+    g_autofree char *text = vgpu_sysfs_read_attr(path, error);
+    guint64 number;
+
+    if (!text)
+        return FALSE;
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT, &number, NULL)) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "%s holds \"%s\", not a decimal number", path, text);
+        return FALSE;
+    }
+    *value = (guint)number;
+    return TRUE;
+}
+
+int
+vgpu_sysfs_write_attr(const char *path, const char *value)
+{
+    size_t len = strlen(value);
+    ssize_t n;
+    int fd;
+
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    do {
+        n = write(fd, value, len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int errsv = errno;
+        close(fd);
+        return errsv;
+    }
+    if (close(fd) < 0 && errno != EINTR)
+        return errno;
+    return (size_t)n == len ? 0 : EIO;
+}
+
+char *
+vgpu_sysfs_type_path(VgpuContext *ctx, const char *parent,
+                     const char *type_id, const char *attr)
+{
+    return g_build_filename(vgpu_context_get_root(ctx), VGPU_SYSFS_MDEV_BUS,
+                            parent, "mdev_supported_types", type_id, attr,
+                            NULL);
+}
+
+char *
+vgpu_sysfs_device_path(VgpuContext *ctx, const char *uuid, const char *attr)
+{
+    return g_build_filename(vgpu_context_get_root(ctx),
+                            VGPU_SYSFS_MDEV_DEVICES, uuid, attr, NULL);
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+GPtrArray *
+vgpu_sysfs_list_dir(const char *path, GError **error)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
+    const char *name;
+
+    if (!dir) {
+        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+            g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
+            return g_steal_pointer(&names);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM, "cannot list %s: %s",
+                    path, local->message);
+        return NULL;
+    }
+    while ((name = g_dir_read_name(dir)))
+        g_ptr_array_add(names, g_strdup(name));
+    g_ptr_array_sort(names, compare_names);
+    return g_steal_pointer(&names);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - private helpers for sysfs-style attribute files and for the
+ * host paths libvgpu uses. Not installed, not exported.
+ *
+ * Paths (kernel Documentation/driver-api/vfio-mediated-device.rst):
+ *   sys/class/mdev_bus/<parent>/mdev_supported_types/<type>/<attr>
+ *   sys/bus/mdev/devices/<uuid>/<attr>
+ */
+#pragma once
+
+#include <libvgpu/vgpu-context.h>
+
+#define VGPU_SYSFS_MDEV_BUS "sys/class/mdev_bus"
+#define VGPU_SYSFS_MDEV_DEVICES "sys/bus/mdev/devices"
+#define VGPU_NAME_MAX 255
+
+/*
+ * vgpu_name_check:
+ * @what: what the name is, for the message, e.g. "parent device"
+ * @name: (nullable): a name that must be one safe path component
+ *
+ * Accepts 1..255 bytes with no '/', NUL or control characters, and not "."
+ * or "..". Sets VGPU_ERROR_INVALID_INPUT quoting @name otherwise.
+ */
+gboolean vgpu_name_check(const char *what, const char *name, GError **error);
+
+/* Same as vgpu_name_check() without an error. */
+gboolean vgpu_name_is_safe(const char *name);
+
+/*
+ * vgpu_sysfs_read_attr:
+ * Reads a small attribute file (at most 64 KiB) and strips trailing
+ * whitespace. VGPU_ERROR_NOT_FOUND when the file does not exist,
+ * VGPU_ERROR_SYSTEM otherwise.
+ */
+char *vgpu_sysfs_read_attr(const char *path, GError **error);
+
+/*
+ * vgpu_sysfs_read_uint:
+ * Reads a decimal unsigned attribute such as available_instances.
+ * VGPU_ERROR_INVALID_INPUT when the content is not a number.
+ */
+gboolean vgpu_sysfs_read_uint(const char *path, guint *value, GError **error);
+
+/*
+ * vgpu_sysfs_write_attr:
+ * Opens @path write-only and writes @value in one write(2), as sysfs store
+ * methods expect. Returns 0 on success or the errno of open/write.
+ */
+int vgpu_sysfs_write_attr(const char *path, const char *value);
+
+/* <root>/sys/class/mdev_bus/<parent>/mdev_supported_types/<type>[/<attr>] */
+char *vgpu_sysfs_type_path(VgpuContext *ctx, const char *parent,
+                           const char *type_id, const char *attr);
+
+/* <root>/sys/bus/mdev/devices/<uuid>[/<attr>] */
+char *vgpu_sysfs_device_path(VgpuContext *ctx, const char *uuid,
+                             const char *attr);
+
+/*
+ * vgpu_sysfs_list_dir:
+ * Names in @path (no "." / ".."), sorted with strcmp. A missing directory
+ * gives an empty array; other failures VGPU_ERROR_SYSTEM.
+ */
+GPtrArray *vgpu_sysfs_list_dir(const char *path, GError **error);
+
+/* Sets VGPU_ERROR_SYSTEM with "<action> <path>: <strerror>". */
+void vgpu_set_system_error(GError **error, int errsv, const char *action,
+                           const char *path);

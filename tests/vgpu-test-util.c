@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vgpu-test-util.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *
+vgpu_test_root_new(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *root = g_dir_make_tmp("vgpu-test-XXXXXX", &error);
+
+    g_assert_no_error(error);
+    return root;
+}
+
+static void
+remove_tree(const char *path)
+{
+    GDir *dir;
+    const char *name;
+
+    if (g_file_test(path, G_FILE_TEST_IS_SYMLINK) ||
+        !g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_unlink(path);
+        return;
+    }
+    dir = g_dir_open(path, 0, NULL);
+    if (dir) {
+        while ((name = g_dir_read_name(dir))) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            remove_tree(child);
+        }
+        g_dir_close(dir);
+    }
+    g_rmdir(path);
+}
+
+void
+vgpu_test_root_free(char *root)
+{
+    if (!root)
+        return;
+    remove_tree(root);
+    g_free(root);
+}
+
+static void
+make_parent_dirs(const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+}
+
+void
+vgpu_test_write(const char *root, const char *relpath, const char *content)
+{
+    g_autofree char *path = g_build_filename(root, relpath, NULL);
+    g_autoptr(GError) error = NULL;
+
+    make_parent_dirs(path);
+    g_file_set_contents(path, content, -1, &error);
+    g_assert_no_error(error);
+}
+
+void
+vgpu_test_symlink(const char *root, const char *relpath, const char *target)
+{
+    g_autofree char *path = g_build_filename(root, relpath, NULL);
+
+    make_parent_dirs(path);
+    g_unlink(path);
+    if (symlink(target, path) != 0)
+        g_error("symlink %s -> %s: %s", path, target, g_strerror(errno));
+}
+
+static char *
+parent_dir(const char *parent)
+{
+    return g_build_filename("sys/devices/pci0000:00", parent, NULL);
+}
+
+void
+vgpu_test_add_parent(const char *root, const char *parent)
+{
+    g_autofree char *dir = parent_dir(parent);
+    g_autofree char *types = g_build_filename(root, dir,
+                                              "mdev_supported_types", NULL);
+    g_autofree char *link = g_build_filename("sys/class/mdev_bus", parent,
+                                             NULL);
+    g_autofree char *target = g_build_filename("../../devices/pci0000:00",
+                                               parent, NULL);
+
+    g_assert_cmpint(g_mkdir_with_parents(types, 0755), ==, 0);
+    g_assert_cmpint(g_mkdir_with_parents(
+                        g_build_filename(root, "sys/bus/mdev/devices", NULL),
+                        0755),
+                    ==, 0);
+    vgpu_test_symlink(root, link, target);
+}
+
+void
+vgpu_test_add_type(const char *root, const char *parent, const char *type_id,
+                   const char *name, const char *description,
+                   guint available)
+{
+    g_autofree char *dir = parent_dir(parent);
+    g_autofree char *tdir = g_build_filename(dir, "mdev_supported_types",
+                                             type_id, NULL);
+    g_autofree char *devices = g_build_filename(root, tdir, "devices", NULL);
+    g_autofree char *avail = g_strdup_printf("%u\n", available);
+
+    vgpu_test_add_parent(root, parent);
+    g_assert_cmpint(g_mkdir_with_parents(devices, 0755), ==, 0);
+    if (name) {
+        g_autofree char *text = g_strdup_printf("%s\n", name);
+        vgpu_test_write(root, g_build_filename(tdir, "name", NULL), text);
+    }
+    if (description) {
+        g_autofree char *text = g_strdup_printf("%s\n", description);
+        vgpu_test_write(root, g_build_filename(tdir, "description", NULL),
+                        text);
+    }
+    vgpu_test_write(root, g_build_filename(tdir, "device_api", NULL),
+                    "vfio-pci\n");
+    vgpu_test_write(root, g_build_filename(tdir, "available_instances", NULL),
+                    avail);
+    vgpu_test_write(root, g_build_filename(tdir, "create", NULL), "");
+}
+
+void
+vgpu_test_set_available(const char *root, const char *parent,
+                        const char *type_id, guint available)
+{
+    g_autofree char *dir = parent_dir(parent);
+    g_autofree char *path = g_build_filename(dir, "mdev_supported_types",
+                                             type_id, "available_instances",
+                                             NULL);
+    g_autofree char *avail = g_strdup_printf("%u\n", available);
+
+    vgpu_test_write(root, path, avail);
+}
+
+void
+vgpu_test_add_mdev(const char *root, const char *parent, const char *type_id,
+                   const char *uuid)
+{
+    g_autofree char *dir = parent_dir(parent);
+    g_autofree char *ddir = g_build_filename(dir, uuid, NULL);
+    g_autofree char *type_link = g_build_filename(ddir, "mdev_type", NULL);
+    g_autofree char *type_target = g_build_filename(
+        "../mdev_supported_types", type_id, NULL);
+    g_autofree char *devlink = g_build_filename(
+        dir, "mdev_supported_types", type_id, "devices", uuid, NULL);
+    g_autofree char *devlink_target = g_build_filename("../../..", uuid, NULL);
+    g_autofree char *buslink = g_build_filename("sys/bus/mdev/devices", uuid,
+                                                NULL);
+    g_autofree char *bus_target = g_build_filename("../../../devices/pci0000:00",
+                                                   parent, uuid, NULL);
+
+    vgpu_test_write(root, g_build_filename(ddir, "remove", NULL), "");
+    vgpu_test_symlink(root, type_link, type_target);
+    vgpu_test_symlink(root, devlink, devlink_target);
+    vgpu_test_symlink(root, buslink, bus_target);
+}
+
+char *
+vgpu_test_data_path(const char *relpath)
+{
+    const char *dir = g_getenv("VGPU_TEST_DATA_DIR");
+
+    g_assert_nonnull(dir);
+    return g_build_filename(dir, relpath, NULL);
+}
+
+char *
+vgpu_test_read_data(const char *relpath, gsize *len)
+{
+    g_autofree char *path = vgpu_test_data_path(relpath);
+    g_autoptr(GError) error = NULL;
+    char *text = NULL;
+
+    g_file_get_contents(path, &text, len, &error);
+    g_assert_no_error(error);
+    return text;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Test helpers: fixture sysfs trees under a temporary host root, laid out
+ * as the kernel does (class/mdev_bus/<parent> is a symlink into
+ * devices/, bus/mdev/devices/<uuid> a symlink to the device directory
+ * under its parent, <uuid>/mdev_type a symlink to the type directory).
+ */
+#pragma once
+
+#include <glib.h>
+
+/* Creates an empty temporary root ("/tmp/vgpu-test-XXXXXX"). */
+char *vgpu_test_root_new(void);
+
+/* Removes the tree; accepts NULL. */
+void vgpu_test_root_free(char *root);
+
+/* Writes @content to root/@relpath, creating parent directories. */
+void vgpu_test_write(const char *root, const char *relpath,
+                     const char *content);
+
+/* Creates root/@relpath as a symlink to @target, making directories. */
+void vgpu_test_symlink(const char *root, const char *relpath,
+                       const char *target);
+
+/*
+ * Adds a parent device (PCI-like path devices/pci0000:00/<parent>) and
+ * links it from sys/class/mdev_bus.
+ */
+void vgpu_test_add_parent(const char *root, const char *parent);
+
+/*
+ * Adds an mdev type to @parent (adds the parent if needed). @name and
+ * @description may be NULL (the file is then absent).
+ */
+void vgpu_test_add_type(const char *root, const char *parent,
+                        const char *type_id, const char *name,
+                        const char *description, guint available);
+
+/* Sets available_instances of an existing type. */
+void vgpu_test_set_available(const char *root, const char *parent,
+                             const char *type_id, guint available);
+
+/*
+ * Adds an active mediated device @uuid of @type_id on @parent: the device
+ * directory with mdev_type link, the type's devices/ link and the
+ * bus/mdev/devices link. Does not change available_instances.
+ */
+void vgpu_test_add_mdev(const char *root, const char *parent,
+                        const char *type_id, const char *uuid);
+
+/* Path of a data file in the source tree (tests/data/...). */
+char *vgpu_test_data_path(const char *relpath);
+
+/* Reads a data file (tests/data/...) or fails the test. */
+char *vgpu_test_read_data(const char *relpath, gsize *len);
