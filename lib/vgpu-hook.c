@@ -1,3 +1,345 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: module being written */
-typedef int vgpu_placeholder_hook;
+/*
+ * libvgpu - the libvirt qemu hook protocol.
+ *
+ * libvirt (docs/hooks.rst, "/etc/libvirt/hooks/qemu") runs the hook as
+ * `qemu DOMAIN OPERATION SUB-OPERATION EXTRA` with the full domain XML on
+ * stdin; since libvirt 6.5 every executable in qemu.d/ is run the same
+ * way. `prepare begin` runs before any resource is labelled or opened,
+ * `release end` after QEMU has gone and resources are released. A
+ * non-zero exit of `prepare begin` makes the start fail and libvirt shows
+ * the hook's stderr to the user. The hook must never call libvirt API
+ * (libvirtd waits for it).
+ */
+#include <libvgpu/vgpu-alloc.h>
+#include <libvgpu/vgpu-config.h>
+#include <libvgpu/vgpu-discovery.h>
+#include <libvgpu/vgpu-domain-xml.h>
+#include <libvgpu/vgpu-hook.h>
+#include <libvgpu/vgpu-mdev.h>
+#include <libvgpu/vgpu-state.h>
+
+#include "vgpu-sysfs.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_CHUNK 65536
+
+char *
+vgpu_hook_read_input(int fd, gsize *len, GError **error)
+{
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    guint8 chunk[READ_CHUNK];
+
+    g_return_val_if_fail(len != NULL, NULL);
+
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
+                        "cannot read the domain XML from standard input: %s",
+                        g_strerror(errno));
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        if (buf->len + (gsize)n > VGPU_HOOK_MAX_INPUT) {
+            g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                        "the domain XML on standard input exceeds %u MiB; "
+                        "libvirt never sends that much, check what feeds "
+                        "the hook",
+                        VGPU_HOOK_MAX_INPUT / (1024 * 1024));
+            return NULL;
+        }
+        g_byte_array_append(buf, chunk, (guint)n);
+    }
+    *len = buf->len;
+    g_byte_array_append(buf, (const guint8 *)"", 1);
+    return (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+}
+
+/* Parent name → "domA, domB" for the no-capacity message. */
+static GHashTable *
+users_by_parent(VgpuContext *ctx)
+{
+    g_autoptr(GPtrArray) records = vgpu_state_list_records(ctx, NULL, NULL);
+    GHashTable *users = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                              g_free, g_free);
+
+    for (guint i = 0; records && i < records->len; i++) {
+        VgpuRecord *record = g_ptr_array_index(records, i);
+        const char *parent = vgpu_record_get_parent(record);
+        const char *domain = vgpu_record_get_domain(record);
+        const char *old = g_hash_table_lookup(users, parent);
+        char *joined;
+
+        if (old && strstr(old, domain))
+            continue;
+        joined = old ? g_strdup_printf("%s, %s", old, domain)
+                     : g_strdup(domain);
+        g_hash_table_replace(users, g_strdup(parent), joined);
+    }
+    return users;
+}
+
+/* An existing device must match the request; it may be ours already. */
+static gboolean
+check_existing(VgpuContext *ctx, const char *domain,
+               const VgpuRequest *request, GError **error)
+{
+    const char *uuid = vgpu_request_get_uuid(request);
+    const char *type_id = vgpu_request_get_type_id(request);
+    const char *parent = vgpu_request_get_parent(request);
+    g_autoptr(VgpuMdev) mdev = vgpu_discovery_get_mdev(ctx, uuid, error);
+    g_autoptr(VgpuRecord) record = NULL;
+
+    if (!mdev)
+        return FALSE;
+    if (!g_str_equal(vgpu_mdev_get_type_id(mdev), type_id) ||
+        (parent && !g_str_equal(vgpu_mdev_get_parent_name(mdev), parent))) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_UNSUPPORTED,
+                    "mediated device %s already exists as type %s on %s, "
+                    "but domain %s requests type %s%s%s; remove that device "
+                    "or change the request with 'vgpuctl detach/attach'",
+                    uuid, vgpu_mdev_get_type_id(mdev),
+                    vgpu_mdev_get_parent_name(mdev), domain, type_id,
+                    parent ? " on " : "", parent ? parent : "");
+        return FALSE;
+    }
+    record = vgpu_state_load_record(ctx, uuid, NULL);
+    if (record && !g_str_equal(vgpu_record_get_domain(record), domain)) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
+                    "mediated device %s requested by domain %s was created "
+                    "for domain %s, which still holds it; give one of them "
+                    "another UUID",
+                    uuid, domain, vgpu_record_get_domain(record));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+create_for_request(VgpuContext *ctx, const VgpuConfig *config,
+                   const char *domain, const VgpuRequest *request,
+                   GError **error)
+{
+    const char *uuid = vgpu_request_get_uuid(request);
+    const char *type_id = vgpu_request_get_type_id(request);
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(VgpuRecord) record = NULL;
+    VgpuParent *parent;
+
+    parents = vgpu_discovery_list_parents_for_type(ctx, type_id, error);
+    if (!parents)
+        return FALSE;
+    parent = vgpu_alloc_choose_parent(parents, type_id,
+                                      vgpu_request_get_parent(request),
+                                      config, NULL, &local);
+    if (!parent &&
+        g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
+        /* Say who holds the capacity: costs a state scan, failures only. */
+        g_autoptr(GHashTable) users = users_by_parent(ctx);
+        g_clear_error(&local);
+        parent = vgpu_alloc_choose_parent(parents, type_id,
+                                          vgpu_request_get_parent(request),
+                                          config, users, &local);
+    }
+    if (!parent) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+
+    if (!vgpu_mdev_create(ctx, vgpu_parent_get_name(parent), type_id, uuid,
+                          error))
+        return FALSE;
+
+    record = vgpu_record_new(domain, uuid, vgpu_parent_get_name(parent),
+                             type_id);
+    if (!vgpu_state_save_record(ctx, record, error)) {
+        vgpu_mdev_remove(ctx, uuid, NULL);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Removes what this run created, newest first. Best effort. */
+static void
+roll_back(VgpuContext *ctx, GPtrArray *created)
+{
+    for (guint i = created->len; i > 0; i--) {
+        const char *uuid = g_ptr_array_index(created, i - 1);
+        if (vgpu_mdev_remove(ctx, uuid, NULL) || !vgpu_mdev_exists(ctx, uuid))
+            vgpu_state_delete_record(ctx, uuid, NULL);
+    }
+}
+
+static GPtrArray *
+requests_with_hostdev(VgpuDomainXml *doc, GError **error)
+{
+    g_autoptr(GPtrArray) requests = vgpu_domain_xml_list_requests(doc, error);
+    g_autoptr(GPtrArray) hostdevs = NULL;
+    GPtrArray *wanted;
+
+    if (!requests)
+        return NULL;
+    hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
+    wanted = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)vgpu_request_free);
+    for (guint i = 0; i < requests->len; i++) {
+        VgpuRequest *request = g_ptr_array_index(requests, i);
+        const char *uuid = vgpu_request_get_uuid(request);
+
+        /* A request without its hostdev is stale metadata: QEMU will not
+         * use the device, so do not create it. */
+        for (guint j = 0; j < hostdevs->len; j++) {
+            if (g_str_equal(g_ptr_array_index(hostdevs, j), uuid)) {
+                g_ptr_array_add(wanted, g_ptr_array_steal_index(requests, i));
+                i--;
+                break;
+            }
+        }
+    }
+    return wanted;
+}
+
+static gboolean
+hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
+             gsize xml_len, GError **error)
+{
+    g_autoptr(VgpuDomainXml) doc = NULL;
+    g_autoptr(GPtrArray) wanted = NULL;
+    g_autoptr(VgpuConfig) config = NULL;
+    g_autoptr(VgpuHostLock) lock = NULL;
+    g_autoptr(GPtrArray) created = NULL;
+    const char *xml_name;
+
+    if (!xml || xml_len == 0) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "no domain XML on standard input for domain %s; libvirt "
+                    "passes it to qemu hooks, so run the hook only from "
+                    "libvirt or feed it 'virsh dumpxml %s'",
+                    domain, domain);
+        return FALSE;
+    }
+    doc = vgpu_domain_xml_parse(xml, xml_len, error);
+    if (!doc)
+        return FALSE;
+    xml_name = vgpu_domain_xml_get_name(doc);
+    if (!xml_name || !g_str_equal(xml_name, domain)) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "the domain XML on standard input is for domain \"%s\", "
+                    "not \"%s\" named on the command line",
+                    xml_name ? xml_name : "(no name)", domain);
+        return FALSE;
+    }
+    wanted = requests_with_hostdev(doc, error);
+    if (!wanted)
+        return FALSE;
+    if (wanted->len == 0)
+        return TRUE; /* no vGPU requested: not our business */
+
+    config = vgpu_config_load(ctx, error);
+    if (!config)
+        return FALSE;
+    vgpu_context_set_remove_timeout(ctx,
+                                    vgpu_config_get_remove_timeout(config));
+
+    lock = vgpu_state_lock_host(ctx, error);
+    if (!lock)
+        return FALSE;
+
+    created = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < wanted->len; i++) {
+        const VgpuRequest *request = g_ptr_array_index(wanted, i);
+        const char *uuid = vgpu_request_get_uuid(request);
+        gboolean ok;
+
+        if (vgpu_mdev_exists(ctx, uuid)) {
+            ok = check_existing(ctx, domain, request, error);
+        } else {
+            ok = create_for_request(ctx, config, domain, request, error);
+            if (ok)
+                g_ptr_array_add(created, g_strdup(uuid));
+        }
+        if (!ok) {
+            roll_back(ctx, created);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+hook_release(VgpuContext *ctx, const char *domain, GPtrArray *warnings,
+             GError **error)
+{
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(VgpuConfig) config = NULL;
+    g_autoptr(VgpuHostLock) lock = NULL;
+
+    /* Cheap check first: most domains have no vGPU. */
+    records = vgpu_state_list_records(ctx, domain, error);
+    if (!records)
+        return FALSE;
+    if (records->len == 0)
+        return TRUE;
+    g_clear_pointer(&records, g_ptr_array_unref);
+
+    config = vgpu_config_load(ctx, error);
+    if (!config)
+        return FALSE;
+    vgpu_context_set_remove_timeout(ctx,
+                                    vgpu_config_get_remove_timeout(config));
+
+    lock = vgpu_state_lock_host(ctx, error);
+    if (!lock)
+        return FALSE;
+    records = vgpu_state_list_records(ctx, domain, error);
+    if (!records)
+        return FALSE;
+
+    for (guint i = 0; i < records->len; i++) {
+        const char *uuid = vgpu_record_get_uuid(g_ptr_array_index(records, i));
+        g_autoptr(GError) local = NULL;
+
+        if (vgpu_mdev_remove(ctx, uuid, &local) ||
+            g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND)) {
+            vgpu_state_delete_record(ctx, uuid, NULL);
+            continue;
+        }
+        if (warnings) {
+            g_ptr_array_add(warnings,
+                            g_strdup_printf("domain %s: %s; it was left in "
+                                            "place for 'vgpuctl gc'",
+                                            domain, local->message));
+        }
+    }
+    return TRUE;
+}
+
+gboolean
+vgpu_hook_run(VgpuContext *ctx, const char *domain, const char *operation,
+              const char *sub_operation, const char *xml, gsize xml_len,
+              GPtrArray *warnings, GError **error)
+{
+    g_return_val_if_fail(ctx != NULL, FALSE);
+    g_return_val_if_fail(domain != NULL, FALSE);
+    g_return_val_if_fail(operation != NULL, FALSE);
+    g_return_val_if_fail(sub_operation != NULL, FALSE);
+
+    if (g_str_equal(operation, "prepare") &&
+        g_str_equal(sub_operation, "begin"))
+        return hook_prepare(ctx, domain, xml, xml_len, error);
+    if (g_str_equal(operation, "release") &&
+        g_str_equal(sub_operation, "end"))
+        return hook_release(ctx, domain, warnings, error);
+    /* migrate/restore begin: printing nothing keeps the XML as is;
+     * reconnect, started, stopped, attach and unknown operations: nothing
+     * to do. */
+    return TRUE;
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <libvgpu/vgpu-discovery.h>
+
+#include "vgpu-test-util.h"
+
+#define P4_4Q_DESC "num_heads=4, frl_config=60, framebuffer=4096M, " \
+                   "max_resolution=7680x4320, max_instance=2"
+#define P4_1B_DESC "num_heads=4, frl_config=45, framebuffer=1024M, " \
+                   "max_resolution=5120x2880, max_instance=8"
+#define UUID_A "9d2e9b5e-1c4a-4f7e-8a3b-0123456789ab"
+#define UUID_B "11111111-2222-4333-8444-555555555555"
+
+typedef struct {
+    char *root;
+    VgpuContext *ctx;
+} Fixture;
+
+static int
+setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+
+    f->root = vgpu_test_root_new();
+    /* Two P4s (one of them with a vGPU of nvidia-65) and the mtty sample. */
+    vgpu_test_add_type(f->root, "0000:05:00.0", "nvidia-65", "GRID P4-4Q",
+                       P4_4Q_DESC, 1);
+    vgpu_test_add_type(f->root, "0000:05:00.0", "nvidia-63", "GRID P4-1B",
+                       P4_1B_DESC, 0);
+    vgpu_test_add_mdev(f->root, "0000:05:00.0", "nvidia-65", UUID_A);
+    vgpu_test_add_type(f->root, "0000:04:00.0", "nvidia-65", "GRID P4-4Q",
+                       P4_4Q_DESC, 2);
+    vgpu_test_add_type(f->root, "0000:04:00.0", "nvidia-63", "GRID P4-1B",
+                       P4_1B_DESC, 8);
+    vgpu_test_add_type(f->root, "mtty", "mtty-2", "Dual port serial", NULL,
+                       11);
+    vgpu_test_add_type(f->root, "mtty", "mtty-1", "Single port serial", NULL,
+                       22);
+    vgpu_test_add_mdev(f->root, "mtty", "mtty-2", UUID_B);
+    f->ctx = vgpu_context_new(f->root, NULL);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    Fixture *f = *state;
+
+    vgpu_context_unref(f->ctx);
+    vgpu_test_root_free(f->root);
+    g_free(f);
+    return 0;
+}
+
+static void
+test_list_parents_sorted(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) parents = vgpu_discovery_list_parents(f->ctx, &error);
+    VgpuParent *p4;
+    GPtrArray *types;
+    VgpuMdevType *type;
+
+    assert_non_null(parents);
+    assert_int_equal(parents->len, 3);
+    assert_string_equal(vgpu_parent_get_name(parents->pdata[0]),
+                        "0000:04:00.0");
+    assert_string_equal(vgpu_parent_get_name(parents->pdata[1]),
+                        "0000:05:00.0");
+    assert_string_equal(vgpu_parent_get_name(parents->pdata[2]), "mtty");
+
+    p4 = parents->pdata[1];
+    types = vgpu_parent_get_types(p4);
+    assert_int_equal(types->len, 2);
+    assert_string_equal(vgpu_mdev_type_get_id(types->pdata[0]), "nvidia-63");
+    type = vgpu_parent_find_type(p4, "nvidia-65");
+    assert_non_null(type);
+    assert_string_equal(vgpu_mdev_type_get_name(type), "GRID P4-4Q");
+    assert_string_equal(vgpu_mdev_type_get_description(type), P4_4Q_DESC);
+    assert_string_equal(vgpu_mdev_type_get_device_api(type), "vfio-pci");
+    assert_string_equal(vgpu_mdev_type_get_parent_name(type), "0000:05:00.0");
+    assert_int_equal(vgpu_mdev_type_get_available_instances(type), 1);
+    assert_int_equal(vgpu_mdev_type_get_active_instances(type), 1);
+    assert_null(vgpu_parent_find_type(p4, "nvidia-99"));
+}
+
+static void
+test_nvidia_decoded_only_for_nvidia(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(VgpuParent) p4 = vgpu_discovery_get_parent(f->ctx,
+                                                         "0000:04:00.0", NULL);
+    g_autoptr(VgpuParent) mtty = vgpu_discovery_get_parent(f->ctx, "mtty",
+                                                           NULL);
+    const VgpuNvidiaType *nvidia;
+
+    nvidia = vgpu_mdev_type_get_nvidia(vgpu_parent_find_type(p4, "nvidia-65"));
+    assert_non_null(nvidia);
+    assert_int_equal(vgpu_nvidia_type_get_framebuffer_mib(nvidia), 4096);
+    assert_int_equal(vgpu_nvidia_type_get_max_instance(nvidia), 2);
+    assert_null(vgpu_mdev_type_get_nvidia(vgpu_parent_find_type(mtty,
+                                                                "mtty-2")));
+}
+
+static void
+test_list_parents_for_type(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) parents = NULL;
+
+    parents = vgpu_discovery_list_parents_for_type(f->ctx, "nvidia-65",
+                                                   &error);
+    assert_non_null(parents);
+    assert_int_equal(parents->len, 2);
+    for (guint i = 0; i < parents->len; i++) {
+        GPtrArray *types = vgpu_parent_get_types(parents->pdata[i]);
+        assert_int_equal(types->len, 1);
+        assert_string_equal(vgpu_mdev_type_get_id(types->pdata[0]),
+                            "nvidia-65");
+    }
+    g_clear_pointer(&parents, g_ptr_array_unref);
+
+    parents = vgpu_discovery_list_parents_for_type(f->ctx, "mtty-1", NULL);
+    assert_int_equal(parents->len, 1);
+    g_clear_pointer(&parents, g_ptr_array_unref);
+
+    parents = vgpu_discovery_list_parents_for_type(f->ctx, "nvidia-999", NULL);
+    assert_non_null(parents);
+    assert_int_equal(parents->len, 0);
+    g_clear_pointer(&parents, g_ptr_array_unref);
+
+    parents = vgpu_discovery_list_parents_for_type(f->ctx, "../../etc",
+                                                   &error);
+    assert_null(parents);
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+}
+
+static void
+test_get_parent_errors(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+
+    assert_null(vgpu_discovery_get_parent(f->ctx, "0000:99:00.0", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND));
+    assert_non_null(strstr(error->message, "0000:99:00.0"));
+    g_clear_error(&error);
+
+    assert_null(vgpu_discovery_get_parent(f->ctx, "..", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+}
+
+static void
+test_list_mdevs(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) mdevs = vgpu_discovery_list_mdevs(f->ctx, &error);
+
+    assert_non_null(mdevs);
+    assert_int_equal(mdevs->len, 2);
+    /* sorted by UUID */
+    assert_string_equal(vgpu_mdev_get_uuid(mdevs->pdata[0]), UUID_B);
+    assert_string_equal(vgpu_mdev_get_parent_name(mdevs->pdata[0]), "mtty");
+    assert_string_equal(vgpu_mdev_get_type_id(mdevs->pdata[0]), "mtty-2");
+    assert_string_equal(vgpu_mdev_get_uuid(mdevs->pdata[1]), UUID_A);
+    assert_string_equal(vgpu_mdev_get_parent_name(mdevs->pdata[1]),
+                        "0000:05:00.0");
+    assert_string_equal(vgpu_mdev_get_type_id(mdevs->pdata[1]), "nvidia-65");
+}
+
+static void
+test_get_mdev(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuMdev) mdev = vgpu_discovery_get_mdev(f->ctx, UUID_A, &error);
+
+    assert_non_null(mdev);
+    assert_string_equal(vgpu_mdev_get_type_id(mdev), "nvidia-65");
+    assert_null(vgpu_discovery_get_mdev(
+        f->ctx, "00000000-0000-4000-8000-000000000000", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND));
+    g_clear_error(&error);
+    assert_null(vgpu_discovery_get_mdev(f->ctx, "../../../etc", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+}
+
+static void
+test_vanished_and_junk_entries_skipped(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GPtrArray) mdevs = NULL;
+
+    /* A dangling parent link (device unplugged mid-scan), a directory in
+     * mdev_supported_types that is not a type, a dangling device link
+     * and a non-UUID name in bus/mdev/devices. */
+    vgpu_test_symlink(f->root, "sys/class/mdev_bus/0000:06:00.0",
+                      "../../devices/pci0000:00/0000:06:00.0");
+    vgpu_test_write(f->root,
+                    "sys/devices/pci0000:00/0000:04:00.0/"
+                    "mdev_supported_types/junk/readme",
+                    "x");
+    vgpu_test_symlink(f->root,
+                      "sys/bus/mdev/devices/"
+                      "22222222-3333-4444-8555-666666666666",
+                      "../../../devices/pci0000:00/gone/"
+                      "22222222-3333-4444-8555-666666666666");
+    vgpu_test_write(f->root, "sys/bus/mdev/devices/not-a-uuid", "");
+
+    parents = vgpu_discovery_list_parents(f->ctx, NULL);
+    assert_non_null(parents);
+    assert_int_equal(parents->len, 3);
+    assert_int_equal(vgpu_parent_get_types(parents->pdata[0])->len, 2);
+    mdevs = vgpu_discovery_list_mdevs(f->ctx, NULL);
+    assert_non_null(mdevs);
+    assert_int_equal(mdevs->len, 2);
+}
+
+static void
+test_empty_host(void **state)
+{
+    g_autofree char *root = vgpu_test_root_new();
+    g_autoptr(VgpuContext) ctx = vgpu_context_new(root, NULL);
+    g_autoptr(GPtrArray) parents = vgpu_discovery_list_parents(ctx, NULL);
+    g_autoptr(GPtrArray) mdevs = vgpu_discovery_list_mdevs(ctx, NULL);
+
+    assert_non_null(parents);
+    assert_int_equal(parents->len, 0);
+    assert_non_null(mdevs);
+    assert_int_equal(mdevs->len, 0);
+    vgpu_test_root_free(g_steal_pointer(&root));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_list_parents_sorted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nvidia_decoded_only_for_nvidia,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_parents_for_type, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_get_parent_errors, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_list_mdevs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_mdev, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vanished_and_junk_entries_skipped,
+                                        setup, teardown),
+        cmocka_unit_test(test_empty_host),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

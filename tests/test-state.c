@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <libvgpu/vgpu-state.h>
+
+#include "vgpu-test-util.h"
+
+#define UUID_A "9d2e9b5e-1c4a-4f7e-8a3b-0123456789ab"
+#define UUID_B "11111111-2222-4333-8444-555555555555"
+
+typedef struct {
+    char *root;
+    VgpuContext *ctx;
+} Fixture;
+
+static int
+setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+
+    f->root = vgpu_test_root_new();
+    f->ctx = vgpu_context_new(f->root, NULL);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    Fixture *f = *state;
+
+    vgpu_context_unref(f->ctx);
+    vgpu_test_root_free(f->root);
+    g_free(f);
+    return 0;
+}
+
+static void
+test_record_round_trip(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuRecord) record = vgpu_record_new("win11", UUID_A,
+                                                   "0000:05:00.0", "nvidia-65");
+    g_autoptr(VgpuRecord) loaded = NULL;
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+    assert_true(vgpu_state_save_record(f->ctx, record, &error));
+    loaded = vgpu_state_load_record(f->ctx, UUID_A, &error);
+    assert_non_null(loaded);
+    assert_string_equal(vgpu_record_get_domain(loaded), "win11");
+    assert_string_equal(vgpu_record_get_uuid(loaded), UUID_A);
+    assert_string_equal(vgpu_record_get_parent(loaded), "0000:05:00.0");
+    assert_string_equal(vgpu_record_get_type_id(loaded), "nvidia-65");
+    assert_true(vgpu_record_get_created(loaded) <= now);
+    assert_true(vgpu_record_get_created(loaded) >= now - 5);
+}
+
+static void
+test_record_missing_and_delete(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuRecord) record = vgpu_record_new("win11", UUID_A, "mtty",
+                                                   "mtty-2");
+
+    assert_null(vgpu_state_load_record(f->ctx, UUID_A, &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND));
+    g_clear_error(&error);
+
+    assert_true(vgpu_state_save_record(f->ctx, record, NULL));
+    assert_true(vgpu_state_delete_record(f->ctx, UUID_A, &error));
+    assert_null(vgpu_state_load_record(f->ctx, UUID_A, NULL));
+    /* deleting again is not an error */
+    assert_true(vgpu_state_delete_record(f->ctx, UUID_A, &error));
+
+    assert_false(vgpu_state_delete_record(f->ctx, "../lock", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+    g_clear_error(&error);
+    assert_null(vgpu_state_load_record(f->ctx, "../../etc/passwd", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+}
+
+static void
+test_list_records_by_domain(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(VgpuRecord) a = vgpu_record_new("win11", UUID_A, "mtty",
+                                              "mtty-2");
+    g_autoptr(VgpuRecord) b = vgpu_record_new("win10", UUID_B, "mtty",
+                                              "mtty-1");
+    g_autoptr(GPtrArray) all = NULL;
+    g_autoptr(GPtrArray) win10 = NULL;
+    g_autoptr(GPtrArray) none = NULL;
+
+    none = vgpu_state_list_records(f->ctx, NULL, NULL);
+    assert_non_null(none);
+    assert_int_equal(none->len, 0);
+
+    assert_true(vgpu_state_save_record(f->ctx, a, NULL));
+    assert_true(vgpu_state_save_record(f->ctx, b, NULL));
+    /* junk next to the records: a temp file of an interrupted save and a
+     * corrupt record */
+    vgpu_test_write(f->root, "run/libvgpu/mdevs/" UUID_A ".XYZ123", "junk");
+    vgpu_test_write(f->root,
+                    "run/libvgpu/mdevs/33333333-3333-4333-8333-333333333333",
+                    "not a key file");
+
+    all = vgpu_state_list_records(f->ctx, NULL, NULL);
+    assert_int_equal(all->len, 2);
+    assert_string_equal(vgpu_record_get_uuid(all->pdata[0]), UUID_B);
+    assert_string_equal(vgpu_record_get_uuid(all->pdata[1]), UUID_A);
+    win10 = vgpu_state_list_records(f->ctx, "win10", NULL);
+    assert_int_equal(win10->len, 1);
+    assert_string_equal(vgpu_record_get_domain(win10->pdata[0]), "win10");
+}
+
+static void
+test_save_is_atomic_replace(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(VgpuRecord) first = vgpu_record_new("a", UUID_A, "mtty",
+                                                  "mtty-1");
+    g_autoptr(VgpuRecord) second = vgpu_record_new("b", UUID_A, "mtty",
+                                                   "mtty-2");
+    g_autoptr(VgpuRecord) loaded = NULL;
+    g_autofree char *dir = g_build_filename(f->root, "run/libvgpu/mdevs",
+                                            NULL);
+    g_autoptr(GDir) listing = NULL;
+    guint entries = 0;
+
+    assert_true(vgpu_state_save_record(f->ctx, first, NULL));
+    assert_true(vgpu_state_save_record(f->ctx, second, NULL));
+    loaded = vgpu_state_load_record(f->ctx, UUID_A, NULL);
+    assert_string_equal(vgpu_record_get_domain(loaded), "b");
+    listing = g_dir_open(dir, 0, NULL);
+    while (g_dir_read_name(listing))
+        entries++;
+    assert_int_equal(entries, 1); /* no temporary files left behind */
+}
+
+static void
+test_host_lock_excludes_other_processes(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuHostLock) lock = vgpu_state_lock_host(f->ctx, &error);
+    g_autofree char *path = g_build_filename(f->root, "run/libvgpu/lock",
+                                             NULL);
+    int status = 0;
+    pid_t pid;
+
+    assert_non_null(lock);
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(path, O_RDWR);
+        /* another process must not get the lock while we hold it */
+        _exit(flock(fd, LOCK_EX | LOCK_NB) == 0 ? 1 : 0);
+    }
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    vgpu_host_lock_release(g_steal_pointer(&lock));
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(path, O_RDWR);
+        _exit(flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : 1);
+    }
+    waitpid(pid, &status, 0);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    vgpu_host_lock_release(NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_record_round_trip, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_record_missing_and_delete, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_list_records_by_domain, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_save_is_atomic_replace, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_host_lock_excludes_other_processes, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
