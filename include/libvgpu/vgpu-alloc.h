@@ -14,27 +14,49 @@ G_BEGIN_DECLS
  * vgpu_alloc_choose_parent:
  * @parents: (element-type VgpuParent): a discovery snapshot, e.g. from
  *   vgpu_discovery_list_parents_for_type() or vgpu_discovery_list_parents()
+ *   (the latter also lets the capacity message name other types in use)
  * @type_id: the requested mdev type, e.g. "nvidia-65"
  * @requested_parent: (nullable): a parent the request insists on; it is
  *   honoured or the call fails, never silently replaced
  * @config: placement policy and parent allow-list
- * @users: (nullable) (element-type utf8 utf8): maps a parent name to a
- *   human-readable list of who uses it (e.g. "win10, win11"); only used to
- *   enrich the %VGPU_ERROR_NO_CAPACITY message
+ * @users: (nullable) (element-type utf8 utf8): a string-keyed table
+ *   (g_str_hash) mapping a parent name to a human-readable list of who
+ *   uses it (e.g. "win10, win11"); only used to enrich the
+ *   %VGPU_ERROR_NO_CAPACITY message
  * @error: return location for a #GError, or %NULL
  *
  * Candidates are the allowed parents offering @type_id with
- * `available_instances > 0`. %VGPU_PLACEMENT_PACK orders them by: already
- * holding devices of @type_id first, then fewest available instances;
- * %VGPU_PLACEMENT_SPREAD by most available instances; both break ties by
- * parent name.
+ * `available_instances > 0` (as read into the snapshot; the kernel has the
+ * last word when the device is created). %VGPU_PLACEMENT_PACK orders them
+ * by: already holding devices of @type_id (`active_instances > 0`) first,
+ * then fewest available instances; %VGPU_PLACEMENT_SPREAD by most
+ * available instances; both break ties by parent name (strcmp), so the
+ * result does not depend on the order of @parents. NVIDIA GPUs of most
+ * generations host one vGPU type at a time: while another type has
+ * devices on a GPU, the driver reports 0 available instances for the
+ * others, so such a GPU is simply not a candidate.
+ *
+ * With @requested_parent only that parent is considered, checked in this
+ * order: present in @parents, offers @type_id, allowed by @config, has an
+ * available instance.
+ *
+ * Pure: no I/O, no lock (the caller holds the host lock between discovery
+ * and creation).
  *
  * Returns: (transfer none): the chosen parent (an element of @parents), or
- *   %NULL with %VGPU_ERROR_NOT_FOUND (no allowed parent offers @type_id, or
- *   @requested_parent does not exist / does not offer it / is not
- *   allowed), %VGPU_ERROR_NO_CAPACITY (offered but no instance left; the
- *   message lists each candidate as "<parent> has <n> of <max> left"
- *   and the type's NVIDIA name when known).
+ *   %NULL with %VGPU_ERROR_NOT_FOUND (no parent offers @type_id — "no
+ *   parent device offers mdev type \"nvidia-65\"; 'vgpuctl types' lists
+ *   what this host offers" —, none of those that do is in the allow-list,
+ *   or @requested_parent does not exist / does not offer it / is not
+ *   allowed), or %VGPU_ERROR_NO_CAPACITY (offered but no instance left).
+ *   The capacity message is one line that lists every allowed parent
+ *   offering the type, in name order, as "<parent> has <n> of <max> left"
+ *   (max: the NVIDIA `max_instance` when decoded, else available + active),
+ *   followed by "(holds <other types> devices; used by <@users entry>)"
+ *   when known, names the type with its `name` attribute when there is
+ *   one, and ends with a hint, e.g. "no parent offers type nvidia-65 (GRID
+ *   P4-4Q) with a free instance: 0000:05:00.0 has 0 of 2 left (used by
+ *   win10, win11); stop a domain using it or add a GPU".
  */
 VGPU_PUBLIC VgpuParent *vgpu_alloc_choose_parent(GPtrArray *parents,
                                                  const char *type_id,

@@ -28,11 +28,15 @@ typedef enum {
 /**
  * VGPU_CONFIG_PATH:
  *
- * Path of the configuration file relative to the host root. A GKeyFile:
+ * Path of the configuration file relative to the host root. A GKeyFile
+ * (comments only on lines of their own, starting with '#'):
  *
  *     [libvgpu]
- *     placement=pack              # or spread
- *     parents=0000:05:00.0;0000:06:00.0   # optional allow-list
+ *     # "pack" (default) or "spread", see #VgpuPlacementPolicy
+ *     placement=pack
+ *     # optional allow-list of parent devices, separated by ';'
+ *     parents=0000:05:00.0;0000:06:00.0
+ *     # bound on waiting for a removed mdev to vanish, 0..600000
  *     remove_timeout_ms=10000
  */
 #define VGPU_CONFIG_PATH "etc/libvgpu/libvgpu.conf"
@@ -59,12 +63,22 @@ VGPU_PUBLIC VgpuConfig *vgpu_config_new(void);
  * @ctx: a context
  * @error: return location for a #GError, or %NULL
  *
- * Reads %VGPU_CONFIG_PATH under the context's root. A missing file gives
- * the defaults. Unknown keys are ignored (forward compatibility).
+ * Reads %VGPU_CONFIG_PATH under the context's root (file I/O, no lock). A
+ * missing file, a missing [libvgpu] group or a missing key gives the
+ * defaults of vgpu_config_new(). Unknown keys and groups are ignored
+ * (forward compatibility). `placement` is "pack" or "spread" (exact,
+ * lowercase). `parents` is a ';'-separated list of parent device names as
+ * in `sys/class/mdev_bus/` (whitespace around names and empty entries are
+ * dropped, so "parents=" means no allow-list; each name must pass the
+ * sysfs name check: one path component, no '/'). `remove_timeout_ms` is a
+ * decimal number of milliseconds from 0 to 600000; apply it with
+ * vgpu_context_set_remove_timeout().
  *
  * Returns: (transfer full): the configuration, or %NULL with
- *   %VGPU_ERROR_INVALID_INPUT naming the file, key and bad value (syntax
- *   error, unknown policy, unsafe parent name) or %VGPU_ERROR_SYSTEM.
+ *   %VGPU_ERROR_INVALID_INPUT naming the file, key and bad value and
+ *   saying how to fix it (syntax error, unknown policy, unsafe parent
+ *   name, timeout out of range) or %VGPU_ERROR_SYSTEM (file exists but
+ *   cannot be read, e.g. permissions).
  */
 VGPU_PUBLIC VgpuConfig *vgpu_config_load(VgpuContext *ctx, GError **error);
 
@@ -79,23 +93,26 @@ VGPU_PUBLIC void vgpu_config_set_placement(VgpuConfig *config,
                                            VgpuPlacementPolicy policy);
 
 /** vgpu_config_get_allowed_parents: Returns: (transfer none) (nullable):
- * the %NULL-terminated allow-list of parent names, %NULL = all allowed. */
+ * the %NULL-terminated allow-list of parent names, %NULL = all allowed;
+ * valid until the next vgpu_config_set_allowed_parents(). */
 VGPU_PUBLIC const char *const *
 vgpu_config_get_allowed_parents(const VgpuConfig *config);
 /** vgpu_config_set_allowed_parents: @parents: (nullable): copied; %NULL
- * allows every parent. */
+ * allows every parent, an empty list none. Names are not validated. */
 VGPU_PUBLIC void vgpu_config_set_allowed_parents(VgpuConfig *config,
                                                  const char *const *parents);
-/** vgpu_config_is_parent_allowed: Returns: %TRUE if @parent may be used. */
+/** vgpu_config_is_parent_allowed: Returns: %TRUE if @parent may be used:
+ * there is no allow-list or @parent is on it (exact match). */
 VGPU_PUBLIC gboolean vgpu_config_is_parent_allowed(const VgpuConfig *config,
                                                    const char *parent);
 
-/** vgpu_config_get_remove_timeout: Returns: removal bound in ms. */
+/** vgpu_config_get_remove_timeout: Returns: removal bound in ms
+ * (`remove_timeout_ms`, default %VGPU_REMOVE_TIMEOUT_DEFAULT_MS). */
 VGPU_PUBLIC guint vgpu_config_get_remove_timeout(const VgpuConfig *config);
 
 /**
  * vgpu_placement_policy_from_string:
- * @text: "pack" or "spread"
+ * @text: (nullable): "pack" or "spread" (exact, lowercase)
  * @policy: (out): the policy
  * @error: return location for a #GError, or %NULL
  *

@@ -1,0 +1,1628 @@
+/*
+ * sim-model.c - scenario loading, capacity models and the emulated sysfs
+ * tree of vgpu-sim
+ *
+ * Behaviour follows the kernel's mdev core (drivers/vfio/mdev/mdev_core.c,
+ * mdev_sysfs.c) and the sample vendor driver samples/vfio-mdev/mtty.c; see
+ * README.md next to this file for the mapping and the known deviations.
+ */
+#define _GNU_SOURCE
+
+#include "sim-model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A UUID string without its terminator (kernel: UUID_STRING_LEN). */
+#define SIM_UUID_LEN 36
+/* What stat() reports for an attribute file; also the largest write. */
+#define SIM_PAGE_SIZE 4096
+/* Limits that keep scenario typos from eating the machine. */
+#define SIM_MAX_COPIES 256
+#define SIM_MAX_INSTANCES 100000
+
+typedef enum {
+    SIM_MODEL_HOMOGENEOUS,
+    SIM_MODEL_INDEPENDENT,
+    SIM_MODEL_POOL,
+} SimModel;
+
+typedef enum {
+    SIM_NODE_DIR,
+    SIM_NODE_FILE,
+    SIM_NODE_LINK,
+} SimNodeKind;
+
+typedef enum {
+    SIM_ATTR_TEXT,              /* fixed content, read-only */
+    SIM_ATTR_UEVENT,            /* fixed content, accepts uevent actions */
+    SIM_ATTR_AVAILABLE,         /* available_instances of a type */
+    SIM_ATTR_CREATE,            /* create of a type */
+    SIM_ATTR_REMOVE,            /* remove of a mediated device */
+    SIM_ATTR_CTL_HOLD,          /* .vgpu-sim/hold */
+    SIM_ATTR_CTL_RELEASE,       /* .vgpu-sim/release */
+    SIM_ATTR_CTL_INJECT,        /* .vgpu-sim/inject */
+    SIM_ATTR_CTL_STATE,         /* .vgpu-sim/state */
+} SimAttr;
+
+typedef struct _SimNode SimNode;
+typedef struct _SimParent SimParent;
+typedef struct _SimType SimType;
+typedef struct _SimMdev SimMdev;
+
+struct _SimNode {
+    SimNodeKind kind;
+    char *name;
+    SimNode *up;                /* containing directory, NULL for the root */
+    GHashTable *children;       /* directories: name -> SimNode, owned */
+    char *text;                 /* link target, or fixed file content */
+    SimAttr attr;
+    gpointer object;            /* SimType or SimMdev the file acts on */
+    mode_t mode;                /* permission bits only */
+    struct timespec time;
+};
+
+struct _SimType {
+    char *id;                   /* directory name, e.g. "nvidia-65" */
+    char *name;                 /* nullable: no "name" file */
+    char *description;          /* nullable: no "description" file */
+    char *device_api;
+    guint max_instances;        /* homogeneous and independent models */
+    guint cost;                 /* pool model */
+    guint n_mdevs;
+    SimParent *parent;
+    SimNode *dir;
+    SimNode *devices_dir;
+};
+
+struct _SimParent {
+    char *name;
+    char *path;                 /* "devices/pci0000:00/.../0000:05:00.0" */
+    SimModel model;
+    guint pool;
+    guint used;                 /* pool units taken by existing mdevs */
+    guint n_mdevs;
+    int exhausted_errno;
+    guint remove_delay_ms;
+    char *driver;
+    GPtrArray *types;           /* SimType, owned */
+    SimNode *dir;
+};
+
+struct _SimMdev {
+    char uuid[SIM_UUID_LEN + 1];
+    SimType *type;
+    guint iommu_group;
+    gboolean held;
+    gint64 gone_at;             /* monotonic µs when a removed one vanishes */
+    GPtrArray *nodes;           /* tree nodes to unlink when it vanishes */
+};
+
+struct _SimState {
+    GMutex lock;
+    SimNode *root;
+    GPtrArray *parents;         /* SimParent, owned */
+    GHashTable *mdevs;          /* uuid -> SimMdev, owned */
+    GHashTable *groups;         /* iommu group numbers in use, stored + 1 */
+    guint iommu_group_base;
+    guint n_root_ports;         /* generated PCI root ports so far */
+    int inject_create_errno;
+    guint inject_create_count;
+    int inject_remove_errno;
+    guint inject_remove_count;
+    gboolean verbose;
+};
+
+typedef struct {
+    const char *name;
+    int value;
+} SimErrno;
+
+/* Error numbers a scenario or .vgpu-sim/inject may name. */
+static const SimErrno sim_errnos[] = {
+    { "EPERM", EPERM },
+    { "ENOENT", ENOENT },
+    { "EIO", EIO },
+    { "ENXIO", ENXIO },
+    { "EAGAIN", EAGAIN },
+    { "ENOMEM", ENOMEM },
+    { "EACCES", EACCES },
+    { "EFAULT", EFAULT },
+    { "EBUSY", EBUSY },
+    { "EEXIST", EEXIST },
+    { "ENODEV", ENODEV },
+    { "EINVAL", EINVAL },
+    { "ENOSPC", ENOSPC },
+    { "ERANGE", ERANGE },
+    { "EDEADLK", EDEADLK },
+    { "ENOSYS", ENOSYS },
+    { "EUSERS", EUSERS },
+    { "EOPNOTSUPP", EOPNOTSUPP },
+    { "ETIMEDOUT", ETIMEDOUT },
+    { "EDQUOT", EDQUOT },
+};
+
+G_DEFINE_QUARK(vgpu-sim-error-quark, sim_error)
+
+static void
+sim_log(SimState *state, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+sim_log(SimState *state, const char *format, ...)
+{
+    va_list args;
+    g_autofree char *message = NULL;
+
+    if (!state->verbose)
+        return;
+    va_start(args, format);
+    message = g_strdup_vprintf(format, args);
+    va_end(args);
+    fprintf(stderr, "vgpu-sim: %s\n", message);
+}
+
+static const char *
+sim_errno_name(int value)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(sim_errnos); i++) {
+        if (sim_errnos[i].value == value)
+            return sim_errnos[i].name;
+    }
+    return "E?";
+}
+
+/* Accepts a name from sim_errnos or a positive decimal number. */
+static int
+sim_errno_parse(const char *text)
+{
+    guint64 value;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(sim_errnos); i++) {
+        if (g_ascii_strcasecmp(sim_errnos[i].name, text) == 0)
+            return sim_errnos[i].value;
+    }
+    if (g_ascii_string_to_unsigned(text, 10, 1, 4095, &value, NULL))
+        return (int) value;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The tree                                                            */
+
+static void
+sim_node_free(gpointer data)
+{
+    SimNode *node = data;
+
+    if (node == NULL)
+        return;
+    g_clear_pointer(&node->children, g_hash_table_unref);
+    g_free(node->name);
+    g_free(node->text);
+    g_free(node);
+}
+
+static SimNode *
+sim_node_new(SimNodeKind kind, const char *name, mode_t mode)
+{
+    SimNode *node = g_new0(SimNode, 1);
+
+    node->kind = kind;
+    node->name = g_strdup(name);
+    node->mode = mode;
+    clock_gettime(CLOCK_REALTIME, &node->time);
+    if (kind == SIM_NODE_DIR) {
+        node->children = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               NULL, sim_node_free);
+    }
+    return node;
+}
+
+static SimNode *
+sim_node_child(SimNode *dir, const char *name)
+{
+    if (dir->kind != SIM_NODE_DIR)
+        return NULL;
+    return g_hash_table_lookup(dir->children, name);
+}
+
+static SimNode *
+sim_node_attach(SimNode *dir, SimNode *node)
+{
+    g_assert(dir->kind == SIM_NODE_DIR);
+    g_assert(!g_hash_table_contains(dir->children, node->name));
+    node->up = dir;
+    g_hash_table_insert(dir->children, node->name, node);
+    return node;
+}
+
+/* Removes @node from its directory and frees it with everything below. */
+static void
+sim_node_unlink(SimNode *node)
+{
+    g_assert(node->up != NULL);
+    g_hash_table_remove(node->up->children, node->name);
+}
+
+static SimNode *
+sim_node_add_dir(SimNode *dir, const char *name)
+{
+    return sim_node_attach(dir, sim_node_new(SIM_NODE_DIR, name, 0755));
+}
+
+static SimNode *
+sim_node_add_file(SimNode *dir, const char *name, mode_t mode, SimAttr attr,
+                  const char *text, gpointer object)
+{
+    SimNode *node = sim_node_new(SIM_NODE_FILE, name, mode);
+
+    node->attr = attr;
+    node->text = g_strdup(text);
+    node->object = object;
+    return sim_node_attach(dir, node);
+}
+
+/* Walks @path (relative, '/'-separated) below @root, creating what is
+ * missing.  Returns NULL if a component exists but is not a directory. */
+static SimNode *
+sim_node_mkdir_p(SimNode *root, const char *path)
+{
+    g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+    SimNode *node = root;
+
+    for (char **part = parts; *part != NULL; part++) {
+        SimNode *child;
+
+        if (**part == '\0')
+            continue;
+        child = sim_node_child(node, *part);
+        if (child == NULL)
+            child = sim_node_add_dir(node, *part);
+        else if (child->kind != SIM_NODE_DIR)
+            return NULL;
+        node = child;
+    }
+    return node;
+}
+
+static SimNode *
+sim_node_lookup(SimNode *root, const char *path)
+{
+    SimNode *node = root;
+    const char *p = path;
+
+    while (node != NULL && *p != '\0') {
+        const char *end;
+        g_autofree char *name = NULL;
+
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        end = strchr(p, '/');
+        if (end == NULL)
+            end = p + strlen(p);
+        name = g_strndup(p, end - p);
+        node = sim_node_child(node, name);
+        p = end;
+    }
+    return node;
+}
+
+static guint
+sim_node_depth(SimNode *node)
+{
+    guint depth = 0;
+
+    for (; node->up != NULL; node = node->up)
+        depth++;
+    return depth;
+}
+
+/*
+ * Adds a symbolic link @name in @dir pointing at @target with a relative
+ * path through the closest common ancestor, the way sysfs spells its links
+ * (fs/kernfs/symlink.c: kernfs_get_target_path()).
+ */
+static SimNode *
+sim_node_add_link(SimNode *dir, const char *name, SimNode *target)
+{
+    SimNode *node = sim_node_new(SIM_NODE_LINK, name, 0777);
+    GString *text = g_string_new(NULL);
+    GPtrArray *below = g_ptr_array_new();
+    SimNode *a = dir;
+    SimNode *b = target;
+    guint depth_a = sim_node_depth(a);
+    guint depth_b = sim_node_depth(b);
+
+    /* Climb to the common ancestor, collecting the target's side. */
+    while (depth_a > depth_b) {
+        g_string_append(text, "../");
+        a = a->up;
+        depth_a--;
+    }
+    while (depth_b > depth_a) {
+        g_ptr_array_add(below, b->name);
+        b = b->up;
+        depth_b--;
+    }
+    while (a != b) {
+        g_string_append(text, "../");
+        g_ptr_array_add(below, b->name);
+        a = a->up;
+        b = b->up;
+    }
+    for (guint i = below->len; i > 0; i--) {
+        g_string_append(text, g_ptr_array_index(below, i - 1));
+        if (i > 1)
+            g_string_append_c(text, '/');
+    }
+    g_ptr_array_free(below, TRUE);
+    node->text = g_string_free(text, FALSE);
+    return sim_node_attach(dir, node);
+}
+
+/* ------------------------------------------------------------------ */
+/* Objects                                                             */
+
+static void
+sim_type_free(gpointer data)
+{
+    SimType *type = data;
+
+    g_free(type->id);
+    g_free(type->name);
+    g_free(type->description);
+    g_free(type->device_api);
+    g_free(type);
+}
+
+static void
+sim_parent_free(gpointer data)
+{
+    SimParent *parent = data;
+
+    g_free(parent->name);
+    g_free(parent->path);
+    g_free(parent->driver);
+    g_ptr_array_unref(parent->types);
+    g_free(parent);
+}
+
+static void
+sim_mdev_free(gpointer data)
+{
+    SimMdev *mdev = data;
+
+    g_ptr_array_unref(mdev->nodes);
+    g_free(mdev);
+}
+
+void
+sim_state_free(SimState *state)
+{
+    if (state == NULL)
+        return;
+    g_clear_pointer(&state->mdevs, g_hash_table_unref);
+    g_clear_pointer(&state->groups, g_hash_table_unref);
+    g_clear_pointer(&state->parents, g_ptr_array_unref);
+    g_clear_pointer(&state->root, sim_node_free);
+    g_mutex_clear(&state->lock);
+    g_free(state);
+}
+
+void
+sim_state_set_verbose(SimState *state, gboolean verbose)
+{
+    g_mutex_lock(&state->lock);
+    state->verbose = verbose;
+    g_mutex_unlock(&state->lock);
+}
+
+/*
+ * available_instances of @type right now (mdev_sysfs.c:
+ * available_instances_show() asks the vendor driver, or the core counter).
+ */
+static guint
+sim_type_available(SimType *type)
+{
+    SimParent *parent = type->parent;
+
+    switch (parent->model) {
+    case SIM_MODEL_POOL:
+        return (parent->pool - parent->used) / type->cost;
+    case SIM_MODEL_INDEPENDENT:
+        return type->max_instances - type->n_mdevs;
+    case SIM_MODEL_HOMOGENEOUS:
+        if (parent->n_mdevs > 0 && type->n_mdevs == 0)
+            return 0;
+        return type->max_instances - type->n_mdevs;
+    }
+    g_assert_not_reached();
+}
+
+static const char *
+sim_model_name(SimModel model)
+{
+    switch (model) {
+    case SIM_MODEL_HOMOGENEOUS:
+        return "homogeneous";
+    case SIM_MODEL_INDEPENDENT:
+        return "independent";
+    case SIM_MODEL_POOL:
+        return "pool";
+    }
+    g_assert_not_reached();
+}
+
+/* ------------------------------------------------------------------ */
+/* Scenario loading                                                    */
+
+static gboolean
+sim_check_keys(GKeyFile *keyfile, const char *group,
+               const char *const *allowed, const char *origin,
+               GError **error)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(keyfile, group, NULL, NULL);
+
+    for (char **key = keys; key != NULL && *key != NULL; key++) {
+        if (!g_strv_contains(allowed, *key)) {
+            g_autofree char *list = g_strjoinv(", ", (char **) allowed);
+
+            g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                        "%s: [%s]: unknown key '%s' (known: %s)", origin,
+                        group, *key, list);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+sim_get_uint(GKeyFile *keyfile, const char *group, const char *key,
+             guint fallback, guint min, guint max, guint *out,
+             const char *origin, GError **error)
+{
+    g_autofree char *text = NULL;
+    guint64 value;
+
+    *out = fallback;
+    if (!g_key_file_has_key(keyfile, group, key, NULL))
+        return TRUE;
+    text = g_key_file_get_string(keyfile, group, key, NULL);
+    g_strstrip(text);
+    if (!g_ascii_string_to_unsigned(text, 10, min, max, &value, NULL)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: %s='%s' is not a number from %u to %u",
+                    origin, group, key, text, min, max);
+        return FALSE;
+    }
+    *out = (guint) value;
+    return TRUE;
+}
+
+static gboolean
+sim_name_is_valid(const char *name)
+{
+    return name[0] != '\0' && strchr(name, '/') == NULL &&
+           strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* Parses "DDDD:BB:DD.F"; returns FALSE for anything else. */
+static gboolean
+sim_pci_parse(const char *name, guint *domain, guint *bus, guint *slot,
+              guint *function)
+{
+    int end = -1;
+
+    if (strlen(name) != 12)
+        return FALSE;
+    if (sscanf(name, "%4x:%2x:%2x.%1x%n", domain, bus, slot, function,
+               &end) != 4 || end != 12)
+        return FALSE;
+    for (int i = 0; i < 12; i++) {
+        if (i == 4 || i == 7 || i == 10)
+            continue;
+        if (!g_ascii_isxdigit(name[i]))
+            return FALSE;
+    }
+    return *slot < 32 && *function < 8;
+}
+
+static SimParent *
+sim_state_find_parent(SimState *state, const char *name)
+{
+    for (guint i = 0; i < state->parents->len; i++) {
+        SimParent *parent = g_ptr_array_index(state->parents, i);
+
+        if (strcmp(parent->name, name) == 0)
+            return parent;
+    }
+    return NULL;
+}
+
+/* Default location of a parent device below /sys. */
+static char *
+sim_state_default_path(SimState *state, const char *name)
+{
+    guint domain, bus, slot, function, port;
+
+    if (!sim_pci_parse(name, &domain, &bus, &slot, &function))
+        return g_strdup_printf("devices/virtual/%s/%s", name, name);
+    if (bus == 0)
+        return g_strdup_printf("devices/pci%04x:00/%s", domain, name);
+    /* Behind a root port 0000:00:01.0, 0000:00:01.1, ... 0000:00:1f.7. */
+    port = state->n_root_ports++;
+    return g_strdup_printf("devices/pci%04x:00/%04x:00:%02x.%x/%s", domain,
+                           domain, 1 + (port / 8) % 31, port % 8, name);
+}
+
+static gboolean
+sim_state_add_type(SimState *state, SimParent *parent, GKeyFile *keyfile,
+                   const char *id, const char *origin, GError **error)
+{
+    static const char *const keys[] = {
+        "name", "description", "device_api", "max_instances", "cost", NULL
+    };
+    g_autofree char *group = g_strdup_printf("type %s", id);
+    SimType *type;
+    guint max_instances, cost;
+
+    if (!sim_name_is_valid(id)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [parent %s]: invalid type name '%s'", origin,
+                    parent->name, id);
+        return FALSE;
+    }
+    if (!g_key_file_has_group(keyfile, group)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [parent %s] lists type '%s' but there is no "
+                    "[type %s] section", origin, parent->name, id, id);
+        return FALSE;
+    }
+    if (!sim_check_keys(keyfile, group, keys, origin, error))
+        return FALSE;
+    for (guint i = 0; i < parent->types->len; i++) {
+        SimType *other = g_ptr_array_index(parent->types, i);
+
+        if (strcmp(other->id, id) == 0) {
+            g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                        "%s: [parent %s] lists type '%s' twice", origin,
+                        parent->name, id);
+            return FALSE;
+        }
+    }
+    if (!sim_get_uint(keyfile, group, "max_instances", 0, 1,
+                      SIM_MAX_INSTANCES, &max_instances, origin, error) ||
+        !sim_get_uint(keyfile, group, "cost", 1, 1, SIM_MAX_INSTANCES, &cost,
+                      origin, error))
+        return FALSE;
+    if (parent->model != SIM_MODEL_POOL && max_instances == 0) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s] needs max_instances (parent %s uses model=%s)",
+                    origin, group, parent->name,
+                    sim_model_name(parent->model));
+        return FALSE;
+    }
+
+    type = g_new0(SimType, 1);
+    type->id = g_strdup(id);
+    type->name = g_key_file_get_string(keyfile, group, "name", NULL);
+    type->description = g_key_file_get_string(keyfile, group, "description",
+                                               NULL);
+    type->device_api = g_key_file_get_string(keyfile, group, "device_api",
+                                              NULL);
+    if (type->device_api == NULL)
+        type->device_api = g_strdup("vfio-pci");
+    type->max_instances = max_instances;
+    type->cost = cost;
+    type->parent = parent;
+    g_ptr_array_add(parent->types, type);
+    (void) state;
+    return TRUE;
+}
+
+/* Creates the sysfs nodes of a fully loaded parent. */
+static gboolean
+sim_state_build_parent(SimState *state, SimParent *parent,
+                       const char *vendor, const char *device,
+                       const char *origin, GError **error)
+{
+    SimNode *types_dir;
+    SimNode *class_dir = sim_node_lookup(state->root, "class/mdev_bus");
+
+    parent->dir = sim_node_mkdir_p(state->root, parent->path);
+    if (parent->dir == NULL ||
+        sim_node_child(parent->dir, "mdev_supported_types") != NULL) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [parent %s]: path '%s' is already used", origin,
+                    parent->name, parent->path);
+        return FALSE;
+    }
+    if (vendor != NULL) {
+        g_autofree char *text = g_strdup_printf("%s\n", vendor);
+
+        sim_node_add_file(parent->dir, "vendor", 0444, SIM_ATTR_TEXT, text,
+                          NULL);
+    }
+    if (device != NULL) {
+        g_autofree char *text = g_strdup_printf("%s\n", device);
+
+        sim_node_add_file(parent->dir, "device", 0444, SIM_ATTR_TEXT, text,
+                          NULL);
+    }
+
+    types_dir = sim_node_add_dir(parent->dir, "mdev_supported_types");
+    for (guint i = 0; i < parent->types->len; i++) {
+        SimType *type = g_ptr_array_index(parent->types, i);
+        g_autofree char *api = g_strdup_printf("%s\n", type->device_api);
+
+        type->dir = sim_node_add_dir(types_dir, type->id);
+        sim_node_add_file(type->dir, "create", 0200, SIM_ATTR_CREATE, NULL,
+                          type);
+        sim_node_add_file(type->dir, "device_api", 0444, SIM_ATTR_TEXT, api,
+                          NULL);
+        sim_node_add_file(type->dir, "available_instances", 0444,
+                          SIM_ATTR_AVAILABLE, NULL, type);
+        if (type->name != NULL) {
+            g_autofree char *text = g_strdup_printf("%s\n", type->name);
+
+            sim_node_add_file(type->dir, "name", 0444, SIM_ATTR_TEXT, text,
+                              NULL);
+        }
+        if (type->description != NULL) {
+            g_autofree char *text = g_strdup_printf("%s\n",
+                                                    type->description);
+
+            sim_node_add_file(type->dir, "description", 0444, SIM_ATTR_TEXT,
+                              text, NULL);
+        }
+        type->devices_dir = sim_node_add_dir(type->dir, "devices");
+    }
+
+    sim_node_add_link(class_dir, parent->name, parent->dir);
+    sim_node_mkdir_p(state->root, "bus/mdev/drivers");
+    sim_node_mkdir_p(sim_node_lookup(state->root, "bus/mdev/drivers"),
+                     parent->driver);
+    return TRUE;
+}
+
+static gboolean
+sim_state_load_parent(SimState *state, GKeyFile *keyfile, const char *group,
+                      const char *name, const char *origin, GError **error)
+{
+    static const char *const keys[] = {
+        "model", "types", "path", "copies", "pool", "exhausted_errno",
+        "remove_delay_ms", "driver", "vendor", "device", NULL
+    };
+    g_autofree char *model = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *exhausted = NULL;
+    g_autofree char *driver = NULL;
+    g_autofree char *vendor = NULL;
+    g_autofree char *device = NULL;
+    g_auto(GStrv) types = NULL;
+    guint copies, pool, remove_delay_ms;
+    guint domain = 0, bus = 0, slot = 0, function = 0;
+    SimModel model_value = SIM_MODEL_HOMOGENEOUS;
+    int exhausted_errno = ENOSPC;
+
+    if (!sim_check_keys(keyfile, group, keys, origin, error))
+        return FALSE;
+    if (!sim_name_is_valid(name)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: invalid parent name", origin, group);
+        return FALSE;
+    }
+
+    model = g_key_file_get_string(keyfile, group, "model", NULL);
+    if (model == NULL || strcmp(model, "homogeneous") == 0) {
+        model_value = SIM_MODEL_HOMOGENEOUS;
+    } else if (strcmp(model, "independent") == 0) {
+        model_value = SIM_MODEL_INDEPENDENT;
+    } else if (strcmp(model, "pool") == 0) {
+        model_value = SIM_MODEL_POOL;
+    } else {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: model='%s' is not homogeneous, independent "
+                    "or pool", origin, group, model);
+        return FALSE;
+    }
+
+    types = g_key_file_get_string_list(keyfile, group, "types", NULL, NULL);
+    if (types == NULL || types[0] == NULL) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s] needs types=TYPE;TYPE;...", origin, group);
+        return FALSE;
+    }
+
+    if (!sim_get_uint(keyfile, group, "copies", 1, 1, SIM_MAX_COPIES,
+                      &copies, origin, error) ||
+        !sim_get_uint(keyfile, group, "pool", 0, 1, SIM_MAX_INSTANCES, &pool,
+                      origin, error) ||
+        !sim_get_uint(keyfile, group, "remove_delay_ms", 0, 0, 600000,
+                      &remove_delay_ms, origin, error))
+        return FALSE;
+    if (model_value == SIM_MODEL_POOL && pool == 0) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: model=pool needs pool=UNITS", origin, group);
+        return FALSE;
+    }
+
+    exhausted = g_key_file_get_string(keyfile, group, "exhausted_errno", NULL);
+    if (exhausted != NULL) {
+        g_strstrip(exhausted);
+        exhausted_errno = sim_errno_parse(exhausted);
+        if (exhausted_errno == 0) {
+            g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                        "%s: [%s]: exhausted_errno='%s' is not an errno "
+                        "name such as ENOSPC or EUSERS", origin, group,
+                        exhausted);
+            return FALSE;
+        }
+    }
+
+    path = g_key_file_get_string(keyfile, group, "path", NULL);
+    if (path != NULL) {
+        g_autofree char *suffix = g_strconcat("/", name, NULL);
+
+        g_strstrip(path);
+        if (copies > 1 || path[0] == '/' || strstr(path, "..") != NULL ||
+            !g_str_has_prefix(path, "devices/") ||
+            !g_str_has_suffix(path, suffix)) {
+            g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                        "%s: [%s]: path='%s' must be relative to /sys, start "
+                        "with devices/, end with /%s, and cannot be combined "
+                        "with copies", origin, group, path, name);
+            return FALSE;
+        }
+    }
+
+    if (copies > 1 &&
+        !sim_pci_parse(name, &domain, &bus, &slot, &function)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: copies= needs a PCI address name such as "
+                    "0000:3b:00.0", origin, group);
+        return FALSE;
+    }
+    if (copies > 1 && bus + copies - 1 > 0xff) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: copies=%u runs past bus ff", origin, group,
+                    copies);
+        return FALSE;
+    }
+
+    driver = g_key_file_get_string(keyfile, group, "driver", NULL);
+    if (driver != NULL)
+        g_strstrip(driver);
+    if (driver != NULL && !sim_name_is_valid(driver)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: invalid driver='%s'", origin, group, driver);
+        return FALSE;
+    }
+    vendor = g_key_file_get_string(keyfile, group, "vendor", NULL);
+    device = g_key_file_get_string(keyfile, group, "device", NULL);
+
+    for (guint copy = 0; copy < copies; copy++) {
+        SimParent *parent;
+        g_autofree char *copy_name = NULL;
+
+        if (copies > 1) {
+            copy_name = g_strdup_printf("%04x:%02x:%02x.%x", domain,
+                                        bus + copy, slot, function);
+        } else {
+            copy_name = g_strdup(name);
+        }
+        if (sim_state_find_parent(state, copy_name) != NULL) {
+            g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                        "%s: parent %s is defined twice", origin, copy_name);
+            return FALSE;
+        }
+
+        parent = g_new0(SimParent, 1);
+        parent->name = g_steal_pointer(&copy_name);
+        parent->model = model_value;
+        parent->pool = pool;
+        parent->exhausted_errno = exhausted_errno;
+        parent->remove_delay_ms = remove_delay_ms;
+        parent->driver = g_strdup(driver != NULL ? driver : "vfio_mdev");
+        parent->types = g_ptr_array_new_with_free_func(sim_type_free);
+        parent->path = path != NULL ? g_strdup(path)
+                                    : sim_state_default_path(state,
+                                                             parent->name);
+        g_ptr_array_add(state->parents, parent);
+
+        for (char **id = types; *id != NULL; id++) {
+            g_strstrip(*id);
+            if (**id == '\0')
+                continue;
+            if (!sim_state_add_type(state, parent, keyfile, *id, origin,
+                                    error))
+                return FALSE;
+        }
+        if (!sim_state_build_parent(state, parent, vendor, device, origin,
+                                    error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+SimState *
+sim_state_new(const char *data, gsize length, const char *origin,
+              GError **error)
+{
+    static const char *const sim_keys[] = { "iommu_group_base", NULL };
+    g_autoptr(GKeyFile) keyfile = g_key_file_new();
+    g_autoptr(SimState) state = NULL;
+    g_autoptr(GError) local_error = NULL;
+    g_auto(GStrv) groups = NULL;
+    SimNode *control;
+
+    if (!g_key_file_load_from_data(keyfile, data, length, G_KEY_FILE_NONE,
+                                   &local_error)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO, "%s: %s", origin,
+                    local_error->message);
+        return NULL;
+    }
+
+    state = g_new0(SimState, 1);
+    g_mutex_init(&state->lock);
+    state->root = sim_node_new(SIM_NODE_DIR, "", 0755);
+    state->parents = g_ptr_array_new_with_free_func(sim_parent_free);
+    state->mdevs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                         sim_mdev_free);
+    state->groups = g_hash_table_new(g_direct_hash, g_direct_equal);
+
+    /* What exists on any kernel with the mdev core loaded. */
+    sim_node_mkdir_p(state->root, "class/mdev_bus");
+    sim_node_mkdir_p(state->root, "bus/mdev/devices");
+    sim_node_mkdir_p(state->root, "bus/mdev/drivers");
+    sim_node_mkdir_p(state->root, "kernel/iommu_groups");
+    sim_node_mkdir_p(state->root, "devices");
+
+    control = sim_node_add_dir(state->root, ".vgpu-sim");
+    sim_node_add_file(control, "hold", 0200, SIM_ATTR_CTL_HOLD, NULL, NULL);
+    sim_node_add_file(control, "release", 0200, SIM_ATTR_CTL_RELEASE, NULL,
+                      NULL);
+    sim_node_add_file(control, "inject", 0200, SIM_ATTR_CTL_INJECT, NULL,
+                      NULL);
+    sim_node_add_file(control, "state", 0444, SIM_ATTR_CTL_STATE, NULL,
+                      NULL);
+
+    groups = g_key_file_get_groups(keyfile, NULL);
+    for (char **group = groups; *group != NULL; group++) {
+        if (strcmp(*group, "sim") == 0) {
+            if (!sim_check_keys(keyfile, *group, sim_keys, origin, error) ||
+                !sim_get_uint(keyfile, *group, "iommu_group_base", 100, 0,
+                              1000000, &state->iommu_group_base, origin,
+                              error))
+                return NULL;
+        } else if (!g_str_has_prefix(*group, "parent ") &&
+                   !g_str_has_prefix(*group, "type ")) {
+            g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                        "%s: unknown section [%s] (expected [sim], "
+                        "[parent NAME] or [type NAME])", origin, *group);
+            return NULL;
+        }
+    }
+    if (!g_key_file_has_group(keyfile, "sim"))
+        state->iommu_group_base = 100;
+
+    for (char **group = groups; *group != NULL; group++) {
+        if (!g_str_has_prefix(*group, "parent "))
+            continue;
+        if (!sim_state_load_parent(state, keyfile, *group,
+                                   *group + strlen("parent "), origin,
+                                   error))
+            return NULL;
+    }
+    return g_steal_pointer(&state);
+}
+
+/* ------------------------------------------------------------------ */
+/* Mediated devices                                                    */
+
+/*
+ * Validates a UUID the way guid_parse() does (lib/uuid.c: uuid_is_valid()
+ * looks at the first 36 characters only) and stores it in canonical
+ * lowercase form, the device name the kernel prints with "%pUl".
+ */
+static gboolean
+sim_uuid_parse(const char *text, char out[SIM_UUID_LEN + 1])
+{
+    for (int i = 0; i < SIM_UUID_LEN; i++) {
+        char c = text[i];
+
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return FALSE;
+            out[i] = c;
+        } else {
+            if (!g_ascii_isxdigit(c))
+                return FALSE;
+            out[i] = g_ascii_tolower(c);
+        }
+    }
+    out[SIM_UUID_LEN] = '\0';
+    return TRUE;
+}
+
+/* kstrtoul(buf, 0, ...) from lib/kstrtox.c; FALSE where it fails. */
+static gboolean
+sim_kstrtoul(const char *text, gulong *out)
+{
+    const char *p = text;
+    guint base = 10;
+    gulong value = 0;
+    gboolean digits = FALSE;
+
+    if (*p == '+')
+        p++;
+    if (p[0] == '0') {
+        if (g_ascii_tolower(p[1]) == 'x' && g_ascii_isxdigit(p[2])) {
+            base = 16;
+            p += 2;
+        } else {
+            base = 8;
+        }
+    }
+    for (; *p != '\0'; p++) {
+        guint digit;
+
+        if (g_ascii_isdigit(*p))
+            digit = *p - '0';
+        else if (g_ascii_isxdigit(*p))
+            digit = g_ascii_tolower(*p) - 'a' + 10;
+        else
+            break;
+        if (digit >= base)
+            break;
+        if (value > (G_MAXULONG - digit) / base)
+            return FALSE;       /* -ERANGE, turned into -EINVAL */
+        value = value * base + digit;
+        digits = TRUE;
+    }
+    if (!digits)
+        return FALSE;
+    if (*p == '\n')
+        p++;
+    if (*p != '\0')
+        return FALSE;
+    *out = value;
+    return TRUE;
+}
+
+static guint
+sim_state_alloc_group(SimState *state)
+{
+    /* iommu_group_alloc() takes the lowest free id (ida_alloc()). */
+    guint group = state->iommu_group_base;
+
+    while (g_hash_table_contains(state->groups, GUINT_TO_POINTER(group + 1)))
+        group++;
+    g_hash_table_add(state->groups, GUINT_TO_POINTER(group + 1));
+    return group;
+}
+
+/* Makes a removed device and every link to it disappear. */
+static void
+sim_state_vanish(SimState *state, SimMdev *mdev)
+{
+    SimType *type = mdev->type;
+    SimParent *parent = type->parent;
+
+    for (guint i = mdev->nodes->len; i > 0; i--)
+        sim_node_unlink(g_ptr_array_index(mdev->nodes, i - 1));
+    type->n_mdevs--;
+    parent->n_mdevs--;
+    parent->used -= type->cost;
+    g_hash_table_remove(state->groups,
+                        GUINT_TO_POINTER(mdev->iommu_group + 1));
+    sim_log(state, "%s vanished from %s", mdev->uuid, parent->name);
+    g_hash_table_remove(state->mdevs, mdev->uuid);
+}
+
+/* Lets devices whose remove_delay_ms has passed disappear. */
+static void
+sim_state_reap(SimState *state)
+{
+    GHashTableIter iter;
+    gpointer value;
+    g_autoptr(GPtrArray) due = g_ptr_array_new();
+    gint64 now = g_get_monotonic_time();
+
+    g_hash_table_iter_init(&iter, state->mdevs);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        SimMdev *mdev = value;
+
+        if (mdev->gone_at != 0 && mdev->gone_at <= now)
+            g_ptr_array_add(due, mdev);
+    }
+    for (guint i = 0; i < due->len; i++)
+        sim_state_vanish(state, g_ptr_array_index(due, i));
+}
+
+/* mdev_sysfs.c: create_store() + mdev_core.c: mdev_device_create(). */
+static ssize_t
+sim_state_create(SimState *state, SimType *type, const char *buf,
+                 size_t size)
+{
+    g_autofree char *text = NULL;
+    char uuid[SIM_UUID_LEN + 1];
+    SimParent *parent = type->parent;
+    SimMdev *mdev;
+    SimNode *group_dir, *mdev_dir, *node;
+    char group_name[16];
+
+    if (size < SIM_UUID_LEN || size > SIM_UUID_LEN + 1)
+        return -EINVAL;
+    text = g_strndup(buf, size);
+    if (!sim_uuid_parse(text, uuid))
+        return -EINVAL;
+    if (g_hash_table_contains(state->mdevs, uuid))
+        return -EEXIST;
+    if (sim_type_available(type) == 0) {
+        sim_log(state, "create %s on %s/%s: no instance left (%s)", uuid,
+                parent->name, type->id,
+                sim_errno_name(parent->exhausted_errno));
+        return -parent->exhausted_errno;
+    }
+    if (state->inject_create_count > 0) {
+        state->inject_create_count--;
+        sim_log(state, "create %s on %s/%s: injected %s", uuid,
+                parent->name, type->id,
+                sim_errno_name(state->inject_create_errno));
+        return -state->inject_create_errno;
+    }
+
+    mdev = g_new0(SimMdev, 1);
+    memcpy(mdev->uuid, uuid, sizeof(uuid));
+    mdev->type = type;
+    mdev->nodes = g_ptr_array_new();
+    mdev->iommu_group = sim_state_alloc_group(state);
+    g_hash_table_insert(state->mdevs, mdev->uuid, mdev);
+    type->n_mdevs++;
+    parent->n_mdevs++;
+    parent->used += type->cost;
+
+    g_snprintf(group_name, sizeof(group_name), "%u", mdev->iommu_group);
+    group_dir = sim_node_add_dir(sim_node_lookup(state->root,
+                                                 "kernel/iommu_groups"),
+                                 group_name);
+    sim_node_add_dir(group_dir, "devices");
+
+    mdev_dir = sim_node_add_dir(parent->dir, uuid);
+    sim_node_add_link(mdev_dir, "mdev_type", type->dir);
+    sim_node_add_link(mdev_dir, "iommu_group", group_dir);
+    sim_node_add_link(mdev_dir, "driver",
+                      sim_node_child(sim_node_lookup(state->root,
+                                                     "bus/mdev/drivers"),
+                                     parent->driver));
+    sim_node_add_link(mdev_dir, "subsystem",
+                      sim_node_lookup(state->root, "bus/mdev"));
+    sim_node_add_file(mdev_dir, "remove", 0200, SIM_ATTR_REMOVE, NULL, mdev);
+    {
+        g_autofree char *uevent = g_strdup_printf("DRIVER=%s\n",
+                                                  parent->driver);
+
+        sim_node_add_file(mdev_dir, "uevent", 0644, SIM_ATTR_UEVENT, uevent,
+                          NULL);
+    }
+
+    g_ptr_array_add(mdev->nodes, group_dir);
+    g_ptr_array_add(mdev->nodes, mdev_dir);
+    node = sim_node_add_link(type->devices_dir, uuid, mdev_dir);
+    g_ptr_array_add(mdev->nodes, node);
+    node = sim_node_add_link(sim_node_lookup(state->root,
+                                             "bus/mdev/devices"),
+                             uuid, mdev_dir);
+    g_ptr_array_add(mdev->nodes, node);
+    node = sim_node_add_link(sim_node_child(sim_node_lookup(state->root,
+                                                            "bus/mdev/"
+                                                            "drivers"),
+                                            parent->driver),
+                             uuid, mdev_dir);
+    g_ptr_array_add(mdev->nodes, node);
+    node = sim_node_add_link(sim_node_child(group_dir, "devices"), uuid,
+                             mdev_dir);
+    (void) node;                /* goes away with group_dir */
+
+    sim_log(state, "created %s on %s/%s, iommu group %u", uuid, parent->name,
+            type->id, mdev->iommu_group);
+    return size;
+}
+
+/* mdev_sysfs.c: remove_store() + mdev_core.c: mdev_device_remove(). */
+static ssize_t
+sim_state_remove(SimState *state, SimMdev *mdev, const char *buf,
+                 size_t size)
+{
+    g_autofree char *text = g_strndup(buf, size);
+    SimParent *parent = mdev->type->parent;
+    gulong value;
+
+    if (!sim_kstrtoul(text, &value))
+        return -EINVAL;
+    if (value == 0)
+        return size;
+    if (mdev->gone_at != 0)
+        return size;            /* device_remove_file_self() lost the race */
+    if (mdev->held) {
+        sim_log(state, "remove %s: busy (held)", mdev->uuid);
+        return -EBUSY;
+    }
+    if (state->inject_remove_count > 0) {
+        state->inject_remove_count--;
+        sim_log(state, "remove %s: injected %s", mdev->uuid,
+                sim_errno_name(state->inject_remove_errno));
+        return -state->inject_remove_errno;
+    }
+    sim_log(state, "remove %s from %s (delay %u ms)", mdev->uuid,
+            parent->name, parent->remove_delay_ms);
+    if (parent->remove_delay_ms > 0) {
+        mdev->gone_at = g_get_monotonic_time() +
+                        (gint64) parent->remove_delay_ms * 1000;
+    } else {
+        sim_state_vanish(state, mdev);
+    }
+    return size;
+}
+
+static ssize_t
+sim_state_hold(SimState *state, const char *buf, size_t size, gboolean hold)
+{
+    g_autofree char *text = g_strndup(buf, size);
+    char uuid[SIM_UUID_LEN + 1];
+    SimMdev *mdev;
+
+    g_strchomp(text);
+    if (strlen(text) != SIM_UUID_LEN || !sim_uuid_parse(text, uuid))
+        return -EINVAL;
+    mdev = g_hash_table_lookup(state->mdevs, uuid);
+    if (mdev == NULL || (hold && mdev->gone_at != 0))
+        return -ENODEV;
+    mdev->held = hold;
+    sim_log(state, "%s %s", hold ? "hold" : "release", uuid);
+    return size;
+}
+
+/* .vgpu-sim/inject: "create ERRNO [COUNT]", "remove ERRNO [COUNT]",
+ * "clear"; several commands may be separated by newlines. */
+static ssize_t
+sim_state_inject(SimState *state, const char *buf, size_t size)
+{
+    g_autofree char *text = g_strndup(buf, size);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+    for (char **line = lines; *line != NULL; line++) {
+        g_auto(GStrv) words = NULL;
+        guint n_words;
+        guint64 count = 1;
+        int value;
+
+        g_strstrip(*line);
+        if (**line == '\0')
+            continue;
+        words = g_strsplit_set(*line, " \t", -1);
+        n_words = 0;
+        for (char **word = words; *word != NULL; word++) {
+            if (**word != '\0')
+                words[n_words++] = *word;
+            else
+                g_free(*word);
+        }
+        words[n_words] = NULL;
+
+        if (n_words == 1 && strcmp(words[0], "clear") == 0) {
+            state->inject_create_count = 0;
+            state->inject_remove_count = 0;
+            continue;
+        }
+        if (n_words < 2 || n_words > 3)
+            return -EINVAL;
+        value = sim_errno_parse(words[1]);
+        if (value == 0)
+            return -EINVAL;
+        if (n_words == 3 &&
+            !g_ascii_string_to_unsigned(words[2], 10, 0, G_MAXUINT, &count,
+                                        NULL))
+            return -EINVAL;
+        if (strcmp(words[0], "create") == 0) {
+            state->inject_create_errno = value;
+            state->inject_create_count = (guint) count;
+        } else if (strcmp(words[0], "remove") == 0) {
+            state->inject_remove_errno = value;
+            state->inject_remove_count = (guint) count;
+        } else {
+            return -EINVAL;
+        }
+        sim_log(state, "inject: next %u %s fail with %s", (guint) count,
+                words[0], sim_errno_name(value));
+    }
+    return size;
+}
+
+static gint
+sim_compare_mdev(gconstpointer a, gconstpointer b)
+{
+    const SimMdev *ma = *(const SimMdev *const *) a;
+    const SimMdev *mb = *(const SimMdev *const *) b;
+
+    return strcmp(ma->uuid, mb->uuid);
+}
+
+static char *
+sim_state_describe_locked(SimState *state)
+{
+    GString *out = g_string_new(NULL);
+    g_autoptr(GPtrArray) mdevs = g_ptr_array_new();
+    GHashTableIter iter;
+    gpointer value;
+    gint64 now = g_get_monotonic_time();
+
+    g_hash_table_iter_init(&iter, state->mdevs);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(mdevs, value);
+    g_ptr_array_sort(mdevs, sim_compare_mdev);
+
+    for (guint i = 0; i < state->parents->len; i++) {
+        SimParent *parent = g_ptr_array_index(state->parents, i);
+
+        g_string_append_printf(out, "parent %s model=%s", parent->name,
+                               sim_model_name(parent->model));
+        if (parent->model == SIM_MODEL_POOL)
+            g_string_append_printf(out, " pool=%u/%u", parent->used,
+                                   parent->pool);
+        g_string_append_printf(out, " exhausted=%s",
+                               sim_errno_name(parent->exhausted_errno));
+        if (parent->remove_delay_ms > 0)
+            g_string_append_printf(out, " remove_delay_ms=%u",
+                                   parent->remove_delay_ms);
+        g_string_append_printf(out, "\n  path /sys/%s\n", parent->path);
+        for (guint j = 0; j < parent->types->len; j++) {
+            SimType *type = g_ptr_array_index(parent->types, j);
+
+            g_string_append_printf(out, "  type %s", type->id);
+            if (type->name != NULL)
+                g_string_append_printf(out, " \"%s\"", type->name);
+            g_string_append_printf(out, " available=%u mdevs=%u",
+                                   sim_type_available(type), type->n_mdevs);
+            if (parent->model == SIM_MODEL_POOL)
+                g_string_append_printf(out, " cost=%u", type->cost);
+            else
+                g_string_append_printf(out, " max=%u", type->max_instances);
+            g_string_append_c(out, '\n');
+            for (guint k = 0; k < mdevs->len; k++) {
+                SimMdev *mdev = g_ptr_array_index(mdevs, k);
+
+                if (mdev->type != type)
+                    continue;
+                g_string_append_printf(out, "    mdev %s iommu_group=%u",
+                                       mdev->uuid, mdev->iommu_group);
+                if (mdev->held)
+                    g_string_append(out, " held");
+                if (mdev->gone_at != 0) {
+                    g_string_append_printf(out, " removing(%" G_GINT64_FORMAT
+                                           " ms left)",
+                                           MAX(0, mdev->gone_at - now) /
+                                           1000);
+                }
+                g_string_append_c(out, '\n');
+            }
+        }
+    }
+    if (state->inject_create_count > 0)
+        g_string_append_printf(out, "inject create %s %u\n",
+                               sim_errno_name(state->inject_create_errno),
+                               state->inject_create_count);
+    if (state->inject_remove_count > 0)
+        g_string_append_printf(out, "inject remove %s %u\n",
+                               sim_errno_name(state->inject_remove_errno),
+                               state->inject_remove_count);
+    return g_string_free(out, FALSE);
+}
+
+char *
+sim_state_describe(SimState *state)
+{
+    char *text;
+
+    g_mutex_lock(&state->lock);
+    sim_state_reap(state);
+    text = sim_state_describe_locked(state);
+    g_mutex_unlock(&state->lock);
+    return text;
+}
+
+/* ------------------------------------------------------------------ */
+/* File system operations                                              */
+
+static gboolean
+sim_attr_readable(SimAttr attr)
+{
+    return attr == SIM_ATTR_TEXT || attr == SIM_ATTR_UEVENT ||
+           attr == SIM_ATTR_AVAILABLE || attr == SIM_ATTR_CTL_STATE;
+}
+
+static gboolean
+sim_attr_writable(SimAttr attr)
+{
+    return attr != SIM_ATTR_TEXT && attr != SIM_ATTR_AVAILABLE &&
+           attr != SIM_ATTR_CTL_STATE;
+}
+
+/* Looks @path up after letting due removals happen; lock held. */
+static SimNode *
+sim_state_find(SimState *state, const char *path)
+{
+    sim_state_reap(state);
+    return sim_node_lookup(state->root, path);
+}
+
+int
+sim_state_getattr(SimState *state, const char *path, struct stat *st)
+{
+    SimNode *node;
+    int ret = 0;
+
+    g_mutex_lock(&state->lock);
+    node = sim_state_find(state, path);
+    if (node == NULL) {
+        ret = -ENOENT;
+    } else {
+        memset(st, 0, sizeof(*st));
+        st->st_uid = 0;
+        st->st_gid = 0;
+        st->st_blksize = SIM_PAGE_SIZE;
+        st->st_atim = node->time;
+        st->st_mtim = node->time;
+        st->st_ctim = node->time;
+        switch (node->kind) {
+        case SIM_NODE_DIR:
+            st->st_mode = S_IFDIR | node->mode;
+            st->st_nlink = 2;
+            break;
+        case SIM_NODE_FILE:
+            st->st_mode = S_IFREG | node->mode;
+            st->st_nlink = 1;
+            st->st_size = SIM_PAGE_SIZE;
+            break;
+        case SIM_NODE_LINK:
+            st->st_mode = S_IFLNK | node->mode;
+            st->st_nlink = 1;
+            st->st_size = strlen(node->text);
+            break;
+        }
+    }
+    g_mutex_unlock(&state->lock);
+    return ret;
+}
+
+int
+sim_state_readlink(SimState *state, const char *path, char *buf, size_t size)
+{
+    SimNode *node;
+    int ret = 0;
+
+    if (size == 0)
+        return -EINVAL;
+    g_mutex_lock(&state->lock);
+    node = sim_state_find(state, path);
+    if (node == NULL)
+        ret = -ENOENT;
+    else if (node->kind != SIM_NODE_LINK)
+        ret = -EINVAL;
+    else
+        g_strlcpy(buf, node->text, size);
+    g_mutex_unlock(&state->lock);
+    return ret;
+}
+
+static gint
+sim_compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+int
+sim_state_list(SimState *state, const char *path, GPtrArray **names)
+{
+    SimNode *node;
+    int ret = 0;
+
+    g_mutex_lock(&state->lock);
+    node = sim_state_find(state, path);
+    if (node == NULL) {
+        ret = -ENOENT;
+    } else if (node->kind != SIM_NODE_DIR) {
+        ret = -ENOTDIR;
+    } else {
+        GHashTableIter iter;
+        gpointer key;
+
+        *names = g_ptr_array_new_with_free_func(g_free);
+        g_hash_table_iter_init(&iter, node->children);
+        while (g_hash_table_iter_next(&iter, &key, NULL))
+            g_ptr_array_add(*names, g_strdup(key));
+    }
+    g_mutex_unlock(&state->lock);
+    if (ret == 0)
+        g_ptr_array_sort(*names, sim_compare_names);
+    return ret;
+}
+
+/*
+ * kernfs_fop_open() refuses, even to root, to open for reading a file
+ * without a show method or for writing one without a store method.
+ */
+int
+sim_state_open(SimState *state, const char *path, int flags, uid_t uid)
+{
+    SimNode *node;
+    int access_mode = flags & O_ACCMODE;
+    int ret = 0;
+
+    g_mutex_lock(&state->lock);
+    node = sim_state_find(state, path);
+    if (node == NULL)
+        ret = -ENOENT;
+    else if (node->kind == SIM_NODE_DIR)
+        ret = -EISDIR;
+    else if (access_mode != O_WRONLY && !sim_attr_readable(node->attr))
+        ret = -EACCES;
+    else if (access_mode != O_RDONLY && !sim_attr_writable(node->attr))
+        ret = -EACCES;
+    else if (access_mode != O_RDONLY && uid != 0)
+        ret = -EACCES;          /* all writable attributes are 0200/0644 */
+    g_mutex_unlock(&state->lock);
+    return ret;
+}
+
+int
+sim_state_access(SimState *state, const char *path, int mask)
+{
+    SimNode *node;
+    int ret = 0;
+
+    g_mutex_lock(&state->lock);
+    node = sim_state_find(state, path);
+    if (node == NULL)
+        ret = -ENOENT;
+    else if ((mask & X_OK) && node->kind == SIM_NODE_FILE)
+        ret = -EACCES;
+    g_mutex_unlock(&state->lock);
+    return ret;
+}
+
+ssize_t
+sim_state_read(SimState *state, const char *path, char *buf, size_t size,
+               off_t offset)
+{
+    SimNode *node;
+    g_autofree char *content = NULL;
+    ssize_t ret = 0;
+
+    g_mutex_lock(&state->lock);
+    node = sim_state_find(state, path);
+    if (node == NULL) {
+        ret = -ENODEV;          /* sysfs: the attribute went away */
+    } else if (node->kind != SIM_NODE_FILE) {
+        ret = -EISDIR;
+    } else {
+        switch (node->attr) {
+        case SIM_ATTR_TEXT:
+        case SIM_ATTR_UEVENT:
+            content = g_strdup(node->text);
+            break;
+        case SIM_ATTR_AVAILABLE:
+            content = g_strdup_printf("%u\n",
+                                      sim_type_available(node->object));
+            break;
+        case SIM_ATTR_CTL_STATE:
+            content = sim_state_describe_locked(state);
+            break;
+        default:
+            ret = -EINVAL;      /* kernfs_file_read_iter() without ->read */
+            break;
+        }
+    }
+    g_mutex_unlock(&state->lock);
+
+    if (content != NULL) {
+        size_t length = strlen(content);
+
+        if (offset < 0)
+            return -EINVAL;
+        if ((size_t) offset >= length)
+            return 0;
+        ret = MIN(size, length - (size_t) offset);
+        memcpy(buf, content + offset, ret);
+    }
+    return ret;
+}
+
+static gboolean
+sim_uevent_action_is_valid(const char *buf, size_t size)
+{
+    static const char *const actions[] = {
+        "add", "remove", "change", "move", "online", "offline", "bind",
+        "unbind", NULL
+    };
+    g_autofree char *text = g_strndup(buf, size);
+    char *end = text + strcspn(text, " \n");
+
+    /* kobject_synth_uevent() accepts "ACTION [UUID [KEY=VALUE...]]". */
+    *end = '\0';
+    return g_strv_contains(actions, text);
+}
+
+ssize_t
+sim_state_write(SimState *state, const char *path, const char *buf,
+                size_t size)
+{
+    SimNode *node;
+    ssize_t ret;
+
+    /* sysfs_kf_write() ignores empty writes; kernfs caps one at a page. */
+    if (size == 0)
+        return 0;
+    size = MIN(size, SIM_PAGE_SIZE);
+
+    g_mutex_lock(&state->lock);
+    node = sim_state_find(state, path);
+    if (node == NULL) {
+        ret = -ENODEV;
+    } else if (node->kind != SIM_NODE_FILE) {
+        ret = -EISDIR;
+    } else {
+        switch (node->attr) {
+        case SIM_ATTR_CREATE:
+            ret = sim_state_create(state, node->object, buf, size);
+            break;
+        case SIM_ATTR_REMOVE:
+            ret = sim_state_remove(state, node->object, buf, size);
+            break;
+        case SIM_ATTR_UEVENT:
+            ret = sim_uevent_action_is_valid(buf, size) ? (ssize_t) size
+                                                        : -EINVAL;
+            break;
+        case SIM_ATTR_CTL_HOLD:
+            ret = sim_state_hold(state, buf, size, TRUE);
+            break;
+        case SIM_ATTR_CTL_RELEASE:
+            ret = sim_state_hold(state, buf, size, FALSE);
+            break;
+        case SIM_ATTR_CTL_INJECT:
+            ret = sim_state_inject(state, buf, size);
+            break;
+        default:
+            ret = -EACCES;
+            break;
+        }
+    }
+    g_mutex_unlock(&state->lock);
+    return ret;
+}
+
+/* O_TRUNC and truncate(2) on a sysfs attribute succeed and change
+ * nothing (kernfs_iop_setattr()). */
+int
+sim_state_truncate(SimState *state, const char *path)
+{
+    SimNode *node;
+    int ret = 0;
+
+    g_mutex_lock(&state->lock);
+    node = sim_state_find(state, path);
+    if (node == NULL)
+        ret = -ENOENT;
+    else if (node->kind == SIM_NODE_DIR)
+        ret = -EISDIR;
+    g_mutex_unlock(&state->lock);
+    return ret;
+}

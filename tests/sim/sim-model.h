@@ -1,0 +1,64 @@
+/*
+ * sim-model.h - state of the mdev sysfs emulator (vgpu-sim)
+ *
+ * The model holds the parents, mdev types and mediated devices of one
+ * scenario together with the sysfs tree that represents them.  Every
+ * function below takes the state lock itself, so the FUSE callbacks may
+ * call them from any thread.  Functions that return int return 0 (or a
+ * byte count) on success and a negative errno value on failure, exactly
+ * what a FUSE callback has to return.
+ */
+#pragma once
+
+#include <glib.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+#define SIM_ERROR (sim_error_quark())
+
+typedef enum {
+    SIM_ERROR_SCENARIO,
+} SimError;
+
+typedef struct _SimState SimState;
+
+GQuark
+sim_error_quark(void);
+
+SimState *
+sim_state_new(const char *data, gsize length, const char *origin,
+              GError **error);
+void
+sim_state_free(SimState *state);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimState, sim_state_free)
+
+void
+sim_state_set_verbose(SimState *state, gboolean verbose);
+
+int
+sim_state_getattr(SimState *state, const char *path, struct stat *st);
+int
+sim_state_readlink(SimState *state, const char *path, char *buf,
+                   size_t size);
+int
+sim_state_list(SimState *state, const char *path, GPtrArray **names);
+int
+sim_state_open(SimState *state, const char *path, int flags, uid_t uid);
+int
+sim_state_access(SimState *state, const char *path, int mask);
+ssize_t
+sim_state_read(SimState *state, const char *path, char *buf, size_t size,
+               off_t offset);
+ssize_t
+sim_state_write(SimState *state, const char *path, const char *buf,
+                size_t size);
+int
+sim_state_truncate(SimState *state, const char *path);
+
+char *
+sim_state_describe(SimState *state);
+
+G_END_DECLS

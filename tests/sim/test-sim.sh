@@ -1,0 +1,588 @@
+#!/bin/bash
+# test-sim.sh - integration tests of vgpu-sim, the mdev sysfs emulator
+#
+#     test-sim.sh PATH-TO-vgpu-sim        (or VGPU_SIM=PATH test-sim.sh)
+#
+# Mounts the builtin scenarios and a few written here on a temporary root
+# and checks, with plain shell tools, that the tree behaves like the
+# kernel's mdev sysfs interface.  Exit status: 0 all passed, 1 something
+# failed, 77 skipped (no FUSE here), 99 usage error.
+set -euo pipefail
+
+SIM=${1:-${VGPU_SIM:-}}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+if [[ -z $SIM || ! -x $SIM ]]; then
+    echo "usage: $0 PATH-TO-vgpu-sim" >&2
+    exit 99
+fi
+[[ -c /dev/fuse ]] || skip "/dev/fuse does not exist"
+command -v fusermount3 >/dev/null || skip "fusermount3 is not installed"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-sim.XXXXXX")
+MOUNTS=()
+
+is_mounted() {
+    awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts
+}
+
+cleanup() {
+    local m
+    for m in "${MOUNTS[@]}"; do
+        if is_mounted "$m"; then
+            fusermount3 -u "$m" 2>/dev/null || fusermount3 -uz "$m" || true
+        fi
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+PASS=0
+FAIL=0
+
+ok() {
+    PASS=$((PASS + 1))
+    echo "ok $((PASS + FAIL)) - $1"
+}
+
+not_ok() {
+    FAIL=$((FAIL + 1))
+    echo "not ok $((PASS + FAIL)) - $1"
+    if [[ -n ${2:-} ]]; then
+        echo "#   $2"
+    fi
+}
+
+# eq DESCRIPTION ACTUAL EXPECTED
+eq() {
+    if [[ $2 == "$3" ]]; then
+        ok "$1"
+    else
+        not_ok "$1" "got '$2', expected '$3'"
+    fi
+}
+
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+check() {
+    local description=$1
+    shift
+    if "$@"; then
+        ok "$description"
+    else
+        not_ok "$description" "failed: $*"
+    fi
+}
+
+# wr FILE DATA: writes DATA with a single write(2) and prints "ok" or the
+# error text (strerror of the errno), e.g. "No space left on device".
+wr() {
+    local out
+    if out=$({ printf '%s' "$2" >"$1"; } 2>&1); then
+        echo ok
+    else
+        echo "${out##*: }"
+    fi
+}
+
+# wrn FILE DATA: the same with a trailing newline, like echo(1)
+wrn() {
+    wr "$1" "$2"$'\n'
+}
+
+uuid() {
+    cat /proc/sys/kernel/random/uuid
+}
+
+count() {
+    local n=0 entry
+    for entry in "$1"/*; do
+        [[ -e $entry || -L $entry ]] && n=$((n + 1))
+    done
+    echo "$n"
+}
+
+# sim_mount NAME SCENARIO: mounts on $TMP/NAME/sys and sets SYS
+sim_mount() {
+    local root=$TMP/$1
+    mkdir -p "$root/sys"
+    "$SIM" --scenario "$2" "$root/sys"
+    MOUNTS+=("$root/sys")
+    SYS=$root/sys
+}
+
+sim_umount() {
+    fusermount3 -u "$1"
+}
+
+# ------------------------------------------------------------------------
+# Can we mount at all?
+
+mkdir -p "$TMP/probe/sys"
+if ! "$SIM" --scenario tiny "$TMP/probe/sys" 2>"$TMP/probe.err"; then
+    if [[ $(id -u) -ne 0 ]]; then
+        skip "cannot mount FUSE as $(id -un): $(cat "$TMP/probe.err")"
+    fi
+    echo "vgpu-sim cannot mount: $(cat "$TMP/probe.err")"
+    exit 1
+fi
+MOUNTS+=("$TMP/probe/sys")
+check "mounted and serving when vgpu-sim returns" \
+    is_mounted "$TMP/probe/sys"
+check "tree readable right away" test -d "$TMP/probe/sys/class/mdev_bus"
+sim_umount "$TMP/probe/sys"
+check "fusermount3 -u unmounts" eval '! is_mounted "$TMP/probe/sys"'
+
+# ------------------------------------------------------------------------
+echo "# command line"
+
+out=$("$SIM" --help)
+check "--help mentions fusermount3 -u" grep -q "fusermount3 -u" <<<"$out"
+check "--help documents the control files" grep -q "\.vgpu-sim" <<<"$out"
+eq "--list-scenarios" "$("$SIM" --list-scenarios | tr '\n' ' ')" \
+    "mtty p4 t4x16 tiny "
+check "--print-scenario p4" grep -q "GRID P4-4Q" \
+    <<<"$("$SIM" --print-scenario p4)"
+rc=0
+"$SIM" >/dev/null 2>&1 || rc=$?
+eq "no arguments is a usage error" "$rc" 2
+rc=0
+"$SIM" --scenario nosuch "$TMP" 2>"$TMP/err" || rc=$?
+eq "unknown builtin fails" "$rc" 1
+check "unknown builtin lists the builtins" grep -q "tiny" "$TMP/err"
+
+mkdir -p "$TMP/bad/sys"
+printf '[parent 0000:01:00.0]\ntypes=x\nmodle=pool\n[type x]\n' \
+    >"$TMP/bad/typo.conf"
+rc=0
+"$SIM" --scenario "$TMP/bad/typo.conf" "$TMP/bad/sys" 2>"$TMP/err" || rc=$?
+eq "scenario with an unknown key fails" "$rc" 1
+check "the error names the key" grep -q "unknown key 'modle'" "$TMP/err"
+check "nothing is mounted after a scenario error" \
+    eval '! is_mounted "$TMP/bad/sys"'
+printf '[parent 0000:01:00.0]\ntypes=x;y\n[type x]\nmax_instances=1\n' \
+    >"$TMP/bad/missing.conf"
+rc=0
+"$SIM" --scenario "$TMP/bad/missing.conf" "$TMP/bad/sys" 2>"$TMP/err" ||
+    rc=$?
+eq "scenario with an undefined type fails" "$rc" 1
+check "the error names the type" grep -q "\[type y\]" "$TMP/err"
+rc=0
+"$SIM" --scenario tiny "$TMP/bad/nonexistent" 2>/dev/null || rc=$?
+eq "missing mount point fails" "$rc" 1
+
+# ------------------------------------------------------------------------
+echo "# p4: tree"
+
+sim_mount p4 p4
+P=$SYS/class/mdev_bus/0000:05:00.0
+PDIR=$SYS/devices/pci0000:00/0000:00:03.0/0000:05:00.0
+T=$P/mdev_supported_types
+
+check "class/mdev_bus exists" test -d "$SYS/class/mdev_bus"
+check "bus/mdev/devices exists" test -d "$SYS/bus/mdev/devices"
+eq "bus/mdev/devices starts empty" "$(count "$SYS/bus/mdev/devices")" 0
+eq "class link is relative" "$(readlink "$P")" \
+    "../../devices/pci0000:00/0000:00:03.0/0000:05:00.0"
+eq "class link resolves" "$(realpath "$P")" "$PDIR"
+eq "12 mdev types" "$(count "$T")" 12
+eq "nvidia-65 name" "$(cat "$T/nvidia-65/name")" "GRID P4-4Q"
+P4_4Q="num_heads=4, frl_config=60, framebuffer=4096M"
+P4_4Q+=", max_resolution=7680x4320, max_instance=2"
+eq "nvidia-65 description" "$(cat "$T/nvidia-65/description")" "$P4_4Q"
+eq "nvidia-63 name" "$(cat "$T/nvidia-63/name")" "GRID P4-1B"
+eq "device_api" "$(cat "$T/nvidia-65/device_api")" "vfio-pci"
+eq "available_instances" "$(cat "$T/nvidia-65/available_instances")" 2
+eq "available_instances is decimal + newline" \
+    "$(od -An -c "$T/nvidia-65/available_instances" | tr -s ' ')" " 2 \n"
+eq "nvidia-63 available_instances" \
+    "$(cat "$T/nvidia-63/available_instances")" 8
+eq "parent vendor" "$(cat "$PDIR/vendor")" "0x10de"
+eq "attribute mode 0444" "$(stat -c %a "$T/nvidia-65/name")" 444
+eq "create mode 0200" "$(stat -c %a "$T/nvidia-65/create")" 200
+eq "directory mode 0755" "$(stat -c %a "$T/nvidia-65")" 755
+eq "link mode 0777" "$(stat -c %a "$P")" 777
+eq "attribute st_size 4096" \
+    "$(stat -c %s "$T/nvidia-65/available_instances")" 4096
+eq "read returns the real length" \
+    "$(wc -c <"$T/nvidia-65/available_instances")" 2
+check "type devices/ exists" test -d "$T/nvidia-65/devices"
+check "control directory exists" test -d "$SYS/.vgpu-sim"
+
+echo "# p4: create"
+
+U1=$(uuid)
+eq "create with newline" "$(wrn "$T/nvidia-65/create" "$U1")" ok
+D1=$PDIR/$U1
+check "device directory appeared" test -d "$D1"
+eq "bus/mdev/devices link resolves" \
+    "$(realpath "$SYS/bus/mdev/devices/$U1")" "$D1"
+eq "bus/mdev/devices link is relative" \
+    "$(readlink "$SYS/bus/mdev/devices/$U1")" \
+    "../../../devices/pci0000:00/0000:00:03.0/0000:05:00.0/$U1"
+eq "mdev_type link" "$(readlink "$D1/mdev_type")" \
+    "../mdev_supported_types/nvidia-65"
+eq "mdev_type resolves" "$(realpath "$D1/mdev_type")" \
+    "$PDIR/mdev_supported_types/nvidia-65"
+eq "iommu_group link" "$(readlink "$D1/iommu_group")" \
+    "../../../../../kernel/iommu_groups/100"
+eq "iommu_group resolves" "$(realpath "$D1/iommu_group")" \
+    "$SYS/kernel/iommu_groups/100"
+eq "iommu group links back" \
+    "$(realpath "$SYS/kernel/iommu_groups/100/devices/$U1")" "$D1"
+eq "type devices/ link" "$(readlink "$T/nvidia-65/devices/$U1")" \
+    "../../../$U1"
+eq "type devices/ link resolves" \
+    "$(realpath "$T/nvidia-65/devices/$U1")" "$D1"
+eq "driver link resolves" "$(realpath "$D1/driver")" \
+    "$SYS/bus/mdev/drivers/nvidia-vgpu-vfio"
+eq "driver lists the device" \
+    "$(realpath "$SYS/bus/mdev/drivers/nvidia-vgpu-vfio/$U1")" "$D1"
+eq "remove mode 0200" "$(stat -c %a "$D1/remove")" 200
+eq "available_instances drops" \
+    "$(cat "$T/nvidia-65/available_instances")" 1
+eq "homogeneous: other types show 0" \
+    "$(cat "$T/nvidia-63/available_instances")" 0
+eq "homogeneous: other type cannot be created" \
+    "$(wrn "$T/nvidia-63/create" "$(uuid)")" "No space left on device"
+eq "same UUID again: EEXIST" "$(wrn "$T/nvidia-65/create" "$U1")" \
+    "File exists"
+eq "same UUID on another type: EEXIST" \
+    "$(wrn "$T/nvidia-63/create" "$U1")" "File exists"
+
+U2=$(uuid)
+U2_UPPER=${U2^^}
+eq "upper-case UUID without newline" \
+    "$(wr "$T/nvidia-65/create" "$U2_UPPER")" ok
+check "device appears under its lower-case name" test -d "$PDIR/$U2"
+check "no upper-case name" test ! -e "$PDIR/$U2_UPPER"
+eq "upper-case duplicate: EEXIST" "$(wrn "$T/nvidia-65/create" "$U2_UPPER")" \
+    "File exists"
+eq "capacity exhausted: ENOSPC" "$(wrn "$T/nvidia-65/create" "$(uuid)")" \
+    "No space left on device"
+eq "available_instances is 0" "$(cat "$T/nvidia-65/available_instances")" 0
+eq "two devices on the bus" "$(count "$SYS/bus/mdev/devices")" 2
+
+for bad in "garbage" "${U1:0:35}" "${U1}xx" "${U1/-/x}" \
+    "${U1:0:8}${U1:9:1}-${U1:10}" "g${U1:1}" " $U1"; do
+    eq "EINVAL for '$bad'" "$(wrn "$T/nvidia-65/create" "$bad")" \
+        "Invalid argument"
+done
+eq "EINVAL for a UUID followed by two newlines" \
+    "$(wr "$T/nvidia-65/create" "$U1"$'\n\n')" "Invalid argument"
+
+echo "# p4: remove"
+
+eq "remove 0 succeeds" "$(wrn "$D1/remove" 0)" ok
+check "remove 0 does nothing" test -d "$D1"
+eq "remove abc: EINVAL" "$(wrn "$D1/remove" abc)" "Invalid argument"
+eq "remove -1: EINVAL" "$(wrn "$D1/remove" -1)" "Invalid argument"
+eq "remove empty line: EINVAL" "$(wrn "$D1/remove" "")" "Invalid argument"
+check "device still there" test -d "$D1"
+eq "remove 1" "$(wrn "$D1/remove" 1)" ok
+check "device directory gone" test ! -e "$D1"
+check "bus/mdev/devices link gone" test ! -L "$SYS/bus/mdev/devices/$U1"
+check "type devices/ link gone" test ! -L "$T/nvidia-65/devices/$U1"
+check "driver link gone" \
+    test ! -L "$SYS/bus/mdev/drivers/nvidia-vgpu-vfio/$U1"
+check "iommu group gone" test ! -e "$SYS/kernel/iommu_groups/100"
+eq "capacity returns" "$(cat "$T/nvidia-65/available_instances")" 1
+eq "remove 0x1 (kstrtoul base 0) without newline" \
+    "$(wr "$PDIR/$U2/remove" 0x1)" ok
+check "second device gone" test ! -e "$PDIR/$U2"
+eq "all capacity back" "$(cat "$T/nvidia-65/available_instances")" 2
+eq "homogeneous: other types back" \
+    "$(cat "$T/nvidia-63/available_instances")" 8
+
+echo "# p4: iommu groups"
+
+A=$(uuid) B=$(uuid) C=$(uuid)
+wrn "$T/nvidia-63/create" "$A" >/dev/null
+wrn "$T/nvidia-63/create" "$B" >/dev/null
+eq "first group 100" "$(basename "$(realpath "$PDIR/$A/iommu_group")")" 100
+eq "next group 101" "$(basename "$(realpath "$PDIR/$B/iommu_group")")" 101
+wrn "$PDIR/$A/remove" 1 >/dev/null
+wrn "$T/nvidia-63/create" "$C" >/dev/null
+eq "lowest free group is reused" \
+    "$(basename "$(realpath "$PDIR/$C/iommu_group")")" 100
+wrn "$PDIR/$B/remove" 1 >/dev/null
+wrn "$PDIR/$C/remove" 1 >/dev/null
+eq "all removed" "$(count "$SYS/bus/mdev/devices")" 0
+
+echo "# p4: sysfs permissions"
+
+eq "write to a read-only attribute: EACCES" \
+    "$(wrn "$T/nvidia-65/available_instances" 5)" "Permission denied"
+check "reading create fails" eval '! cat "$T/nvidia-65/create" 2>/dev/null'
+eq "mkdir: EPERM" "$(mkdir "$T/x" 2>&1 | sed 's/.*: //')" \
+    "Operation not permitted"
+eq "rm: EPERM" "$(rm -f "$T/nvidia-65/name" 2>&1 | sed 's/.*: //')" \
+    "Operation not permitted"
+eq "new file: EACCES" "$(wrn "$T/nvidia-65/newfile" x)" "Permission denied"
+eq "mv: EPERM" "$(mv "$T/nvidia-65/name" "$T/nvidia-65/n" 2>&1 |
+    sed 's/.*: //')" "Operation not permitted"
+eq "ln -s: EPERM" "$(ln -s x "$T/nvidia-65/l" 2>&1 | sed 's/.*: //')" \
+    "Operation not permitted"
+check "touch works" touch "$T/nvidia-65/name"
+
+echo "# p4: hold, release, inject, state"
+
+H=$(uuid)
+wrn "$T/nvidia-65/create" "$H" >/dev/null
+eq "hold" "$(wrn "$SYS/.vgpu-sim/hold" "$H")" ok
+eq "remove of a held device: EBUSY" "$(wrn "$PDIR/$H/remove" 1)" \
+    "Device or resource busy"
+check "held device stays" test -d "$PDIR/$H"
+check "state shows held" grep -q "$H.*held" "$SYS/.vgpu-sim/state"
+eq "release" "$(wrn "$SYS/.vgpu-sim/release" "$H")" ok
+eq "remove after release" "$(wrn "$PDIR/$H/remove" 1)" ok
+eq "hold of an unknown device: ENODEV" \
+    "$(wrn "$SYS/.vgpu-sim/hold" "$(uuid)")" "No such device"
+eq "hold of garbage: EINVAL" "$(wrn "$SYS/.vgpu-sim/hold" xyz)" \
+    "Invalid argument"
+
+eq "inject create EIO" "$(wrn "$SYS/.vgpu-sim/inject" "create EIO")" ok
+eq "injected create failure" "$(wrn "$T/nvidia-65/create" "$(uuid)")" \
+    "Input/output error"
+eq "nothing was created" "$(count "$SYS/bus/mdev/devices")" 0
+I=$(uuid)
+eq "next create works" "$(wrn "$T/nvidia-65/create" "$I")" ok
+eq "inject remove ENODEV 2" \
+    "$(wrn "$SYS/.vgpu-sim/inject" "remove ENODEV 2")" ok
+eq "injected remove failure 1" "$(wrn "$PDIR/$I/remove" 1)" "No such device"
+eq "injected remove failure 2" "$(wrn "$PDIR/$I/remove" 1)" "No such device"
+eq "then remove works" "$(wrn "$PDIR/$I/remove" 1)" ok
+eq "inject garbage: EINVAL" "$(wrn "$SYS/.vgpu-sim/inject" "explode")" \
+    "Invalid argument"
+check "state names the parent" \
+    grep -q "^parent 0000:05:00.0 model=homogeneous" "$SYS/.vgpu-sim/state"
+eq "state is read-only" "$(wrn "$SYS/.vgpu-sim/state" x)" "Permission denied"
+
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# mtty: pool accounting"
+
+sim_mount mtty mtty
+P=$SYS/class/mdev_bus/mtty
+T=$P/mdev_supported_types
+eq "non-PCI class link" "$(readlink "$P")" "../../devices/virtual/mtty/mtty"
+eq "class link resolves" "$(realpath "$P")" "$SYS/devices/virtual/mtty/mtty"
+eq "mtty-1 name" "$(cat "$T/mtty-1/name")" "Single port serial"
+eq "mtty-2 name" "$(cat "$T/mtty-2/name")" "Dual port serial"
+check "no description file" test ! -e "$T/mtty-1/description"
+eq "mtty-1 available" "$(cat "$T/mtty-1/available_instances")" 24
+eq "mtty-2 available" "$(cat "$T/mtty-2/available_instances")" 12
+
+M2=$(uuid)
+eq "create mtty-2" "$(wrn "$T/mtty-2/create" "$M2")" ok
+eq "mtty-1 after one mtty-2" "$(cat "$T/mtty-1/available_instances")" 22
+eq "mtty-2 after one mtty-2" "$(cat "$T/mtty-2/available_instances")" 11
+eq "driver link" "$(readlink "$SYS/devices/virtual/mtty/mtty/$M2/driver")" \
+    "../../../../../bus/mdev/drivers/mtty"
+eq "iommu_group link depth" \
+    "$(readlink "$SYS/devices/virtual/mtty/mtty/$M2/iommu_group")" \
+    "../../../../../kernel/iommu_groups/100"
+M1=()
+for _ in $(seq 22); do
+    u=$(uuid)
+    M1+=("$u")
+    r=$(wrn "$T/mtty-1/create" "$u")
+    [[ $r == ok ]] || break
+done
+eq "22 mtty-1 created" "$(count "$SYS/bus/mdev/devices")" 23
+eq "mtty-1 exhausted" "$(cat "$T/mtty-1/available_instances")" 0
+eq "mtty-2 exhausted" "$(cat "$T/mtty-2/available_instances")" 0
+eq "mtty-1 create: ENOSPC" "$(wrn "$T/mtty-1/create" "$(uuid)")" \
+    "No space left on device"
+eq "mtty-2 create: ENOSPC" "$(wrn "$T/mtty-2/create" "$(uuid)")" \
+    "No space left on device"
+wrn "$SYS/bus/mdev/devices/${M1[0]}/remove" 1 >/dev/null
+eq "one port free: mtty-1" "$(cat "$T/mtty-1/available_instances")" 1
+eq "one port free: mtty-2" "$(cat "$T/mtty-2/available_instances")" 0
+wrn "$SYS/bus/mdev/devices/${M1[1]}/remove" 1 >/dev/null
+eq "two ports free: mtty-1" "$(cat "$T/mtty-1/available_instances")" 2
+eq "two ports free: mtty-2" "$(cat "$T/mtty-2/available_instances")" 1
+wrn "$SYS/bus/mdev/devices/$M2/remove" 1 >/dev/null
+for u in "${M1[@]:2}"; do
+    wrn "$SYS/bus/mdev/devices/$u/remove" 1 >/dev/null
+done
+eq "all ports back: mtty-1" "$(cat "$T/mtty-1/available_instances")" 24
+eq "all ports back: mtty-2" "$(cat "$T/mtty-2/available_instances")" 12
+eq "bus empty" "$(count "$SYS/bus/mdev/devices")" 0
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# t4x16"
+
+sim_mount t4x16 t4x16
+eq "16 parents" "$(count "$SYS/class/mdev_bus")" 16
+expected=""
+for bus in $(seq $((0x3b)) $((0x4a))); do
+    expected+=$(printf '0000:%02x:00.0 ' "$bus")
+done
+eq "parent names count up the bus" \
+    "$(ls "$SYS/class/mdev_bus" | tr '\n' ' ')" "$expected"
+eq "16 distinct parent directories" \
+    "$(for p in "$SYS"/class/mdev_bus/*; do realpath "$p"; done |
+        sort -u | wc -l)" 16
+T=$SYS/class/mdev_bus/0000:3b:00.0/mdev_supported_types
+eq "T4-16Q name" "$(cat "$T/nvidia-230/name")" "GRID T4-16Q"
+n=0
+for p in "$SYS"/class/mdev_bus/*; do
+    r=$(wrn "$p/mdev_supported_types/nvidia-230/create" "$(uuid)")
+    [[ $r == ok ]] && n=$((n + 1))
+done
+eq "one T4-16Q on each of the 16 GPUs" "$n" 16
+eq "16 devices on the bus" "$(count "$SYS/bus/mdev/devices")" 16
+eq "16 iommu groups" "$(count "$SYS/kernel/iommu_groups")" 16
+avail=""
+for p in "$SYS"/class/mdev_bus/*; do
+    avail+=$(cat "$p/mdev_supported_types/nvidia-230/available_instances")
+done
+eq "each GPU full" "$avail" 0000000000000000
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# tiny: races"
+
+sim_mount tiny tiny
+T6=$SYS/class/mdev_bus/0000:06:00.0/mdev_supported_types
+T5=$SYS/class/mdev_bus/0000:05:00.0/mdev_supported_types
+eq "tiny: nvidia-65 on 0000:06:00.0" \
+    "$(cat "$T6/nvidia-65/available_instances")" 2
+eq "tiny: nvidia-66 on 0000:05:00.0" \
+    "$(cat "$T5/nvidia-66/available_instances")" 1
+
+for i in $(seq 20); do
+    (wrn "$T6/nvidia-65/create" "$(uuid)" >"$TMP/race.$i") &
+done
+wait
+eq "20 racing creates on 2 instances: 2 succeed" \
+    "$(cat "$TMP"/race.* | grep -c '^ok$')" 2
+eq "the other 18 get ENOSPC" \
+    "$(cat "$TMP"/race.* | grep -c '^No space left on device$')" 18
+eq "exactly 2 devices" "$(count "$SYS/bus/mdev/devices")" 2
+eq "no instance left" "$(cat "$T6/nvidia-65/available_instances")" 0
+rm -f "$TMP"/race.*
+
+R=$(uuid)
+for i in $(seq 10); do
+    (wrn "$T5/nvidia-66/create" "$R" >"$TMP/race.$i") &
+done
+wait
+eq "10 racing creates of one UUID: 1 succeeds" \
+    "$(cat "$TMP"/race.* | grep -c '^ok$')" 1
+eq "the other 9 get EEXIST" \
+    "$(cat "$TMP"/race.* | grep -c '^File exists$')" 9
+rm -f "$TMP"/race.*
+
+for u in "$SYS"/bus/mdev/devices/*; do
+    (wrn "$u/remove" 1 >"$TMP/race.$(basename "$u")") &
+done
+wait
+eq "concurrent removes all succeed" \
+    "$(cat "$TMP"/race.* | grep -c '^ok$')" 3
+eq "bus empty again" "$(count "$SYS/bus/mdev/devices")" 0
+rm -f "$TMP"/race.*
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# custom scenario: EUSERS, remove_delay_ms, model=independent"
+
+cat >"$TMP/custom.conf" <<'EOF'
+[sim]
+iommu_group_base=7
+
+[parent 0000:10:00.0]
+model=independent
+exhausted_errno=EUSERS
+remove_delay_ms=800
+types=t-a;t-b
+
+[type t-a]
+max_instances=1
+
+[type t-b]
+name=Type B
+description=two of them
+device_api=vfio-ccw
+max_instances=2
+EOF
+sim_mount custom "$TMP/custom.conf"
+P=$SYS/class/mdev_bus/0000:10:00.0
+T=$P/mdev_supported_types
+eq "generated root port path" "$(readlink "$P")" \
+    "../../devices/pci0000:00/0000:00:01.0/0000:10:00.0"
+check "type without name has no name file" test ! -e "$T/t-a/name"
+check "type without description has none" test ! -e "$T/t-a/description"
+eq "device_api from the scenario" "$(cat "$T/t-b/device_api")" vfio-ccw
+eq "default device_api" "$(cat "$T/t-a/device_api")" vfio-pci
+X=$(uuid)
+eq "create t-a" "$(wrn "$T/t-a/create" "$X")" ok
+eq "iommu_group_base" "$(basename "$(realpath "$P/$X/iommu_group")")" 7
+eq "independent: t-b unaffected" "$(cat "$T/t-b/available_instances")" 2
+eq "independent: t-b can be created" "$(wrn "$T/t-b/create" "$(uuid)")" ok
+eq "t-b count" "$(cat "$T/t-b/available_instances")" 1
+eq "exhausted_errno=EUSERS" "$(wrn "$T/t-a/create" "$(uuid)")" \
+    "Too many users"
+
+start=$(date +%s%N)
+eq "remove with remove_delay_ms returns success" "$(wrn "$P/$X/remove" 1)" ok
+elapsed=$((($(date +%s%N) - start) / 1000000))
+check "remove returned before the delay (${elapsed} ms)" \
+    test "$elapsed" -lt 800
+check "device still visible during the delay" test -d "$P/$X"
+check "still on the bus during the delay" test -L "$SYS/bus/mdev/devices/$X"
+eq "capacity not back during the delay" \
+    "$(cat "$T/t-a/available_instances")" 0
+eq "second remove during the delay succeeds" "$(wrn "$P/$X/remove" 1)" ok
+eq "same UUID during the delay: EEXIST" "$(wrn "$T/t-b/create" "$X")" \
+    "File exists"
+eq "hold during the delay: ENODEV" "$(wrn "$SYS/.vgpu-sim/hold" "$X")" \
+    "No such device"
+sleep 1
+check "device gone after the delay" test ! -e "$P/$X"
+check "bus link gone after the delay" test ! -L "$SYS/bus/mdev/devices/$X"
+eq "capacity back after the delay" "$(cat "$T/t-a/available_instances")" 1
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# example.conf"
+
+sim_mount example "$HERE/scenarios/example.conf"
+eq "explicit path" "$(readlink "$SYS/class/mdev_bus/0000:81:00.0")" \
+    "../../devices/pci0000:80/0000:80:01.0/0000:81:00.0"
+eq "virtual parent path" "$(readlink "$SYS/class/mdev_bus/example-pool")" \
+    "../../devices/virtual/example-pool/example-pool"
+T=$SYS/class/mdev_bus/example-pool/mdev_supported_types
+eq "pool/cost: example-a" "$(cat "$T/example-a/available_instances")" 4
+eq "pool/cost: example-b" "$(cat "$T/example-b/available_instances")" 2
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# foreground mode and signals"
+
+mkdir -p "$TMP/fg/sys"
+"$SIM" --foreground --scenario tiny "$TMP/fg/sys" 2>"$TMP/fg.err" &
+fg_pid=$!
+MOUNTS+=("$TMP/fg/sys")
+for _ in $(seq 100); do
+    is_mounted "$TMP/fg/sys" && break
+    sleep 0.05
+done
+check "--foreground mounts" is_mounted "$TMP/fg/sys"
+check "--foreground serves" test -d "$TMP/fg/sys/class/mdev_bus/0000:05:00.0"
+kill -TERM "$fg_pid"
+rc=0
+wait "$fg_pid" || rc=$?
+check "SIGTERM ends the process" test "$rc" -lt 128
+check "SIGTERM unmounts" eval '! is_mounted "$TMP/fg/sys"'
+
+# ------------------------------------------------------------------------
+echo "# $PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]
