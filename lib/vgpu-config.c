@@ -248,6 +248,8 @@ vgpu_config_load(VgpuContext *ctx, GError **error)
     g_autoptr(GKeyFile) file = NULL;
     g_autoptr(GError) local = NULL;
     g_autofree char *path = NULL;
+    g_autofree char *data = NULL;
+    gsize len = 0;
 
     g_return_val_if_fail(ctx != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
@@ -256,18 +258,20 @@ vgpu_config_load(VgpuContext *ctx, GError **error)
     path = vgpu_context_build_path(ctx, VGPU_CONFIG_PATH);
     file = g_key_file_new();
 
-    if (!g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, &local)) {
+    /* read first, so that OS errors (EACCES, EISDIR) are not syntax errors */
+    if (!g_file_get_contents(path, &data, &len, &local)) {
         if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             return g_steal_pointer(&config);
-        if (local->domain == G_KEY_FILE_ERROR) {
-            g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                        "%s is not a valid configuration file: %s; see "
-                        "the [libvgpu] example in the documentation",
-                        path, local->message);
-        } else {
-            g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
-                        "cannot read %s: %s", path, local->message);
-        }
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
+                    "cannot read %s: %s", path, local->message);
+        return NULL;
+    }
+    if (!g_key_file_load_from_data(file, data, len, G_KEY_FILE_NONE,
+                                   &local)) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "%s is not a valid configuration file: %s; write it as "
+                    "a [libvgpu] group of key=value lines",
+                    path, local->message);
         return NULL;
     }
 

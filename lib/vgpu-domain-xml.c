@@ -296,6 +296,14 @@ typedef struct {
     gboolean dtd;  /* a DOCTYPE was seen (the parser was stopped there) */
 } ParseState;
 
+static void
+parse_state_clear(ParseState *state)
+{
+    g_clear_pointer(&state->message, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ParseState, parse_state_clear)
+
 #if LIBXML_VERSION >= 21200
 typedef const xmlError ParseError;
 #else
@@ -313,7 +321,8 @@ on_parse_error(void *data, ParseError *err)
 
     if (!state || state->message || !err || err->level < XML_ERR_ERROR)
         return;
-    text = g_strstrip(g_strdup(err->message ? err->message : "unknown error"));
+    text = g_strdup(err->message ? err->message : "unknown error");
+    g_strdelimit(g_strstrip(text), "\n\r\t", ' ');
     state->message = g_strdup_printf("line %d, column %d: %s", err->line,
                                      err->int2, text);
 }
@@ -380,9 +389,7 @@ vgpu_domain_xml_parse(const char *xml, gsize len, GError **error)
     g_autoptr(VgpuDomainXml) self = NULL;
     g_autoptr(xmlParserCtxt) ctxt = NULL;
     g_autoptr(xmlDoc) doc = NULL;
-    ParseState state = { NULL, FALSE };
-    xmlStructuredErrorFunc old_handler;
-    void *old_handler_data;
+    g_auto(ParseState) state = { NULL, FALSE };
     xmlNode *root;
 
     g_return_val_if_fail(xml != NULL || len == 0, NULL);
@@ -413,20 +420,31 @@ vgpu_domain_xml_parse(const char *xml, gsize len, GError **error)
     ctxt->sax->serror = on_parse_error;
     ctxt->sax->internalSubset = on_doctype;
 
-    /* Errors raised without the context (e.g. by the encoding converters)
-     * go to the thread's structured handler: point it at ours for the
-     * duration of the parse. libxml2 keeps it per thread. */
-    old_handler = xmlStructuredError;
-    old_handler_data = xmlStructuredErrorContext;
-    xmlSetStructuredErrorFunc(ctxt, on_parse_error);
+#if LIBXML_VERSION >= 21300
+    /* libxml2 >= 2.13 routes every error of the parse to the context. */
+    xmlCtxtSetErrorHandler(ctxt, on_parse_error, ctxt);
     doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                                 XML_PARSE_NOWARNING);
-    xmlSetStructuredErrorFunc(old_handler_data, old_handler);
+#else
+    {
+        /* Errors raised without the context (e.g. by the encoding
+         * converters) go to the thread's structured handler: point it at
+         * ours for the duration of the parse and put the caller's back.
+         * libxml2 keeps this handler per thread. */
+        xmlStructuredErrorFunc old_handler = xmlStructuredError;
+        void *old_handler_data = xmlStructuredErrorContext;
+
+        xmlSetStructuredErrorFunc(ctxt, on_parse_error);
+        doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING);
+        xmlSetStructuredErrorFunc(old_handler_data, old_handler);
+    }
+#endif
 
     if (state.dtd || (doc && (doc->intSubset || doc->extSubset ||
                               has_entity_refs(doc->children)))) {
-        g_free(state.message);
         set_dtd_error(error);
         return NULL;
     }
@@ -434,7 +452,6 @@ vgpu_domain_xml_parse(const char *xml, gsize len, GError **error)
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                     "domain XML is not well-formed: %s",
                     state.message ? state.message : "cannot parse it");
-        g_free(state.message);
         return NULL;
     }
 
@@ -650,17 +667,17 @@ vgpu_domain_xml_format(VgpuDomainXml *doc, gsize *len)
     out = g_string_new(NULL);
     if (doc->decl) {
         const char *encoding = (const char *)doc->doc->encoding;
+        const char *version = doc->doc->version
+                                  ? (const char *)doc->doc->version
+                                  : "1.0";
 
         /* The text is always UTF-8: keep the declaration unless it named
          * another encoding. */
         if (!encoding || g_ascii_strcasecmp(encoding, "UTF-8") == 0)
             g_string_append_printf(out, "%s\n", doc->decl);
         else
-            g_string_append_printf(out,
-                                   "<?xml version=\"%s\" encoding=\"UTF-8\"?>\n",
-                                   doc->doc->version
-                                       ? (const char *)doc->doc->version
-                                       : "1.0");
+            g_string_append_printf(
+                out, "<?xml version=\"%s\" encoding=\"UTF-8\"?>\n", version);
     }
     for (const xmlNode *n = doc->doc->children; n; n = n->next) {
         format_node(out, n, &style_libvirt);
@@ -934,6 +951,7 @@ request_from_element(VgpuDomainXml *doc, const xmlNode *node, GError **error)
     g_autofree char *parent = get_prop(node, MDEV_PARENT_ATTR);
     const char *name = domain_label(doc);
     g_autoptr(GError) local = NULL;
+    g_autofree char *canonical = NULL;
     VgpuRequest *request;
 
     if (!uuid) {
@@ -953,11 +971,19 @@ request_from_element(VgpuDomainXml *doc, const xmlNode *node, GError **error)
                     what, name, name);
         return NULL;
     }
-    request = vgpu_request_new(uuid, type_id, parent, &local);
+    canonical = vgpu_uuid_normalize(uuid, &local);
+    if (!canonical) {
+        g_set_error(error, VGPU_ERROR, local->code,
+                    "vGPU request %s in domain \"%s\": %s; fix it with "
+                    "'virsh edit %s'",
+                    what, name, local->message, name);
+        return NULL;
+    }
+    request = vgpu_request_new(canonical, type_id, parent, &local);
     if (!request) {
         g_set_error(error, VGPU_ERROR, local->code,
                     "vGPU request %s in domain \"%s\": %s; fix it with "
-                    "'virsh edit %s' or 'vgpuctl detach'",
+                    "'virsh edit %s' or remove it with 'vgpuctl detach'",
                     what, name, local->message, name);
         return NULL;
     }

@@ -21,7 +21,8 @@
 #include "vgpu-sysfs.h"
 
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -161,34 +162,56 @@ vgpu_mdev_create(VgpuContext *ctx, const char *parent, const char *type_id,
 /*
  * Writes "1" to @remove_path in a child process, so that a write the
  * kernel blocks (device still open) never blocks the caller beyond
- * @deadline. Returns 0, the child's errno, or ETIMEDOUT when the child is
- * still blocked at the deadline (it is then left to finish on its own).
+ * @deadline. The child reports the write's errno through a pipe. Returns
+ * 0, that errno, or ETIMEDOUT when the child is still blocked at the
+ * deadline (it is then left to finish on its own).
  */
 static int
 write_remove_bounded(const char *remove_path, gint64 deadline)
 {
-    pid_t pid = fork();
-    int status;
+    int fds[2];
+    int result = ETIMEDOUT;
+    pid_t pid;
 
-    if (pid < 0)
+    if (pipe2(fds, O_CLOEXEC) != 0)
         return errno;
+    pid = fork();
+    if (pid < 0) {
+        int errsv = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return errsv;
+    }
     if (pid == 0) {
         int errsv = vgpu_sysfs_write_attr(remove_path, "1");
-        _exit(errsv > 255 ? EIO : errsv);
+        if (write(fds[1], &errsv, sizeof(errsv)) != sizeof(errsv))
+            _exit(1);
+        _exit(0);
     }
+    close(fds[1]);
+
     for (;;) {
-        pid_t done = waitpid(pid, &status, WNOHANG);
-        if (done == pid)
-            break;
-        if (done < 0 && errno != EINTR)
-            return errno;
-        if (g_get_monotonic_time() >= deadline)
-            return ETIMEDOUT;
-        g_usleep(POLL_INTERVAL_US);
+        gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        int n;
+
+        if (left_ms < 0)
+            left_ms = 0;
+        n = poll(&pfd, 1, (int)MIN(left_ms, G_MAXINT));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n > 0) {
+            int errsv;
+            if (read(fds[0], &errsv, sizeof(errsv)) == sizeof(errsv))
+                result = errsv;
+            else
+                result = EIO; /* the child died without reporting */
+            waitpid(pid, NULL, 0);
+        }
+        break;
     }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return EIO;
+    close(fds[0]);
+    return result;
 }
 
 gboolean

@@ -149,6 +149,22 @@ test_save_is_atomic_replace(void **state)
     assert_int_equal(entries, 1); /* no temporary files left behind */
 }
 
+/* Asks util-linux flock(1) for the lock without waiting: exit 0 if it got
+ * it, 1 if another process holds it. */
+static int
+try_lock_in_other_process(const char *path)
+{
+    const char *argv[] = {"flock", "--nonblock", "--conflict-exit-code", "1",
+                          path, "true", NULL};
+    g_autoptr(GError) error = NULL;
+    int status = -1;
+
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                 NULL, NULL, &status, &error);
+    g_assert_no_error(error);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static void
 test_host_lock_excludes_other_processes(void **state)
 {
@@ -157,28 +173,11 @@ test_host_lock_excludes_other_processes(void **state)
     g_autoptr(VgpuHostLock) lock = vgpu_state_lock_host(f->ctx, &error);
     g_autofree char *path = g_build_filename(f->root, "run/libvgpu/lock",
                                              NULL);
-    int status = 0;
-    pid_t pid;
 
     assert_non_null(lock);
-    pid = fork();
-    if (pid == 0) {
-        int fd = open(path, O_RDWR);
-        /* another process must not get the lock while we hold it */
-        _exit(flock(fd, LOCK_EX | LOCK_NB) == 0 ? 1 : 0);
-    }
-    waitpid(pid, &status, 0);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-
+    assert_int_equal(try_lock_in_other_process(path), 1);
     vgpu_host_lock_release(g_steal_pointer(&lock));
-    pid = fork();
-    if (pid == 0) {
-        int fd = open(path, O_RDWR);
-        _exit(flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : 1);
-    }
-    waitpid(pid, &status, 0);
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(try_lock_in_other_process(path), 0);
     vgpu_host_lock_release(NULL);
 }
 

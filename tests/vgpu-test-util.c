@@ -78,6 +78,16 @@ vgpu_test_symlink(const char *root, const char *relpath, const char *target)
         g_error("symlink %s -> %s: %s", path, target, g_strerror(errno));
 }
 
+/* Writes root/@dir/@name. */
+static void
+write_in(const char *root, const char *dir, const char *name,
+         const char *content)
+{
+    g_autofree char *relpath = g_build_filename(dir, name, NULL);
+
+    vgpu_test_write(root, relpath, content);
+}
+
 static char *
 parent_dir(const char *parent)
 {
@@ -95,11 +105,11 @@ vgpu_test_add_parent(const char *root, const char *parent)
     g_autofree char *target = g_build_filename("../../devices/pci0000:00",
                                                parent, NULL);
 
+    g_autofree char *bus = g_build_filename(root, "sys/bus/mdev/devices",
+                                            NULL);
+
     g_assert_cmpint(g_mkdir_with_parents(types, 0755), ==, 0);
-    g_assert_cmpint(g_mkdir_with_parents(
-                        g_build_filename(root, "sys/bus/mdev/devices", NULL),
-                        0755),
-                    ==, 0);
+    g_assert_cmpint(g_mkdir_with_parents(bus, 0755), ==, 0);
     vgpu_test_symlink(root, link, target);
 }
 
@@ -118,18 +128,15 @@ vgpu_test_add_type(const char *root, const char *parent, const char *type_id,
     g_assert_cmpint(g_mkdir_with_parents(devices, 0755), ==, 0);
     if (name) {
         g_autofree char *text = g_strdup_printf("%s\n", name);
-        vgpu_test_write(root, g_build_filename(tdir, "name", NULL), text);
+        write_in(root, tdir, "name", text);
     }
     if (description) {
         g_autofree char *text = g_strdup_printf("%s\n", description);
-        vgpu_test_write(root, g_build_filename(tdir, "description", NULL),
-                        text);
+        write_in(root, tdir, "description", text);
     }
-    vgpu_test_write(root, g_build_filename(tdir, "device_api", NULL),
-                    "vfio-pci\n");
-    vgpu_test_write(root, g_build_filename(tdir, "available_instances", NULL),
-                    avail);
-    vgpu_test_write(root, g_build_filename(tdir, "create", NULL), "");
+    write_in(root, tdir, "device_api", "vfio-pci\n");
+    write_in(root, tdir, "available_instances", avail);
+    write_in(root, tdir, "create", "");
 }
 
 void
@@ -162,7 +169,7 @@ vgpu_test_add_mdev(const char *root, const char *parent, const char *type_id,
     g_autofree char *bus_target = g_build_filename("../../../devices/pci0000:00",
                                                    parent, uuid, NULL);
 
-    vgpu_test_write(root, g_build_filename(ddir, "remove", NULL), "");
+    write_in(root, ddir, "remove", "");
     vgpu_test_symlink(root, type_link, type_target);
     vgpu_test_symlink(root, devlink, devlink_target);
     vgpu_test_symlink(root, buslink, bus_target);

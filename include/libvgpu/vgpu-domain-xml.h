@@ -66,11 +66,16 @@ typedef enum {
  * @error: return location for a #GError, or %NULL
  *
  * Parses without network access, without entity expansion or DTD loading,
- * and refuses documents above %VGPU_DOMAIN_XML_MAX_SIZE.
+ * and refuses documents above %VGPU_DOMAIN_XML_MAX_SIZE. Any `<!DOCTYPE>`
+ * (internal or external subset) is refused before a single declaration is
+ * read, so external entities (XXE) and entity expansion ("billion laughs")
+ * cannot happen; libvirt never writes a DOCTYPE. libxml2 prints nothing:
+ * the first parser error goes into @error. Pure computation, no I/O.
  *
  * Returns: (transfer full): the document, or %NULL with
- *   %VGPU_ERROR_INVALID_INPUT (too large, not well-formed XML with line
- *   number, root element not `<domain>`, DTD/entities present).
+ *   %VGPU_ERROR_INVALID_INPUT (empty, too large, not well-formed XML with
+ *   line and column, root element not `<domain>` in no namespace,
+ *   DTD/entities present).
  */
 VGPU_PUBLIC VgpuDomainXml *vgpu_domain_xml_parse(const char *xml, gsize len,
                                                  GError **error);
@@ -83,9 +88,17 @@ VGPU_PUBLIC void vgpu_domain_xml_free(VgpuDomainXml *doc);
  * @doc: a document
  * @len: (out) (optional): length of the result in bytes
  *
- * Serializes the document. Nodes libvgpu did not touch are written as
- * parsed (attribute order, comments, other namespaces kept); there is no
- * XML declaration unless the input had one.
+ * Serializes the document as UTF-8, the way libvirt writes domain XML, so
+ * that format(parse(x)) == x for XML that libvirt wrote (`virsh dumpxml`):
+ * libvirt's own elements with single-quoted attributes and `&apos;`/`&quot;`
+ * escaped in text and attributes, xmlns declarations after the
+ * attributes; `<metadata>` and everything in it as libxml2's xmlNodeDump()
+ * writes it (libvirt dumps it with that): double quotes, xmlns first.
+ * Nodes libvgpu did not touch keep their attribute order, whitespace,
+ * comments, CDATA sections, processing instructions and namespaces; only
+ * the quoting and escaping of hand-written input may change (not its
+ * meaning). There is no XML declaration unless the input had one (it is
+ * then kept, naming UTF-8); the text ends with a newline.
  *
  * Returns: (transfer full): the XML text, NUL-terminated.
  */
@@ -96,7 +109,7 @@ VGPU_PUBLIC char *vgpu_domain_xml_format(VgpuDomainXml *doc, gsize *len);
 VGPU_PUBLIC const char *vgpu_domain_xml_get_name(VgpuDomainXml *doc);
 
 /** vgpu_domain_xml_get_uuid: Returns: (transfer none) (nullable): the
- * domain `<uuid>` as written. */
+ * domain `<uuid>` as written (surrounding whitespace removed, case kept). */
 VGPU_PUBLIC const char *vgpu_domain_xml_get_uuid(VgpuDomainXml *doc);
 
 /**
@@ -105,7 +118,10 @@ VGPU_PUBLIC const char *vgpu_domain_xml_get_uuid(VgpuDomainXml *doc);
  *
  * Lists the UUIDs of `<hostdev mode='subsystem' type='mdev'>` elements
  * under `<devices>` (`<source><address uuid=…/>`), lowercased, in document
- * order. A hostdev whose source has no valid UUID is skipped.
+ * order. A missing `mode` counts as `subsystem` (libvirt's default). A
+ * hostdev whose source has no valid UUID is skipped (libvirt refuses such a
+ * domain). The same UUID twice is listed twice (libvirt refuses that too,
+ * see its test `hostdev-mdev-duplicate`).
  *
  * Returns: (transfer full) (element-type utf8): the UUIDs (possibly empty).
  */
@@ -118,13 +134,17 @@ VGPU_PUBLIC GPtrArray *vgpu_domain_xml_list_mdev_hostdevs(VgpuDomainXml *doc);
  *
  * Reads every `<vgpu:mdev>` under `<metadata><vgpu:vgpu>` (matched by
  * namespace URI, whatever the prefix) and validates it with
- * vgpu_request_new().
+ * vgpu_request_new(). Only the first `<vgpu:vgpu>` counts, as libvirt keeps
+ * only the first element of each namespace in `<metadata>`; other elements
+ * and namespaces are ignored. A UUID in upper case is accepted and
+ * returned in lower case.
  *
  * Returns: (transfer full) (element-type VgpuRequest): the requests in
  *   document order (empty if none), or %NULL with
- *   %VGPU_ERROR_INVALID_INPUT naming the element and the bad attribute
- *   (missing uuid/type, non-canonical UUID, unsafe type or parent such as
- *   "../x", the same UUID twice).
+ *   %VGPU_ERROR_INVALID_INPUT naming the element, the domain and the bad
+ *   value, and saying how to fix it (missing uuid/type, a uuid that is not
+ *   a 36-character UUID, unsafe type or parent such as "../x", the same
+ *   UUID twice).
  */
 VGPU_PUBLIC GPtrArray *vgpu_domain_xml_list_requests(VgpuDomainXml *doc,
                                                      GError **error);
@@ -137,14 +157,18 @@ VGPU_PUBLIC GPtrArray *vgpu_domain_xml_list_requests(VgpuDomainXml *doc,
  * @error: return location for a #GError, or %NULL
  *
  * Adds `<vgpu:mdev>` to `<metadata><vgpu:vgpu>` (creating either as
- * needed) and a `<hostdev mode='subsystem' type='mdev' managed='no'
+ * needed; a new `<metadata>` goes right after the last of `<name>`,
+ * `<uuid>`, `<genid>`, `<title>`, `<description>`, where libvirt writes it)
+ * and a `<hostdev mode='subsystem' type='mdev' managed='no'
  * model='vfio-pci' display='on|off' [ramfb='on']>` with the request's
- * UUID at the end of `<devices>` (created if missing). Nothing else in the
- * document changes.
+ * UUID at the end of `<devices>` (created if missing). New elements are
+ * indented like their neighbours (two spaces per level in libvirt's
+ * output; none in a document without line breaks). Nothing else in the
+ * document changes; on error the document is untouched.
  *
  * Returns: %TRUE on success; %FALSE with %VGPU_ERROR_EXISTS (the UUID is
- *   already used by a hostdev or a request) or %VGPU_ERROR_INVALID_INPUT
- *   (ramfb without display).
+ *   already used by a hostdev or a request, in any case) or
+ *   %VGPU_ERROR_INVALID_INPUT (ramfb without display).
  */
 VGPU_PUBLIC gboolean vgpu_domain_xml_add_request(VgpuDomainXml *doc,
                                                  const VgpuRequest *request,
@@ -157,12 +181,15 @@ VGPU_PUBLIC gboolean vgpu_domain_xml_add_request(VgpuDomainXml *doc,
  * @uuid: the request's mdev UUID
  * @error: return location for a #GError, or %NULL
  *
- * Removes the `<vgpu:mdev>` with @uuid and the mdev hostdev with the same
- * UUID; drops `<vgpu:vgpu>` when it becomes empty.
+ * Removes the `<vgpu:mdev>` with @uuid (any case) and every mdev hostdev
+ * with the same UUID, each with the whitespace before it so that no blank
+ * line is left; drops `<vgpu:vgpu>` when it has no element left, and
+ * `<metadata>` when nothing but whitespace is left in it.
  *
  * Returns: %TRUE on success; %FALSE with %VGPU_ERROR_NOT_FOUND when the
  *   document has no request with @uuid (a hand-written hostdev alone is not
- *   ours and is left alone).
+ *   ours and is left alone), or %VGPU_ERROR_INVALID_INPUT when @uuid is not
+ *   a UUID.
  */
 VGPU_PUBLIC gboolean vgpu_domain_xml_remove_request(VgpuDomainXml *doc,
                                                     const char *uuid,
@@ -174,8 +201,9 @@ VGPU_PUBLIC gboolean vgpu_domain_xml_remove_request(VgpuDomainXml *doc,
  * @error: return location for a #GError, or %NULL
  *
  * Returns: (transfer full): vgpu_uuid_for_domain() of the domain UUID and
- *   the smallest index whose UUID is not yet used by a hostdev or request,
- *   or %NULL with %VGPU_ERROR_INVALID_INPUT (no or malformed `<uuid>`).
+ *   the smallest index n >= 0 whose UUID is not yet used by an mdev hostdev
+ *   or a request, or %NULL with %VGPU_ERROR_INVALID_INPUT (no or malformed
+ *   `<uuid>`).
  */
 VGPU_PUBLIC char *vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc,
                                                     GError **error);

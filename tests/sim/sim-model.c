@@ -6,7 +6,9 @@
  * mdev_sysfs.c) and the sample vendor driver samples/vfio-mdev/mtty.c; see
  * README.md next to this file for the mapping and the known deviations.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 
 #include "sim-model.h"
 
@@ -563,8 +565,8 @@ sim_state_default_path(SimState *state, const char *name)
 }
 
 static gboolean
-sim_state_add_type(SimState *state, SimParent *parent, GKeyFile *keyfile,
-                   const char *id, const char *origin, GError **error)
+sim_parent_add_type(SimParent *parent, GKeyFile *keyfile, const char *id,
+                    const char *origin, GError **error)
 {
     static const char *const keys[] = {
         "name", "description", "device_api", "max_instances", "cost", NULL
@@ -623,7 +625,6 @@ sim_state_add_type(SimState *state, SimParent *parent, GKeyFile *keyfile,
     type->cost = cost;
     type->parent = parent;
     g_ptr_array_add(parent->types, type);
-    (void) state;
     return TRUE;
 }
 
@@ -686,7 +687,6 @@ sim_state_build_parent(SimState *state, SimParent *parent,
     }
 
     sim_node_add_link(class_dir, parent->name, parent->dir);
-    sim_node_mkdir_p(state->root, "bus/mdev/drivers");
     sim_node_mkdir_p(sim_node_lookup(state->root, "bus/mdev/drivers"),
                      parent->driver);
     return TRUE;
@@ -841,8 +841,7 @@ sim_state_load_parent(SimState *state, GKeyFile *keyfile, const char *group,
             g_strstrip(*id);
             if (**id == '\0')
                 continue;
-            if (!sim_state_add_type(state, parent, keyfile, *id, origin,
-                                    error))
+            if (!sim_parent_add_type(parent, keyfile, *id, origin, error))
                 return FALSE;
         }
         if (!sim_state_build_parent(state, parent, vendor, device, origin,
@@ -877,6 +876,7 @@ sim_state_new(const char *data, gsize length, const char *origin,
     state->mdevs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                          sim_mdev_free);
     state->groups = g_hash_table_new(g_direct_hash, g_direct_equal);
+    state->iommu_group_base = 100;
 
     /* What exists on any kernel with the mdev core loaded. */
     sim_node_mkdir_p(state->root, "class/mdev_bus");
@@ -910,9 +910,6 @@ sim_state_new(const char *data, gsize length, const char *origin,
             return NULL;
         }
     }
-    if (!g_key_file_has_group(keyfile, "sim"))
-        state->iommu_group_base = 100;
-
     for (char **group = groups; *group != NULL; group++) {
         if (!g_str_has_prefix(*group, "parent "))
             continue;
@@ -1056,7 +1053,8 @@ sim_state_create(SimState *state, SimType *type, const char *buf,
     char uuid[SIM_UUID_LEN + 1];
     SimParent *parent = type->parent;
     SimMdev *mdev;
-    SimNode *group_dir, *mdev_dir, *node;
+    SimNode *group_dir, *mdev_dir, *drivers_dir;
+    g_autofree char *uevent = NULL;
     char group_name[16];
 
     if (size < SIM_UUID_LEN || size > SIM_UUID_LEN + 1)
@@ -1095,42 +1093,34 @@ sim_state_create(SimState *state, SimType *type, const char *buf,
                                                  "kernel/iommu_groups"),
                                  group_name);
     sim_node_add_dir(group_dir, "devices");
+    drivers_dir = sim_node_child(sim_node_lookup(state->root,
+                                                 "bus/mdev/drivers"),
+                                 parent->driver);
+    uevent = g_strdup_printf("DRIVER=%s\n", parent->driver);
 
+    /* All of it appears under the lock, so at once for any reader. */
     mdev_dir = sim_node_add_dir(parent->dir, uuid);
     sim_node_add_link(mdev_dir, "mdev_type", type->dir);
     sim_node_add_link(mdev_dir, "iommu_group", group_dir);
-    sim_node_add_link(mdev_dir, "driver",
-                      sim_node_child(sim_node_lookup(state->root,
-                                                     "bus/mdev/drivers"),
-                                     parent->driver));
+    sim_node_add_link(mdev_dir, "driver", drivers_dir);
     sim_node_add_link(mdev_dir, "subsystem",
                       sim_node_lookup(state->root, "bus/mdev"));
     sim_node_add_file(mdev_dir, "remove", 0200, SIM_ATTR_REMOVE, NULL, mdev);
-    {
-        g_autofree char *uevent = g_strdup_printf("DRIVER=%s\n",
-                                                  parent->driver);
+    sim_node_add_file(mdev_dir, "uevent", 0644, SIM_ATTR_UEVENT, uevent,
+                      NULL);
+    sim_node_add_link(sim_node_child(group_dir, "devices"), uuid, mdev_dir);
 
-        sim_node_add_file(mdev_dir, "uevent", 0644, SIM_ATTR_UEVENT, uevent,
-                          NULL);
-    }
-
+    /* What sim_state_vanish() unlinks; the group's link goes with it. */
     g_ptr_array_add(mdev->nodes, group_dir);
     g_ptr_array_add(mdev->nodes, mdev_dir);
-    node = sim_node_add_link(type->devices_dir, uuid, mdev_dir);
-    g_ptr_array_add(mdev->nodes, node);
-    node = sim_node_add_link(sim_node_lookup(state->root,
-                                             "bus/mdev/devices"),
-                             uuid, mdev_dir);
-    g_ptr_array_add(mdev->nodes, node);
-    node = sim_node_add_link(sim_node_child(sim_node_lookup(state->root,
-                                                            "bus/mdev/"
-                                                            "drivers"),
-                                            parent->driver),
-                             uuid, mdev_dir);
-    g_ptr_array_add(mdev->nodes, node);
-    node = sim_node_add_link(sim_node_child(group_dir, "devices"), uuid,
-                             mdev_dir);
-    (void) node;                /* goes away with group_dir */
+    g_ptr_array_add(mdev->nodes,
+                    sim_node_add_link(type->devices_dir, uuid, mdev_dir));
+    g_ptr_array_add(mdev->nodes,
+                    sim_node_add_link(sim_node_lookup(state->root,
+                                                      "bus/mdev/devices"),
+                                      uuid, mdev_dir));
+    g_ptr_array_add(mdev->nodes,
+                    sim_node_add_link(drivers_dir, uuid, mdev_dir));
 
     sim_log(state, "created %s on %s/%s, iommu group %u", uuid, parent->name,
             type->id, mdev->iommu_group);

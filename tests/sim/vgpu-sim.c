@@ -4,13 +4,16 @@
  *
  *     vgpu-sim [--foreground] --scenario FILE|BUILTIN MOUNTPOINT
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define FUSE_USE_VERSION 31
 
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
 #include <glib.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,6 +426,8 @@ main(int argc, char **argv)
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) context = NULL;
+    g_autofree char *builtins = NULL;
+    g_autofree char *description = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(SimState) state = NULL;
     g_autofree char *fuse_options = NULL;
@@ -432,11 +437,15 @@ main(int argc, char **argv)
     const char *mountpoint;
     int ret;
 
-    context = g_option_context_new("MOUNTPOINT");
+    setlocale(LC_ALL, "");
+    builtins = sim_builtin_names();
+    description = g_strdup_printf("%s\n\nBuiltin scenarios: %s.",
+                                  sim_description, builtins);
+    context = g_option_context_new(NULL);
     g_option_context_set_summary(context,
                                  "Emulate the Linux mdev sysfs interface "
                                  "over FUSE, for tests.");
-    g_option_context_set_description(context, sim_description);
+    g_option_context_set_description(context, description);
     g_option_context_add_main_entries(context, entries, NULL);
     if (!g_option_context_parse(context, &argc, &argv, &error)) {
         g_printerr("vgpu-sim: %s (try --help)\n", error->message);
