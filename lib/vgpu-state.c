@@ -200,11 +200,12 @@ vgpu_state_save_record(VgpuContext *ctx, const VgpuRecord *record,
     data = g_key_file_to_data(keyfile, &len, NULL);
 
     path = record_path(ctx, record->uuid);
-    /* Temporary file + fsync + rename: atomic replacement. */
+    /* Temporary file + rename: readers see the old record or the new
+     * one, never half of one. No fsync: run/ is a tmpfs cleared at boot,
+     * exactly when the devices the records describe vanish. */
     if (!g_file_set_contents_full(path, data, (gssize)len,
-                                  G_FILE_SET_CONTENTS_CONSISTENT |
-                                      G_FILE_SET_CONTENTS_DURABLE,
-                                  0644, &local)) {
+                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                  &local)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
                     "cannot write ownership record %s: %s", path,
                     local->message);

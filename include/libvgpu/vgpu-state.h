@@ -79,9 +79,11 @@ VGPU_PUBLIC gint64 vgpu_record_get_created(const VgpuRecord *record);
  * @record: the record
  * @error: return location for a #GError, or %NULL
  *
- * Writes `run/libvgpu/mdevs/<uuid>` (a key file) atomically: temporary file,
- * fsync, rename — a crash leaves the old record or the new one, never half.
- * Callers hold the host lock.
+ * Writes `run/libvgpu/mdevs/<uuid>` (a key file) atomically: temporary file
+ * then rename(2), so a reader or a crash sees the old record or the new
+ * one, never half of one. There is no fsync: `/run` is a tmpfs cleared at
+ * boot, exactly when the devices the records describe vanish. Callers hold
+ * the host lock.
  *
  * Returns: %TRUE on success, %FALSE with %VGPU_ERROR_SYSTEM.
  */
