@@ -1,35 +1,51 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vgpu-hook - libvirt qemu hook that creates the mediated devices a domain
- * requests (libvgpu metadata) at `prepare begin` and removes the ones it
- * created at `release end`. A thin main over vgpu_hook_run(); it links
- * libvgpu only, never libvirt, and never calls libvirtd.
+ * vgpu-hook - libvirt qemu hook of libvgpu (the front).
  *
- * Exit status (DESIGN.md): 0 success, 1 the operation failed (one line on
- * stderr, shown by libvirt to the `virsh start` user), 2 usage error.
+ * libvirt runs qemu hooks for every step of a domain's life (docs/
+ * hooks.rst: prepare, start, started, stopped, release, reconnect, ...),
+ * each in a new process with the domain XML on stdin. Only `prepare begin`
+ * and `release end` concern libvgpu; this front links nothing but libc,
+ * answers every other call at once (exit 0, print nothing), and execs
+ * vgpu-hook-worker for the two that matter. Loading libvgpu pulls in GLib
+ * and libxml2 (with ICU and libstdc++ on Debian), whose dynamic relocation
+ * alone costs ~3.5 million instructions per process; the front costs
+ * ~0.1 million.
+ *
+ * The worker is looked up next to the front's real location (so a symlink
+ * in /etc/libvirt/hooks/qemu.d/ works, as does the build directory), then
+ * at the installed path VGPU_HOOK_WORKER_PATH.
  */
-#include <libvgpu/libvgpu.h>
-
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
+#define WORKER_NAME "vgpu-hook-worker"
 
 static const char usage_text[] =
     "Usage: vgpu-hook DOMAIN OPERATION SUB-OPERATION [EXTRA]\n"
     "\n"
     "libvirt qemu hook of libvgpu. libvirt runs it with the domain XML on\n"
-    "standard input (libvirt docs/hooks.rst). Install it as\n"
-    "/etc/libvirt/hooks/qemu.d/vgpu (libvirt >= 6.5) and restart libvirtd,\n"
-    "which only notices hooks present when it starts.\n"
+    "standard input (libvirt docs/hooks.rst). Install it with\n"
+    "'vgpuctl install-hook' (a link /etc/libvirt/hooks/qemu.d/vgpu, used by\n"
+    "libvirt >= 6.5) and restart libvirtd, which only notices hooks present\n"
+    "when it starts.\n"
     "\n"
     "  prepare begin  create every mediated device the domain requests in\n"
     "                 its <metadata> (namespace urn:libvgpu:domain:1) that\n"
-    "                 does not exist yet; on failure remove what was\n"
-    "                 created and exit 1\n"
-    "  release end    remove the mediated devices created for the domain\n"
-    "  anything else  do nothing, exit 0\n"
+    "                 does not exist yet, on a parent device with a free\n"
+    "                 instance; on failure remove what was created and\n"
+    "                 exit 1\n"
+    "  release end    remove the mediated devices created for the domain;\n"
+    "                 a device still busy is left for 'vgpuctl gc'\n"
+    "  anything else  do nothing, print nothing, exit 0\n"
+    "\n"
+    "A hostdev without a libvgpu request is never created or removed.\n"
     "\n"
     "Environment:\n"
     "  LIBVGPU_ROOT   host root to resolve sys/, run/ and etc/ under\n"
@@ -42,16 +58,15 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success, 1 failure (reason on stderr), 2 usage error.\n";
 
-static gboolean
-is_operation(const char *operation, const char *sub_operation,
-             const char *want_op, const char *want_sub)
+static int
+is_operation(char **argv, const char *operation, const char *sub_operation)
 {
-    return g_str_equal(operation, want_op) &&
-           g_str_equal(sub_operation, want_sub);
+    return strcmp(argv[2], operation) == 0 &&
+           strcmp(argv[3], sub_operation) == 0;
 }
 
-/* libvirt writes the XML for every operation; drain it so libvirt never
- * sees a broken pipe, without keeping it. */
+/* libvirt writes the XML for every operation; read it to the end so that
+ * libvirt never sees a broken pipe. */
 static void
 drain_input(void)
 {
@@ -63,20 +78,35 @@ drain_input(void)
         ;
 }
 
+static void
+exec_worker(char **argv)
+{
+    char self[PATH_MAX];
+    char sibling[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    if (n > 0) {
+        self[n] = '\0';
+        if (snprintf(sibling, sizeof(sibling), "%s/%s", dirname(self),
+                     WORKER_NAME) < (int)sizeof(sibling) &&
+            access(sibling, X_OK) == 0) {
+            execv(sibling, argv);
+        }
+    }
+    execv(VGPU_HOOK_WORKER_PATH, argv);
+    fprintf(stderr,
+            "vgpu-hook: cannot run %s: %s; reinstall libvgpu or run "
+            "'vgpuctl install-hook' again\n",
+            VGPU_HOOK_WORKER_PATH, strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
-    g_autoptr(VgpuContext) ctx = NULL;
-    g_autoptr(GPtrArray) warnings = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autofree char *xml = NULL;
-    gsize xml_len = 0;
-    const char *domain, *operation, *sub_operation;
-
     if (argc == 2 &&
-        (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h"))) {
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage_text, stdout);
-        return 0;
+        return EXIT_SUCCESS;
     }
     if (argc < 4 || argc > 5 || !*argv[1] || !*argv[2] || !*argv[3]) {
         fputs("vgpu-hook: expected DOMAIN OPERATION SUB-OPERATION [EXTRA]; "
@@ -84,38 +114,13 @@ main(int argc, char **argv)
               stderr);
         return EXIT_USAGE;
     }
-    domain = argv[1];
-    operation = argv[2];
-    sub_operation = argv[3];
-
-    if (is_operation(operation, sub_operation, "prepare", "begin")) {
-        xml = isatty(STDIN_FILENO)
-                  ? g_strdup("")
-                  : vgpu_hook_read_input(STDIN_FILENO, &xml_len, &error);
-        if (!xml) {
-            fprintf(stderr, "vgpu-hook: %s\n", error->message);
-            return EXIT_FAILURE;
-        }
-    } else if (is_operation(operation, sub_operation, "release", "end")) {
-        drain_input();
-    } else {
-        drain_input();
-        return EXIT_SUCCESS; /* nothing to do; print nothing */
-    }
-
-    ctx = vgpu_context_new_from_env(&error);
-    if (!ctx) {
-        fprintf(stderr, "vgpu-hook: %s\n", error->message);
+    if (is_operation(argv, "prepare", "begin") ||
+        is_operation(argv, "release", "end")) {
+        exec_worker(argv);
         return EXIT_FAILURE;
     }
-    warnings = g_ptr_array_new_with_free_func(g_free);
-    if (!vgpu_hook_run(ctx, domain, operation, sub_operation, xml, xml_len,
-                       warnings, &error)) {
-        fprintf(stderr, "vgpu-hook: %s\n", error->message);
-        return EXIT_FAILURE;
-    }
-    for (guint i = 0; i < warnings->len; i++)
-        fprintf(stderr, "vgpu-hook: warning: %s\n",
-                (const char *)g_ptr_array_index(warnings, i));
+    /* migrate/restore begin: printing nothing keeps the XML as is;
+     * everything else needs nothing from libvgpu. */
+    drain_input();
     return EXIT_SUCCESS;
 }
