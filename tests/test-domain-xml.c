@@ -3,15 +3,18 @@
  * Tests of lib/vgpu-domain-xml.c: parsing (and refusing) domain XML,
  * golden files for adding and removing vGPU requests
  * (tests/data/xml/<case>.in.xml -> <case>.out.xml; set
- * VGPU_TEST_REGENERATE_OUTPUT=1 to rewrite the .out files), byte-exact
- * round trips of libvirt-formatted XML, and the validation of requests.
+ * VGPU_TEST_REGENERATE_OUTPUT=1 to rewrite the .out files), round trips
+ * that keep the meaning (canonical XML) of every data file, and the
+ * validation of requests.
  */
 #include <libvgpu/vgpu-domain-xml.h>
 #include <libvgpu/vgpu-uuid.h>
 
 #include "vgpu-test-util.h"
+#include "vgpu-xml.h"
 
 #include <fcntl.h>
+#include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +28,8 @@
 
 #define U1 "9d2e9b5e-6a3c-4f62-8b0e-2f5a7c1d4e90"
 #define U2 "b8f1c4a2-3d5e-4f60-9a7b-1c2d3e4f5a6b"
+#define U3 "0c8f2a3e-5b7d-4e19-a6c4-7d1e9f0b2a35" /* in no data file */
+#define U4 "e5a7d9c1-2f4b-4c68-8e0a-3b5d7f9a1c24" /* in no data file */
 #define PRECREATED_UUID "53764d0e-85a0-42b4-af5c-2046b460b1dc"
 #define WIN11_UUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
 
@@ -126,21 +131,66 @@ assert_golden(const char *actual, const char *relpath)
     assert_string_equal(actual, expected);
 }
 
-/* format(parse(text)) must give back text, byte for byte. */
+/* Canonical XML (C14N 1.0, comments kept) of @text: equal for documents
+ * that mean the same, whatever their quoting, escaping, attribute order,
+ * XML declaration or empty-element syntax. Whitespace inside the root
+ * element counts. */
+static char *
+canonical(const char *text, gsize len)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(xmlDoc) doc = vgpu_xml_parse_safe(
+        "test XML", text, len, VGPU_DOMAIN_XML_MAX_SIZE, &error);
+    xmlChar *c14n = NULL;
+    char *result;
+    int n;
+
+    if (!doc)
+        fail_msg("cannot parse: %s", error->message);
+    n = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 1, &c14n);
+    if (n < 0)
+        fail_msg("cannot canonicalize:\n%s", text);
+    result = g_strndup((const char *)c14n, n);
+    xmlFree(c14n);
+    return result;
+}
+
+/* @actual and @expected are the same document, maybe written differently. */
+static void
+assert_same_meaning(const char *actual, const char *expected)
+{
+    g_autofree char *c_actual = canonical(actual, strlen(actual));
+    g_autofree char *c_expected = canonical(expected, strlen(expected));
+
+    assert_string_equal(c_actual, c_expected);
+}
+
+/* format(parse(text)) means the same as text, and formatting is stable:
+ * format(parse(format(parse(text)))) is format(parse(text)) byte for
+ * byte. */
 static void
 assert_round_trip(const char *text, gsize len)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VgpuDomainXml) doc = vgpu_domain_xml_parse(text, len, &error);
+    g_autoptr(VgpuDomainXml) again = NULL;
+    g_autofree char *c_text = canonical(text, len);
+    g_autofree char *c_out = NULL;
     g_autofree char *out = NULL;
+    g_autofree char *out2 = NULL;
     gsize out_len = 0;
 
     if (!doc)
         fail_msg("cannot parse: %s", error->message);
     out = vgpu_domain_xml_format(doc, &out_len);
-    assert_string_equal(out, text);
-    assert_int_equal(out_len, len);
     assert_int_equal(strlen(out), out_len);
+    assert_true(out_len > 0 && out[out_len - 1] == '\n');
+    c_out = canonical(out, out_len);
+    assert_string_equal(c_out, c_text);
+
+    again = parse_string(out);
+    out2 = vgpu_domain_xml_format(again, NULL);
+    assert_string_equal(out2, out);
 }
 
 /* Every request has its hostdev and vice versa (for our UUIDs). */
@@ -236,7 +286,8 @@ test_golden(void **state)
 }
 
 /* Adding then removing gives back the original; the hand-written
- * expectations of remove-*.in.xml match what add writes. */
+ * expectations of remove-*.in.xml mean what add writes (whitespace
+ * included: canonical XML keeps it). */
 static void
 test_golden_inverse(void **state)
 {
@@ -257,63 +308,108 @@ test_golden_inverse(void **state)
     second = vgpu_test_read_data("xml/add-second.out.xml", NULL);
     last_in = vgpu_test_read_data("xml/remove-last.in.xml", NULL);
 
-    assert_string_equal(added, last_in);
-    assert_string_equal(removed, base);
-    assert_string_equal(second, two);
+    assert_same_meaning(added, last_in);
+    assert_same_meaning(removed, base);
+    assert_same_meaning(second, two);
 }
 
+/* Adding two requests and removing them again gives a document that
+ * means the same as the original, for every input that has <devices>
+ * (a <devices> that add created stays). */
 static void
 test_add_then_remove_each(void **state)
 {
-    g_autofree char *original = vgpu_test_read_data(
-        "xml/add-foreign-metadata.in.xml", NULL);
-    g_autoptr(VgpuDomainXml) doc = parse_string(original);
-    g_autoptr(VgpuRequest) r1 = request(U1, "nvidia-65", NULL);
-    g_autoptr(VgpuRequest) r2 = request(U2, "nvidia-66", "0000:06:00.0");
-    g_autoptr(GPtrArray) requests = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autofree char *out = NULL;
-
-    (void)state;
-    assert_true(vgpu_domain_xml_add_request(doc, r1, VGPU_HOSTDEV_NONE,
-                                            &error));
-    assert_true(vgpu_domain_xml_add_request(doc, r2, VGPU_HOSTDEV_DISPLAY,
-                                            &error));
-    requests = list_requests_ok(doc);
-    assert_int_equal(requests->len, 2);
-    assert_true(vgpu_domain_xml_remove_request(doc, U2, &error));
-    assert_true(vgpu_domain_xml_remove_request(doc, U1, &error));
-    assert_null(error);
-    out = vgpu_domain_xml_format(doc, NULL);
-    assert_string_equal(out, original);
-}
-
-/* ---- round trips ------------------------------------------------------- */
-
-static void
-test_round_trip_files(void **state)
-{
     static const char *const files[] = {
-        "xml/libvirt/hostdev-mdev-precreated.xml",
-        "xml/libvirt/hostdev-mdev-duplicate.xml",
-        "xml/libvirt/hostdev-mdev-src-address-invalid.xml",
-        "xml/roundtrip-rich.xml",
         "xml/add-no-metadata.in.xml",
-        "xml/add-no-devices.in.xml",
+        "xml/add-second.in.xml",
         "xml/add-compact.in.xml",
         "xml/add-foreign-metadata.in.xml",
         "xml/remove-one.in.xml",
         "xml/remove-keep-metadata.in.xml",
+        "xml/roundtrip-rich.xml",
+        "xml/libvirt/hostdev-mdev-precreated.xml",
+        "xml/libvirt/hostdev-mdev-duplicate.xml",
+        "xml/libvirt/hostdev-mdev-src-address-invalid.xml",
     };
+    g_autoptr(VgpuRequest) r3 = request(U3, "nvidia-65", NULL);
+    g_autoptr(VgpuRequest) r4 = request(U4, "nvidia-66", "0000:06:00.0");
 
     (void)state;
     for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
-        gsize len = 0;
-        g_autofree char *text = vgpu_test_read_data(files[i], &len);
+        g_autofree char *original = vgpu_test_read_data(files[i], NULL);
+        g_autoptr(VgpuDomainXml) doc = parse_string(original);
+        g_autoptr(GPtrArray) before = list_requests_ok(doc);
+        g_autoptr(GPtrArray) requests = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *out = NULL;
 
-        print_message("round trip %s\n", files[i]);
-        assert_round_trip(text, len);
+        print_message("add and remove in %s\n", files[i]);
+        assert_true(vgpu_domain_xml_add_request(doc, r3, VGPU_HOSTDEV_NONE,
+                                                &error));
+        assert_true(vgpu_domain_xml_add_request(
+            doc, r4, VGPU_HOSTDEV_DISPLAY | VGPU_HOSTDEV_RAMFB, &error));
+        requests = list_requests_ok(doc);
+        assert_int_equal(requests->len, before->len + 2);
+        assert_true(vgpu_domain_xml_remove_request(doc, U4, &error));
+        assert_true(vgpu_domain_xml_remove_request(doc, U3, &error));
+        assert_null(error);
+        out = vgpu_domain_xml_format(doc, NULL);
+        assert_same_meaning(out, original);
     }
+}
+
+/* ---- round trips ------------------------------------------------------- */
+
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .xml files of tests/data/@dir, sorted, as paths relative to
+ * tests/data. */
+static GPtrArray *
+list_xml_files(const char *dir)
+{
+    g_autofree char *path = vgpu_test_data_path(dir);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) d = g_dir_open(path, 0, &error);
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    if (!d)
+        fail_msg("cannot list %s: %s", path, error->message);
+    while ((name = g_dir_read_name(d))) {
+        if (g_str_has_suffix(name, ".xml"))
+            g_ptr_array_add(files, g_build_filename(dir, name, NULL));
+    }
+    g_ptr_array_sort(files, compare_strings);
+    return files;
+}
+
+/* Every data file, libvirt's own included, keeps its meaning. */
+static void
+test_round_trip_files(void **state)
+{
+    static const char *const dirs[] = { "xml", "xml/libvirt" };
+    guint count = 0;
+
+    (void)state;
+    for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        g_autoptr(GPtrArray) files = list_xml_files(dirs[i]);
+
+        for (guint j = 0; j < files->len; j++) {
+            gsize len = 0;
+            g_autofree char *text = vgpu_test_read_data(files->pdata[j],
+                                                        &len);
+
+            print_message("round trip %s\n", (char *)files->pdata[j]);
+            assert_round_trip(text, len);
+            count++;
+        }
+    }
+    /* the 21 golden files, roundtrip-rich.xml and libvirt's 3 */
+    assert_true(count >= 25);
 }
 
 static void
@@ -325,48 +421,59 @@ test_round_trip_no_declaration_added(void **state)
 
     (void)state;
     /* no XML declaration, a trailing newline */
-    assert_string_equal(out, "<domain type='kvm'/>\n");
+    assert_string_equal(out, "<domain type=\"kvm\"/>\n");
     assert_int_equal(len, strlen(out));
 }
 
 static void
-test_round_trip_escaping(void **state)
+test_format_escaping(void **state)
 {
-    /* Hand-written input comes out the way libvirt would write it. */
-    g_autoptr(VgpuDomainXml) doc = parse_string(
+    /* libxml2 writes it: double quotes, only what must be escaped is, the
+     * declaration names UTF-8; the meaning is kept. */
+    static const char input[] =
         "<?xml version='1.0'?>\n"
         "<domain type=\"kvm\"><title>Bob's \"VM\" &#62; &#x26;</title>"
         "<x a=\"it's &#10;&#9;&#13;\"/>"
         "<metadata><m:x xmlns:m='urn:m' q='\"' a=\"it's\">'\"&#13;</m:x>"
-        "</metadata></domain>");
+        "</metadata></domain>";
+    g_autoptr(VgpuDomainXml) doc = parse_string(input);
     g_autofree char *out = vgpu_domain_xml_format(doc, NULL);
 
     (void)state;
     assert_string_equal(
-        out, "<?xml version='1.0'?>\n"
-             "<domain type='kvm'><title>Bob&apos;s &quot;VM&quot; &gt; "
-             "&amp;</title><x a='it&apos;s &#10;&#9;&#13;'/>"
+        out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+             "<domain type=\"kvm\"><title>Bob's \"VM\" &gt; &amp;</title>"
+             "<x a=\"it's &#10;&#9;&#13;\"/>"
              "<metadata><m:x xmlns:m=\"urn:m\" q=\"&quot;\" a=\"it's\">"
              "'\"&#13;</m:x></metadata></domain>\n");
+    assert_same_meaning(out, input);
 }
 
 static void
 test_utf8_bom_and_encoding(void **state)
 {
-    /* A BOM is dropped; a declared non-UTF-8 encoding is converted. */
+    /* A BOM is dropped; a declared non-UTF-8 encoding is converted;
+     * non-ASCII text and attributes stay UTF-8, not character references,
+     * with or without a declaration. */
     static const char latin1[] =
         "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
-        "<domain><title>Caf\xe9</title></domain>\n";
+        "<domain><title a='\xe9'>Caf\xe9</title></domain>\n";
     g_autoptr(VgpuDomainXml) doc = parse_string(
         "\xef\xbb\xbf<domain><name>bom</name></domain>");
     g_autoptr(VgpuDomainXml) doc2 = parse_string(latin1);
+    g_autoptr(VgpuDomainXml) doc3 = parse_string(
+        "<domain><title a='\xc3\xa9'>Caf\xc3\xa9</title></domain>");
     g_autofree char *out = vgpu_domain_xml_format(doc, NULL);
     g_autofree char *out2 = vgpu_domain_xml_format(doc2, NULL);
+    g_autofree char *out3 = vgpu_domain_xml_format(doc3, NULL);
 
     (void)state;
     assert_string_equal(out, "<domain><name>bom</name></domain>\n");
     assert_string_equal(out2, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                              "<domain><title>Caf\xc3\xa9</title></domain>\n");
+                              "<domain><title a=\"\xc3\xa9\">Caf\xc3\xa9"
+                              "</title></domain>\n");
+    assert_string_equal(out3, "<domain><title a=\"\xc3\xa9\">Caf\xc3\xa9"
+                              "</title></domain>\n");
 }
 
 /* ---- accessors and listings -------------------------------------------- */
@@ -995,7 +1102,7 @@ main(void)
         cmocka_unit_test(test_add_then_remove_each),
         cmocka_unit_test(test_round_trip_files),
         cmocka_unit_test(test_round_trip_no_declaration_added),
-        cmocka_unit_test(test_round_trip_escaping),
+        cmocka_unit_test(test_format_escaping),
         cmocka_unit_test(test_utf8_bom_and_encoding),
         cmocka_unit_test(test_name_and_uuid),
         cmocka_unit_test(test_list_hostdevs_libvirt_precreated),

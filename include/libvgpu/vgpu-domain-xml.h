@@ -88,17 +88,17 @@ VGPU_PUBLIC void vgpu_domain_xml_free(VgpuDomainXml *doc);
  * @doc: a document
  * @len: (out) (optional): length of the result in bytes
  *
- * Serializes the document as UTF-8, the way libvirt writes domain XML, so
- * that format(parse(x)) == x for XML that libvirt wrote (`virsh dumpxml`):
- * libvirt's own elements with single-quoted attributes and `&apos;`/`&quot;`
- * escaped in text and attributes, xmlns declarations after the
- * attributes; `<metadata>` and everything in it as libxml2's xmlNodeDump()
- * writes it (libvirt dumps it with that): double quotes, xmlns first.
- * Nodes libvgpu did not touch keep their attribute order, whitespace,
- * comments, CDATA sections, processing instructions and namespaces; only
- * the quoting and escaping of hand-written input may change (not its
- * meaning). There is no XML declaration unless the input had one (it is
- * then kept, naming UTF-8); the text ends with a newline.
+ * Serializes the document as UTF-8 with libxml2's serializer (no
+ * reindenting). Attribute quoting and escaping may change, meaning does
+ * not: attributes come out in double quotes, xmlns declarations before the
+ * other attributes, and only what must be escaped is (libvirt accepts this
+ * and re-formats the domain in its own style on define). Nodes libvgpu did
+ * not touch keep their attribute order, whitespace, comments, CDATA
+ * sections, processing instructions and namespaces; new elements are
+ * indented like their neighbours. There is no XML declaration unless the
+ * input had one (it is then written naming UTF-8); the text ends with a
+ * newline. Formatting is stable: formatting the parse of the result gives
+ * the result again, byte for byte.
  *
  * Returns: (transfer full): the XML text, NUL-terminated.
  */
