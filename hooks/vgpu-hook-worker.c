@@ -25,19 +25,6 @@ is_operation(const char *operation, const char *sub_operation,
            g_str_equal(sub_operation, want_sub);
 }
 
-/* libvirt writes the XML for every operation; drain it so libvirt never
- * sees a broken pipe, without keeping it. */
-static void
-drain_input(void)
-{
-    char buf[65536];
-
-    if (isatty(STDIN_FILENO))
-        return;
-    while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
-        ;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -66,9 +53,9 @@ main(int argc, char **argv)
             fprintf(stderr, "vgpu-hook: %s\n", error->message);
             return EXIT_FAILURE;
         }
-    } else {
-        drain_input(); /* release end needs only the ownership records */
     }
+    /* release end needs only the ownership records; the front drained
+     * stdin before handing over. */
 
     ctx = vgpu_context_new_from_env(&error);
     if (!ctx) {

@@ -114,8 +114,12 @@ main(int argc, char **argv)
               stderr);
         return EXIT_USAGE;
     }
-    if (is_operation(argv, "prepare", "begin") ||
-        is_operation(argv, "release", "end")) {
+    if (is_operation(argv, "prepare", "begin")) {
+        exec_worker(argv); /* the worker reads the XML */
+        return EXIT_FAILURE;
+    }
+    if (is_operation(argv, "release", "end")) {
+        drain_input(); /* release works from the ownership records */
         exec_worker(argv);
         return EXIT_FAILURE;
     }

@@ -178,6 +178,22 @@ roll_back(VgpuContext *ctx, GPtrArray *created)
     }
 }
 
+/*
+ * Loads the host configuration (applying its removal bound to @ctx) and
+ * takes the host lock: the start of every prepare and release that has
+ * something to do.
+ */
+static VgpuHostLock *
+lock_with_config(VgpuContext *ctx, VgpuConfig **config, GError **error)
+{
+    *config = vgpu_config_load(ctx, error);
+    if (!*config)
+        return NULL;
+    vgpu_context_set_remove_timeout(ctx,
+                                    vgpu_config_get_remove_timeout(*config));
+    return vgpu_state_lock_host(ctx, error);
+}
+
 static GPtrArray *
 requests_with_hostdev(VgpuDomainXml *doc, GError **error)
 {
@@ -243,13 +259,7 @@ hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
     if (wanted->len == 0)
         return TRUE; /* no vGPU requested: not our business */
 
-    config = vgpu_config_load(ctx, error);
-    if (!config)
-        return FALSE;
-    vgpu_context_set_remove_timeout(ctx,
-                                    vgpu_config_get_remove_timeout(config));
-
-    lock = vgpu_state_lock_host(ctx, error);
+    lock = lock_with_config(ctx, &config, error);
     if (!lock)
         return FALSE;
 
@@ -290,13 +300,7 @@ hook_release(VgpuContext *ctx, const char *domain, GPtrArray *warnings,
         return TRUE;
     g_clear_pointer(&records, g_ptr_array_unref);
 
-    config = vgpu_config_load(ctx, error);
-    if (!config)
-        return FALSE;
-    vgpu_context_set_remove_timeout(ctx,
-                                    vgpu_config_get_remove_timeout(config));
-
-    lock = vgpu_state_lock_host(ctx, error);
+    lock = lock_with_config(ctx, &config, error);
     if (!lock)
         return FALSE;
     records = vgpu_state_list_records(ctx, domain, error);

@@ -45,11 +45,8 @@ static int
 setup(void **state)
 {
     Fixture *fx = g_new0(Fixture, 1);
-    g_autoptr(GError) error = NULL;
 
-    fx->root = vgpu_test_root_new();
-    fx->ctx = vgpu_context_new(fx->root, &error);
-    assert_null(error);
+    fx->ctx = vgpu_test_context_new(&fx->root);
     fx->config = vgpu_config_new();
     *state = fx;
     return 0;
@@ -61,8 +58,7 @@ teardown(void **state)
     Fixture *fx = *state;
 
     vgpu_config_free(fx->config);
-    vgpu_context_unref(fx->ctx);
-    vgpu_test_root_free(fx->root);
+    vgpu_test_context_free(fx->ctx, fx->root);
     g_free(fx);
     return 0;
 }

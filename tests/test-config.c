@@ -26,11 +26,8 @@ static int
 setup(void **state)
 {
     Fixture *fx = g_new0(Fixture, 1);
-    g_autoptr(GError) error = NULL;
 
-    fx->root = vgpu_test_root_new();
-    fx->ctx = vgpu_context_new(fx->root, &error);
-    assert_null(error);
+    fx->ctx = vgpu_test_context_new(&fx->root);
     fx->path = g_build_filename(fx->root, VGPU_CONFIG_PATH, NULL);
     *state = fx;
     return 0;
@@ -41,8 +38,7 @@ teardown(void **state)
 {
     Fixture *fx = *state;
 
-    vgpu_context_unref(fx->ctx);
-    vgpu_test_root_free(fx->root);
+    vgpu_test_context_free(fx->ctx, fx->root);
     g_free(fx->path);
     g_free(fx);
     return 0;

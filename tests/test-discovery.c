@@ -54,8 +54,7 @@ teardown(void **state)
 {
     Fixture *f = *state;
 
-    vgpu_context_unref(f->ctx);
-    vgpu_test_root_free(f->root);
+    vgpu_test_context_free(f->ctx, f->root);
     g_free(f);
     return 0;
 }

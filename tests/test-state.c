@@ -28,8 +28,7 @@ setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
 
-    f->root = vgpu_test_root_new();
-    f->ctx = vgpu_context_new(f->root, NULL);
+    f->ctx = vgpu_test_context_new(&f->root);
     *state = f;
     return 0;
 }
@@ -39,8 +38,7 @@ teardown(void **state)
 {
     Fixture *f = *state;
 
-    vgpu_context_unref(f->ctx);
-    vgpu_test_root_free(f->root);
+    vgpu_test_context_free(f->ctx, f->root);
     g_free(f);
     return 0;
 }

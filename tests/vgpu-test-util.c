@@ -17,6 +17,25 @@ vgpu_test_root_new(void)
     return root;
 }
 
+VgpuContext *
+vgpu_test_context_new(char **root)
+{
+    g_autoptr(GError) error = NULL;
+    VgpuContext *ctx;
+
+    *root = vgpu_test_root_new();
+    ctx = vgpu_context_new(*root, &error);
+    g_assert_no_error(error);
+    return ctx;
+}
+
+void
+vgpu_test_context_free(VgpuContext *ctx, char *root)
+{
+    vgpu_context_unref(ctx);
+    vgpu_test_root_free(root);
+}
+
 static void
 remove_tree(const char *path)
 {

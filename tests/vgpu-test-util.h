@@ -9,8 +9,19 @@
 
 #include <glib.h>
 
+#include <libvgpu/vgpu-context.h>
+
 /* Creates an empty temporary root ("/tmp/vgpu-test-XXXXXX"). */
 char *vgpu_test_root_new(void);
+
+/*
+ * Creates an empty temporary root and a context on it: the start of most
+ * fixtures. *@root receives the path (free with vgpu_test_context_free()).
+ */
+VgpuContext *vgpu_test_context_new(char **root);
+
+/* Unrefs @ctx and removes @root; both may be NULL. */
+void vgpu_test_context_free(VgpuContext *ctx, char *root);
 
 /* Removes the tree; accepts NULL. */
 void vgpu_test_root_free(char *root);
