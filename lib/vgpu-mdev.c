@@ -240,11 +240,12 @@ vgpu_mdev_remove(VgpuContext *ctx, const char *uuid, GError **error)
 
     for (;;) {
         errsv = write_remove_bounded(remove_path, deadline);
-        if (errsv == 0 || errsv == ENOENT || errsv == ENODEV)
+        if (errsv != EBUSY)
             break;
-        if (errsv != EBUSY || g_get_monotonic_time() >= deadline)
+        /* still held: retry until the deadline */
+        g_usleep(MIN(50 * 1000, MAX(deadline - g_get_monotonic_time(), 0)));
+        if (g_get_monotonic_time() >= deadline)
             break;
-        g_usleep(50 * 1000); /* still held: retry until the deadline */
     }
 
     if (errsv != 0 && errsv != ENOENT && errsv != ENODEV &&

@@ -106,7 +106,8 @@ VGPU_PUBLIC char *vgpu_context_build_path(VgpuContext *ctx,
  * vgpu_context_set_remove_timeout:
  * @ctx: a context
  * @timeout_ms: upper bound in milliseconds for vgpu_mdev_remove() to wait
- *   for a device to disappear (0 = do not wait beyond the write itself).
+ *   for a device to disappear (values below 100 still allow 100 ms for the
+ *   write itself).
  *
  * Sets the removal bound; the default is %VGPU_REMOVE_TIMEOUT_DEFAULT_MS.
  * The configuration file key `[libvgpu] remove_timeout_ms` sets it for the

@@ -39,8 +39,11 @@ VGPU_PUBLIC gboolean vgpu_mdev_create(VgpuContext *ctx, const char *parent,
  * @uuid: canonical lowercase UUID of an existing mediated device
  * @error: return location for a #GError, or %NULL
  *
- * Writes "1" to `sys/bus/mdev/devices/<uuid>/remove` and waits until the
- * device is gone, at most vgpu_context_get_remove_timeout() ms: a device
+ * Writes "1" to `sys/bus/mdev/devices/<uuid>/remove` (from a short-lived
+ * child process, so a write the kernel blocks cannot block the caller) and
+ * waits until the device is gone, at most vgpu_context_get_remove_timeout()
+ * ms (at least 100 ms, for the write itself). Does not take the host lock;
+ * callers that must not race with allocation hold it. A device
  * still held by QEMU makes the kernel block or return `EBUSY`, and vendor
  * drivers (NVIDIA) may tear the device down asynchronously. The write is
  * retried while it fails with `EBUSY`; it never blocks the caller beyond
