@@ -94,8 +94,8 @@ vgpu_virt_connect(const char *uri, GError **error)
         if (uri) {
             set_libvirt_error(error, "cannot connect to libvirt at %s", uri);
         } else {
-            set_libvirt_error(error, "cannot connect to libvirt (default "
-                                     "URI; choose one with --connect or "
+            set_libvirt_error(error, "cannot connect to libvirt at its "
+                                     "default URI (name one, or set "
                                      "LIBVIRT_DEFAULT_URI)");
         }
         return NULL;
@@ -607,12 +607,11 @@ vgpu_virt_attach(VgpuVirtConnection *conn, const char *domain,
     g_return_val_if_fail(domain != NULL, NULL);
     g_return_val_if_fail(type_id != NULL, NULL);
 
-    if (!(flags & VGPU_VIRT_ATTACH_FORCE) &&
-        !vgpu_virt_check_type(conn, type_id, parent, error))
-        return NULL;
-
     doc = read_persistent_definition(conn, domain, error);
     if (!doc)
+        return NULL;
+    if (!(flags & VGPU_VIRT_ATTACH_FORCE) &&
+        !vgpu_virt_check_type(conn, type_id, parent, error))
         return NULL;
 
     chosen = uuid ? g_strdup(uuid)

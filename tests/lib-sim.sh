@@ -37,7 +37,8 @@ sim_start() {
     mkdir -p "$SIM_ROOT/sys" "$SIM_ROOT/etc" "$SIM_ROOT/run"
     "$VGPU_SIM" --scenario "$1" "$SIM_ROOT/sys" || fail "vgpu-sim did not mount $1"
     export LIBVGPU_ROOT="$SIM_ROOT"
-    trap sim_stop EXIT
+    # Callers that set their own EXIT trap call sim_stop from it.
+    [ -n "$(trap -p EXIT)" ] || trap sim_stop EXIT
 }
 
 sim_stop() {

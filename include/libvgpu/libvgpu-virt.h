@@ -163,8 +163,9 @@ VGPU_PUBLIC void vgpu_virt_connection_set_host_context(VgpuVirtConnection *conn,
  * Returns: %TRUE if the type is offered; %FALSE with %VGPU_ERROR_NOT_FOUND
  *   (no such type or parent: the message says which and how to list what
  *   the host offers), %VGPU_ERROR_INVALID_INPUT (unsafe type or parent
- *   name), %VGPU_ERROR_SYSTEM (sysfs) or %VGPU_ERROR_LIBVIRT (node-device
- *   API failed, e.g. the nodedev driver is not installed).
+ *   name such as "../x", sysfs check only), %VGPU_ERROR_SYSTEM (sysfs) or
+ *   %VGPU_ERROR_LIBVIRT (node-device API failed, e.g. libvirt's nodedev
+ *   driver is not installed).
  */
 VGPU_PUBLIC gboolean vgpu_virt_check_type(VgpuVirtConnection *conn,
                                           const char *type_id,
@@ -193,9 +194,9 @@ VGPU_PUBLIC gboolean vgpu_virt_check_type(VgpuVirtConnection *conn,
  * survive the round trip: needs a read-write, privileged connection),
  * adds `<vgpu:mdev>` to `<metadata>` and the `<hostdev type='mdev'>`
  * (vgpu_domain_xml_add_request()) and defines the result with
- * virDomainDefineXML(). Unless @flags has %VGPU_VIRT_ATTACH_FORCE, first
- * checks the type as vgpu_virt_check_type() does, because the hook would
- * otherwise only fail at the next `virsh start`.
+ * virDomainDefineXML(). Unless @flags has %VGPU_VIRT_ATTACH_FORCE, checks
+ * the type as vgpu_virt_check_type() does before defining, because the
+ * hook would otherwise only fail at the next `virsh start`.
  *
  * A running domain keeps running unchanged: the request takes effect at
  * its next start, when the hook creates the mediated device. The
@@ -352,7 +353,8 @@ vgpu_virt_mdev_type_get_node_device(const VgpuVirtMdevType *type);
 
 /** vgpu_virt_mdev_type_get_id: Returns: (transfer none): the type id, e.g.
  * "nvidia-65". */
-VGPU_PUBLIC const char *vgpu_virt_mdev_type_get_id(const VgpuVirtMdevType *type);
+VGPU_PUBLIC const char *
+vgpu_virt_mdev_type_get_id(const VgpuVirtMdevType *type);
 
 /** vgpu_virt_mdev_type_get_name: Returns: (transfer none) (nullable): the
  * type's `<name>`, e.g. "GRID P4-4Q". */
