@@ -1,5 +1,8 @@
 /* The public header must compile as strict C99 (-std=c99 -pedantic). */
 #include <libvgpu/libvgpu.h>
+#ifdef HAVE_LIBVGPU_VIRT
+#include <libvgpu/libvgpu-virt.h>
+#endif
 
 int
 main(void)

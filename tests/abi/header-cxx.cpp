@@ -1,5 +1,8 @@
 // The public header must compile as C++ (extern "C", no C-only syntax).
 #include <libvgpu/libvgpu.h>
+#ifdef HAVE_LIBVGPU_VIRT
+#include <libvgpu/libvgpu-virt.h>
+#endif
 
 int
 main()
