@@ -13,6 +13,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "vgpu-xml.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,134 +184,94 @@ vgpu_virt_mdev_type_free(VgpuVirtMdevType *type)
     g_free(type);
 }
 
-/* State of the GMarkup walk over one node device's XML. */
-typedef struct {
-    int depth;            /* of the element being read; <device> is 1 */
-    int mdev_types_depth; /* depth of <capability type='mdev_types'>, 0 */
-    char *path;           /* text of <device><path> */
-    GString *text;
-    VgpuVirtMdevType *current; /* inside <type>, owned by types */
-    GPtrArray *types;          /* VgpuVirtMdevType of this device */
-} NodeXmlWalk;
+/* Largest node device XML accepted (libvirt's are a few KiB). */
+#define NODE_XML_MAX_SIZE (1024 * 1024)
 
-static void
-node_xml_start(GMarkupParseContext *context G_GNUC_UNUSED,
-               const char *element, const char **names,
-               const char **values, gpointer user_data,
-               GError **error G_GNUC_UNUSED)
+/*
+ * One <type> of <capability type='mdev_types'> (libvirt formatnode,
+ * "mdev_types"): id attribute, <name>, <deviceAPI>, <availableInstances>.
+ */
+static VgpuVirtMdevType *
+mdev_type_from_node(xmlNode *node, const char *parent, const char *node_name)
 {
-    NodeXmlWalk *walk = user_data;
+    g_autofree char *id = vgpu_xml_get_prop(node, "id");
+    g_autofree char *available = NULL;
+    VgpuVirtMdevType *type;
+    guint64 value = 0;
 
-    walk->depth++;
-    g_string_truncate(walk->text, 0);
+    if (!id || !*id)
+        return NULL;
+    type = g_new0(VgpuVirtMdevType, 1);
+    type->id = g_steal_pointer(&id);
+    type->parent = g_strdup(parent);
+    type->node_device = g_strdup(node_name);
+    type->name = vgpu_xml_get_text(vgpu_xml_find_child(node, "name"));
+    type->device_api = vgpu_xml_get_text(vgpu_xml_find_child(node,
+                                                             "deviceAPI"));
+    available = vgpu_xml_get_text(vgpu_xml_find_child(node,
+                                                      "availableInstances"));
+    if (available && g_ascii_string_to_unsigned(available, 10, 0, G_MAXUINT,
+                                                &value, NULL))
+        type->available = (guint)value;
+    type->nvidia = vgpu_nvidia_type_new(type->name, NULL, NULL);
+    return type;
+}
 
-    if (g_str_equal(element, "capability") && walk->mdev_types_depth == 0) {
-        for (guint i = 0; names[i]; i++) {
-            if (g_str_equal(names[i], "type") &&
-                g_str_equal(values[i], "mdev_types"))
-                walk->mdev_types_depth = walk->depth;
+/* Appends the types of every <capability type='mdev_types'> below @node
+ * (for a PCI device it sits inside <capability type='pci'>). */
+static void
+collect_mdev_types(xmlNode *node, const char *parent, const char *node_name,
+                   GPtrArray *types)
+{
+    for (xmlNode *child = node ? node->children : NULL; child;
+         child = child->next) {
+        g_autofree char *cap_type = NULL;
+
+        if (!vgpu_xml_is_element(child, "capability"))
+            continue;
+        cap_type = vgpu_xml_get_prop(child, "type");
+        if (g_strcmp0(cap_type, "mdev_types") != 0) {
+            collect_mdev_types(child, parent, node_name, types);
+            continue;
         }
-        return;
-    }
-    if (g_str_equal(element, "type") && walk->mdev_types_depth > 0 &&
-        walk->depth == walk->mdev_types_depth + 1) {
-        for (guint i = 0; names[i]; i++) {
-            if (g_str_equal(names[i], "id") && *values[i]) {
-                walk->current = g_new0(VgpuVirtMdevType, 1);
-                walk->current->id = g_strdup(values[i]);
-                g_ptr_array_add(walk->types, walk->current);
-            }
+        for (xmlNode *elem = child->children; elem; elem = elem->next) {
+            VgpuVirtMdevType *type;
+
+            if (!vgpu_xml_is_element(elem, "type"))
+                continue;
+            type = mdev_type_from_node(elem, parent, node_name);
+            if (type)
+                g_ptr_array_add(types, type);
         }
     }
 }
 
-static void
-node_xml_text(GMarkupParseContext *context G_GNUC_UNUSED, const char *text,
-              gsize len, gpointer user_data, GError **error G_GNUC_UNUSED)
-{
-    NodeXmlWalk *walk = user_data;
-
-    g_string_append_len(walk->text, text, (gssize)len);
-}
-
-static void
-node_xml_end(GMarkupParseContext *context G_GNUC_UNUSED, const char *element,
-             gpointer user_data, GError **error G_GNUC_UNUSED)
-{
-    NodeXmlWalk *walk = user_data;
-    g_autofree char *text = g_strstrip(g_strdup(walk->text->str));
-    VgpuVirtMdevType *type = walk->current;
-
-    if (walk->depth == 2 && g_str_equal(element, "path")) {
-        g_free(walk->path);
-        walk->path = g_steal_pointer(&text);
-    } else if (type && walk->depth == walk->mdev_types_depth + 2) {
-        if (g_str_equal(element, "name")) {
-            g_free(type->name);
-            type->name = g_steal_pointer(&text);
-        } else if (g_str_equal(element, "deviceAPI")) {
-            g_free(type->device_api);
-            type->device_api = g_steal_pointer(&text);
-        } else if (g_str_equal(element, "availableInstances")) {
-            guint64 value = 0;
-
-            if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT, &value,
-                                           NULL))
-                type->available = (guint)value;
-        }
-    } else if (type && walk->depth == walk->mdev_types_depth + 1 &&
-               g_str_equal(element, "type")) {
-        walk->current = NULL;
-    } else if (walk->depth == walk->mdev_types_depth &&
-               g_str_equal(element, "capability")) {
-        walk->mdev_types_depth = 0;
-    }
-    g_string_truncate(walk->text, 0);
-    walk->depth--;
-}
-
-static const GMarkupParser node_xml_parser = {
-    .start_element = node_xml_start,
-    .end_element = node_xml_end,
-    .text = node_xml_text,
-};
-
-/* Appends the mdev types of one node device's XML to @types. */
+/* Appends the mdev types of one node device's XML to @types. The parent
+ * device is the last component of the device's sysfs <path>. */
 static gboolean
 parse_node_device(const char *node_name, const char *xml, GPtrArray *types,
                   GError **error)
 {
-    g_autoptr(GMarkupParseContext) context = NULL;
-    g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(
-        mdev_type_free);
-    g_autoptr(GString) text = g_string_new(NULL);
     g_autoptr(GError) local = NULL;
+    g_autoptr(xmlDoc) doc = vgpu_xml_parse_safe("node device XML", xml,
+                                                strlen(xml),
+                                                NODE_XML_MAX_SIZE, &local);
     g_autofree char *path = NULL;
     g_autofree char *parent = NULL;
-    NodeXmlWalk walk = { .text = text, .types = found };
+    xmlNode *root;
 
-    context = g_markup_parse_context_new(&node_xml_parser, 0, &walk, NULL);
-    if (!g_markup_parse_context_parse(context, xml, -1, &local) ||
-        !g_markup_parse_context_end_parse(context, &local)) {
-        g_free(walk.path);
+    if (!doc) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_LIBVIRT,
                     "cannot parse the XML libvirt gave for node device %s: "
                     "%s",
                     node_name, local->message);
         return FALSE;
     }
-    path = g_steal_pointer(&walk.path);
+    root = xmlDocGetRootElement(doc);
+    path = vgpu_xml_get_text(vgpu_xml_find_child(root, "path"));
     parent = path && *path ? g_path_get_basename(path) : g_strdup(node_name);
 
-    for (guint i = 0; i < found->len; i++) {
-        VgpuVirtMdevType *type = g_ptr_array_index(found, i);
-
-        type->parent = g_strdup(parent);
-        type->node_device = g_strdup(node_name);
-        type->nvidia = vgpu_nvidia_type_new(type->name, NULL, NULL);
-    }
-    while (found->len > 0)
-        g_ptr_array_add(types, g_ptr_array_steal_index(found, 0));
+    collect_mdev_types(root, parent, node_name, types);
     return TRUE;
 }
 
