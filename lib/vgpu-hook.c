@@ -62,26 +62,82 @@ vgpu_hook_read_input(int fd, gsize *len, GError **error)
     return (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
 }
 
-/* Parent name → "domA, domB" for the no-capacity message. */
-static GHashTable *
-users_by_parent(VgpuContext *ctx)
+/* Adds @name to @names unless it is there already. */
+static void
+add_unique(GPtrArray *names, const char *name)
 {
+    if (!g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL))
+        g_ptr_array_add(names, g_strdup(name));
+}
+
+/*
+ * Parent name → who holds its instances, for the no-capacity message:
+ * "win10, win11", "win10 and 2 mediated devices not created by libvgpu".
+ * The requesting domain's own devices (about to be rolled back) are left
+ * out. Costs a scan of devices and records: failures only.
+ */
+static GHashTable *
+users_by_parent(VgpuContext *ctx, const char *requester)
+{
+    g_autoptr(GPtrArray) mdevs = vgpu_discovery_list_mdevs(ctx, NULL);
     g_autoptr(GPtrArray) records = vgpu_state_list_records(ctx, NULL, NULL);
+    g_autoptr(GHashTable) owners = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) names = g_hash_table_new_full(
+        g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+    g_autoptr(GHashTable) foreign = g_hash_table_new(g_str_hash, g_str_equal);
     GHashTable *users = g_hash_table_new_full(g_str_hash, g_str_equal,
                                               g_free, g_free);
+    GHashTableIter iter;
+    gpointer key, value;
 
     for (guint i = 0; records && i < records->len; i++) {
         VgpuRecord *record = g_ptr_array_index(records, i);
-        const char *parent = vgpu_record_get_parent(record);
-        const char *domain = vgpu_record_get_domain(record);
-        const char *old = g_hash_table_lookup(users, parent);
-        char *joined;
+        g_hash_table_insert(owners, (gpointer)vgpu_record_get_uuid(record),
+                            (gpointer)vgpu_record_get_domain(record));
+    }
+    for (guint i = 0; mdevs && i < mdevs->len; i++) {
+        VgpuMdev *mdev = g_ptr_array_index(mdevs, i);
+        const char *parent = vgpu_mdev_get_parent_name(mdev);
+        const char *owner = g_hash_table_lookup(owners,
+                                                vgpu_mdev_get_uuid(mdev));
+        GPtrArray *list = g_hash_table_lookup(names, parent);
 
-        if (old && strstr(old, domain))
+        if (!list) {
+            list = g_ptr_array_new_with_free_func(g_free);
+            g_hash_table_insert(names, (gpointer)parent, list);
+        }
+        if (!owner) {
+            guint count = GPOINTER_TO_UINT(g_hash_table_lookup(foreign,
+                                                               parent));
+            g_hash_table_insert(foreign, (gpointer)parent,
+                                GUINT_TO_POINTER(count + 1));
+        } else if (!g_str_equal(owner, requester)) {
+            add_unique(list, owner);
+        }
+    }
+
+    g_hash_table_iter_init(&iter, names);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        GPtrArray *list = value;
+        guint count = GPOINTER_TO_UINT(g_hash_table_lookup(foreign, key));
+        g_autofree char *domains = NULL;
+        char *text;
+
+        g_ptr_array_add(list, NULL);
+        domains = g_strjoinv(", ", (char **)list->pdata);
+        if (count == 0 && !*domains)
             continue;
-        joined = old ? g_strdup_printf("%s, %s", old, domain)
-                     : g_strdup(domain);
-        g_hash_table_replace(users, g_strdup(parent), joined);
+        if (count == 0)
+            text = g_steal_pointer(&domains);
+        else if (!*domains)
+            text = g_strdup_printf("%u mediated device%s not created by "
+                                   "libvgpu",
+                                   count, count == 1 ? "" : "s");
+        else
+            text = g_strdup_printf("%s and %u mediated device%s not created "
+                                   "by libvgpu",
+                                   domains, count, count == 1 ? "" : "s");
+        g_hash_table_insert(users, g_strdup(key), text);
     }
     return users;
 }
@@ -143,7 +199,7 @@ create_for_request(VgpuContext *ctx, const VgpuConfig *config,
     if (!parent &&
         g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
         /* Say who holds the capacity: costs a state scan, failures only. */
-        g_autoptr(GHashTable) users = users_by_parent(ctx);
+        g_autoptr(GHashTable) users = users_by_parent(ctx, domain);
         g_clear_error(&local);
         parent = vgpu_alloc_choose_parent(parents, type_id,
                                           vgpu_request_get_parent(request),

@@ -194,13 +194,20 @@ test_prepare_no_capacity(void **state)
         "win10", "22222222-2222-4222-8222-222222222222", "0000:05:00.0",
         "nvidia-65");
 
+    /* Both instances taken: one by win10 through libvgpu, one by hand. */
     vgpu_test_set_available(f->root, "0000:05:00.0", "nvidia-65", 0);
+    vgpu_test_add_mdev(f->root, "0000:05:00.0", "nvidia-65",
+                       "22222222-2222-4222-8222-222222222222");
+    vgpu_test_add_mdev(f->root, "0000:05:00.0", "nvidia-65", FOREIGN_UUID);
     assert_true(vgpu_state_save_record(f->ctx, record, NULL));
     assert_false(run(f, "win11", "prepare", "begin", f->xml, NULL, &error));
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY));
     assert_non_null(strstr(error->message, "nvidia-65"));
     assert_non_null(strstr(error->message, "0000:05:00.0"));
-    assert_non_null(strstr(error->message, "win10")); /* who holds it */
+    /* who holds it */
+    assert_non_null(strstr(error->message,
+                           "used by win10 and 1 mediated device not created "
+                           "by libvgpu"));
 }
 
 static void
