@@ -139,6 +139,18 @@ pass "no capacity: exit 1, one clear line naming type, parent and users"
 hook a release end </dev/null; hook b release end </dev/null
 [ "$(sim_count_mdevs)" = 0 ] || fail "cleanup"
 
+# --- NVIDIA homogeneity: a GPU hosting one type offers no other ---------------
+domain_xml h1 "$D1" "$U1 nvidia-65" | hook h1 prepare begin; expect_rc 0 "h1"
+[ "$(sim_available 0000:06:00.0 nvidia-66)" = 0 ] || fail "emulator homogeneity"
+domain_xml h2 "$D2" "$U2 nvidia-66" | hook h2 prepare begin; expect_rc 0 "h2"
+[ "$(basename "$(dirname "$(readlink -f "$SIM_ROOT/sys/bus/mdev/devices/$U2")")")" = 0000:05:00.0 ] || fail "nvidia-66 not placed on the GPU without another type"
+domain_xml h3 "$D1" "$U3 nvidia-66" | hook h3 prepare begin
+expect_rc 1 "nvidia-66 with one GPU full and the other hosting nvidia-65"
+! sim_mdev_exists "$U3" || fail "h3 created a device"
+hook h1 release end </dev/null; hook h2 release end </dev/null
+[ "$(sim_count_mdevs)" = 0 ] || fail "homogeneity cleanup"
+pass "homogeneous GPUs: a type goes only where no other type lives"
+
 # --- requested parent honoured, never replaced ----------------------------
 domain_xml p "$D1" "$U1 nvidia-66 0000:06:00.0" | hook p prepare begin
 expect_rc 0 "parent request"
