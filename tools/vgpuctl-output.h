@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vgpuctl-output - how vgpuctl prints: aligned text tables and
+ * pretty-printed JSON.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/* Rows of text cells, printed with columns aligned. */
+typedef struct {
+    GPtrArray *rows; /* GStrv, all of the same length */
+} VgpuctlTable;
+
+void vgpuctl_table_clear(VgpuctlTable *table);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VgpuctlTable, vgpuctl_table_clear)
+
+void vgpuctl_table_add(VgpuctlTable *table, guint columns, ...);
+void vgpuctl_table_print(const VgpuctlTable *table, const char *indent);
+
+void vgpuctl_json_add_string(JsonBuilder *builder, const char *member,
+                             const char *value);
+void vgpuctl_json_add_int(JsonBuilder *builder, const char *member,
+                          gint64 value);
+void vgpuctl_json_add_boolean(JsonBuilder *builder, const char *member,
+                              gboolean value);
+void vgpuctl_json_begin_array(JsonBuilder *builder, const char *member);
+void vgpuctl_json_print(JsonBuilder *builder);

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vgpuctl types - the parent devices and the mdev types they offer, from
+ * this host's sysfs or from libvirt's node-device API.
+ */
+#include "vgpuctl-commands.h"
+#include "vgpuctl-output.h"
+
+#include <stdio.h>
+
+/* One mdev type from either source (sysfs or libvirt node devices). */
+typedef struct {
+    const char *parent;
+    const char *id;
+    const char *name;
+    const char *description;
+    const char *device_api;
+    guint available;
+    gint active; /* -1: unknown (libvirt does not report it) */
+    const VgpuNvidiaType *nvidia;
+} TypeRow;
+
+/* The types to show and the objects their rows borrow from. */
+typedef struct {
+    GArray *rows;       /* TypeRow, sorted by parent, then id */
+    GPtrArray *sources; /* VgpuParent, or VgpuVirtMdevType if remote */
+    gboolean remote;    /* from libvirt rather than sysfs */
+    char *where;        /* the host root, or the libvirt URI if remote */
+} TypeListing;
+
+static void
+type_listing_clear(TypeListing *listing)
+{
+    g_clear_pointer(&listing->rows, g_array_unref);
+    g_clear_pointer(&listing->sources, g_ptr_array_unref);
+    g_clear_pointer(&listing->where, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TypeListing, type_listing_clear)
+
+static const TypeRow *
+type_row_at(GArray *rows, guint index)
+{
+    return &g_array_index(rows, TypeRow, index);
+}
+
+/* Index just past the rows from @start on that share its parent. */
+static guint
+parent_rows_end(GArray *rows, guint start)
+{
+    const char *parent = type_row_at(rows, start)->parent;
+    guint end = start + 1;
+
+    while (end < rows->len &&
+           g_str_equal(type_row_at(rows, end)->parent, parent))
+        end++;
+    return end;
+}
+
+static guint64
+nvidia_framebuffer_mib(const VgpuNvidiaType *nv)
+{
+    guint64 mib = vgpu_nvidia_type_get_framebuffer_mib(nv);
+
+    if (mib == 0)
+        mib = (guint64)vgpu_nvidia_type_get_name_framebuffer_gib(nv) * 1024;
+    return mib;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static void
+json_add_nvidia(JsonBuilder *builder, const VgpuNvidiaType *nv)
+{
+    char series[2] = { vgpu_nvidia_type_get_series(nv), '\0' };
+    guint width, height;
+
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "board", vgpu_nvidia_type_get_board(nv));
+    vgpuctl_json_add_string(builder, "series", series[0] ? series : NULL);
+    vgpuctl_json_add_string(builder, "series_description",
+                            vgpu_nvidia_type_get_series_description(nv));
+    vgpuctl_json_add_string(builder, "license",
+                            vgpu_nvidia_type_get_license(nv));
+    vgpuctl_json_add_int(builder, "framebuffer_mib",
+                         (gint64)nvidia_framebuffer_mib(nv));
+    vgpuctl_json_add_int(builder, "num_heads",
+                         vgpu_nvidia_type_get_num_heads(nv));
+    vgpuctl_json_add_int(builder, "frl_config",
+                         vgpu_nvidia_type_get_frl_config(nv));
+    json_builder_set_member_name(builder, "max_resolution");
+    if (vgpu_nvidia_type_get_max_resolution(nv, &width, &height)) {
+        json_builder_begin_object(builder);
+        vgpuctl_json_add_int(builder, "width", width);
+        vgpuctl_json_add_int(builder, "height", height);
+        json_builder_end_object(builder);
+    } else {
+        json_builder_add_null_value(builder);
+    }
+    vgpuctl_json_add_int(builder, "max_instance",
+                         vgpu_nvidia_type_get_max_instance(nv));
+    json_builder_end_object(builder);
+}
+
+static void
+json_add_type(JsonBuilder *builder, const TypeRow *row)
+{
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "id", row->id);
+    vgpuctl_json_add_string(builder, "name", row->name);
+    vgpuctl_json_add_string(builder, "description", row->description);
+    vgpuctl_json_add_string(builder, "device_api", row->device_api);
+    vgpuctl_json_add_int(builder, "available_instances", row->available);
+    if (row->active >= 0)
+        vgpuctl_json_add_int(builder, "active_instances", row->active);
+    json_builder_set_member_name(builder, "nvidia");
+    if (row->nvidia)
+        json_add_nvidia(builder, row->nvidia);
+    else
+        json_builder_add_null_value(builder);
+    json_builder_end_object(builder);
+}
+
+/* Prints the types grouped by parent. */
+static void
+print_types_json(const TypeListing *listing)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    GArray *rows = listing->rows;
+
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "source",
+                            listing->remote ? "libvirt" : "sysfs");
+    vgpuctl_json_add_string(builder, listing->remote ? "uri" : "root",
+                            listing->where);
+    vgpuctl_json_begin_array(builder, "parents");
+    for (guint start = 0, end; start < rows->len; start = end) {
+        end = parent_rows_end(rows, start);
+        json_builder_begin_object(builder);
+        vgpuctl_json_add_string(builder, "name",
+                                type_row_at(rows, start)->parent);
+        vgpuctl_json_begin_array(builder, "types");
+        for (guint i = start; i < end; i++)
+            json_add_type(builder, type_row_at(rows, i));
+        json_builder_end_array(builder);
+        json_builder_end_object(builder);
+    }
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+    vgpuctl_json_print(builder);
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+static void
+add_type_text_row(VgpuctlTable *table, const TypeRow *row)
+{
+    const VgpuNvidiaType *nv = row->nvidia;
+    g_autofree char *available = NULL;
+    g_autofree char *framebuffer = NULL;
+    g_autofree char *heads = NULL;
+    g_autofree char *resolution = NULL;
+    g_autofree char *series = NULL;
+    guint width, height;
+
+    available = row->active >= 0
+                    ? g_strdup_printf("%u (%d active)", row->available,
+                                      row->active)
+                    : g_strdup_printf("%u", row->available);
+    if (nv) {
+        guint64 mib = nvidia_framebuffer_mib(nv);
+        char letter = vgpu_nvidia_type_get_series(nv);
+
+        if (mib)
+            framebuffer = g_strdup_printf("%" G_GUINT64_FORMAT " MiB", mib);
+        if (vgpu_nvidia_type_get_num_heads(nv))
+            heads = g_strdup_printf("%u", vgpu_nvidia_type_get_num_heads(nv));
+        if (vgpu_nvidia_type_get_max_resolution(nv, &width, &height))
+            resolution = g_strdup_printf("%ux%u", width, height);
+        if (letter)
+            series = g_strdup_printf("%c (%s)", letter,
+                                     vgpu_nvidia_type_get_license(nv));
+    }
+    vgpuctl_table_add(table, 7, row->id,
+                      row->name ? row->name : row->description, available,
+                      framebuffer, heads, resolution, series);
+}
+
+/* Adds the legend line of @nv's series, the first time it is seen. */
+static void
+add_series_legend(GHashTable *seen, GPtrArray *legend,
+                  const VgpuNvidiaType *nv)
+{
+    char letter = nv ? vgpu_nvidia_type_get_series(nv) : '\0';
+    gpointer key = GINT_TO_POINTER((int)letter);
+
+    if (!letter || g_hash_table_contains(seen, key))
+        return;
+    g_hash_table_add(seen, key);
+    g_ptr_array_add(legend,
+                    g_strdup_printf("  %c  %s", letter,
+                                    vgpu_nvidia_type_get_series_description(
+                                        nv)));
+}
+
+/* Prints the parent of rows @start to @end, then a table of them. */
+static void
+print_parent_types_text(GArray *rows, guint start, guint end,
+                        GHashTable *seen, GPtrArray *legend)
+{
+    g_auto(VgpuctlTable) table = { 0 };
+
+    vgpuctl_table_add(&table, 7, "TYPE", "NAME", "AVAILABLE", "FRAMEBUFFER",
+                      "HEADS", "MAX RESOLUTION", "SERIES (LICENCE)");
+    for (guint i = start; i < end; i++) {
+        const TypeRow *row = type_row_at(rows, i);
+
+        add_type_text_row(&table, row);
+        add_series_legend(seen, legend, row->nvidia);
+    }
+    printf("%s\n", type_row_at(rows, start)->parent);
+    vgpuctl_table_print(&table, "  ");
+}
+
+/* Prints a table per parent, then what the NVIDIA series letters mean. */
+static void
+print_types_text(GArray *rows)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+    g_autoptr(GPtrArray) legend = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint start = 0, end; start < rows->len; start = end) {
+        end = parent_rows_end(rows, start);
+        if (start > 0)
+            printf("\n");
+        print_parent_types_text(rows, start, end, seen, legend);
+    }
+    if (legend->len > 0) {
+        g_ptr_array_sort(legend, vgpuctl_compare_strings);
+        printf("\nNVIDIA vGPU series:\n");
+        for (guint i = 0; i < legend->len; i++)
+            printf("%s\n", (const char *)g_ptr_array_index(legend, i));
+    }
+}
+
+static void
+print_no_types(const TypeListing *listing)
+{
+    if (listing->remote)
+        printf("no parent device offers mdev types on %s\n", listing->where);
+    else
+        printf("no parent device offers mdev types (nothing in "
+               "/sys/class/mdev_bus); 'vgpuctl check' tells what is "
+               "missing\n");
+}
+
+/* ---- collecting -------------------------------------------------------- */
+
+static void
+add_local_rows(GArray *rows, const VgpuParent *parent)
+{
+    GPtrArray *types = vgpu_parent_get_types(parent);
+
+    for (guint j = 0; j < types->len; j++) {
+        const VgpuMdevType *type = g_ptr_array_index(types, j);
+        TypeRow row = {
+            .parent = vgpu_parent_get_name(parent),
+            .id = vgpu_mdev_type_get_id(type),
+            .name = vgpu_mdev_type_get_name(type),
+            .description = vgpu_mdev_type_get_description(type),
+            .device_api = vgpu_mdev_type_get_device_api(type),
+            .available = vgpu_mdev_type_get_available_instances(type),
+            .active = (gint)vgpu_mdev_type_get_active_instances(type),
+            .nvidia = vgpu_mdev_type_get_nvidia(type),
+        };
+        g_array_append_val(rows, row);
+    }
+}
+
+/* Reads this host's sysfs: the types of @parent, or of every parent. */
+static gboolean
+list_local_types(TypeListing *listing, const char *parent, GError **error)
+{
+    g_autoptr(VgpuContext) ctx = vgpu_context_new_from_env(error);
+
+    if (!ctx)
+        return FALSE;
+    if (parent) {
+        VgpuParent *one = vgpu_discovery_get_parent(ctx, parent, error);
+
+        if (!one)
+            return FALSE;
+        listing->sources =
+            g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_parent_unref);
+        g_ptr_array_add(listing->sources, one);
+    } else {
+        listing->sources = vgpu_discovery_list_parents(ctx, error);
+        if (!listing->sources)
+            return FALSE;
+    }
+    for (guint i = 0; i < listing->sources->len; i++)
+        add_local_rows(listing->rows, g_ptr_array_index(listing->sources, i));
+    listing->where = g_strdup(vgpu_context_get_root(ctx));
+    return TRUE;
+}
+
+static void
+add_remote_row(GArray *rows, const VgpuVirtMdevType *type)
+{
+    TypeRow row = {
+        .parent = vgpu_virt_mdev_type_get_parent(type),
+        .id = vgpu_virt_mdev_type_get_id(type),
+        .name = vgpu_virt_mdev_type_get_name(type),
+        .device_api = vgpu_virt_mdev_type_get_device_api(type),
+        .available = vgpu_virt_mdev_type_get_available_instances(type),
+        .active = -1,
+        .nvidia = vgpu_virt_mdev_type_get_nvidia(type),
+    };
+
+    g_array_append_val(rows, row);
+}
+
+/* Asks libvirt at @uri: the types of @parent, or of every parent. */
+static gboolean
+list_remote_types(TypeListing *listing, const char *uri, const char *parent,
+                  GError **error)
+{
+    g_autoptr(VgpuVirtConnection) conn =
+        vgpuctl_open_libvirt(uri, NULL, error);
+    const char *where;
+
+    if (!conn)
+        return FALSE;
+    listing->remote = TRUE;
+    listing->sources = vgpu_virt_list_node_mdev_types(conn, error);
+    if (!listing->sources)
+        return FALSE;
+    for (guint i = 0; i < listing->sources->len; i++) {
+        const VgpuVirtMdevType *type = g_ptr_array_index(listing->sources, i);
+
+        if (!parent ||
+            g_str_equal(parent, vgpu_virt_mdev_type_get_parent(type)))
+            add_remote_row(listing->rows, type);
+    }
+    where = vgpu_virt_connection_get_uri(conn);
+    if (parent && listing->rows->len == 0) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
+                    "no parent device \"%s\" with mdev types on %s; "
+                    "'vgpuctl types --connect %s' lists the parents",
+                    parent, where, where);
+        return FALSE;
+    }
+    listing->where = g_strdup(where);
+    return TRUE;
+}
+
+/* ---- the command ------------------------------------------------------- */
+
+static int
+run_types(int argc, char **argv)
+{
+    g_autofree char *parent = NULL;
+    g_autofree char *uri = NULL;
+    gboolean json = FALSE;
+    const GOptionEntry entries[] = {
+        { "parent", 'p', 0, G_OPTION_ARG_STRING, &parent,
+          "Only this parent device, e.g. 0000:05:00.0", "PARENT" },
+        VGPUCTL_OPTION_JSON(json),
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+          "Ask libvirt at URI (node-device API, works for remote hosts) "
+          "instead of reading this host's sysfs",
+          "URI" },
+        VGPUCTL_OPTION_END,
+    };
+    g_auto(TypeListing) listing = { 0 };
+    g_autoptr(GError) error = NULL;
+    int status;
+
+    if (!vgpuctl_command_parse(&vgpuctl_command_types, entries, &argc, &argv,
+                               &status))
+        return status;
+
+    listing.rows = g_array_new(FALSE, TRUE, sizeof(TypeRow));
+    if (uri ? !list_remote_types(&listing, uri, parent, &error)
+            : !list_local_types(&listing, parent, &error))
+        return vgpuctl_fail(error);
+
+    if (json)
+        print_types_json(&listing);
+    else if (listing.rows->len == 0)
+        print_no_types(&listing);
+    else
+        print_types_text(listing.rows);
+    return EXIT_SUCCESS;
+}
+
+const VgpuctlCommand vgpuctl_command_types = {
+    .name = "types",
+    .brief = "list parent devices and the mdev types they offer",
+    .run = run_types,
+    .parameters = "",
+    .summary = "List parent devices and the mdev types they offer.",
+    .description =
+        "DESCRIPTION\n"
+        "  Reads /sys/class/mdev_bus/<parent>/mdev_supported_types/ (kernel\n"
+        "  Documentation/driver-api/vfio-mediated-device.rst) and prints, per\n"
+        "  parent device, each mdev type with its name, available instances\n"
+        "  (read now; NVIDIA GPUs host one vGPU type at a time, so other\n"
+        "  types show 0 once a vGPU exists) and, for NVIDIA vGPU types, the\n"
+        "  decoded framebuffer, display heads, maximum resolution per head,\n"
+        "  series and the guest licence it needs (vApps, vPC, vCS, vDWS).\n"
+        "  With --connect, the types come from libvirt's node-device API of\n"
+        "  that host instead (no description there: framebuffer from the\n"
+        "  type name; no active count).\n"
+        "\n"
+        "  The type id (first column) is what 'vgpuctl attach --type' takes.\n"
+        "\n"
+        "EXAMPLES\n"
+        "  vgpuctl types\n"
+        "  vgpuctl types --parent 0000:05:00.0 --json\n"
+        "  vgpuctl types --connect qemu+ssh://root@gpuhost/system\n",
+};
