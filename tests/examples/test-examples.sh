@@ -26,9 +26,14 @@ libdir=$(dirname "$(dirname "$pc")")
 mkdir -p "$STAGE/pc"
 sed "s|^prefix=|prefix=$STAGE|" "$pc" >"$STAGE/pc/libvgpu.pc"
 export PKG_CONFIG_PATH=$STAGE/pc
+# A sanitizer build of the library needs the sanitizer runtime first.
+sanitize=()
+if ldd "$libdir"/libvgpu.so.0 | grep -q libasan; then
+    sanitize=(-fsanitize=address,undefined)
+fi
 for ex in list-mdev-types add-vgpu-request; do
     # shellcheck disable=SC2046
-    cc -std=gnu11 -Wall -Werror -o "$STAGE/$ex" "$SRC/examples/$ex.c" \
+    cc -std=gnu11 -Wall -Werror "${sanitize[@]}" -o "$STAGE/$ex" "$SRC/examples/$ex.c" \
         $(pkg-config --cflags --libs libvgpu) || fail "$ex does not build with libvgpu.pc"
 done
 export LD_LIBRARY_PATH=$libdir
