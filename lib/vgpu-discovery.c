@@ -179,6 +179,16 @@ read_type(VgpuContext *ctx, const char *parent, const char *type_id,
     return type;
 }
 
+/* Natural order of type ids: nvidia-63 before nvidia-156. */
+static gint
+compare_type_ids(gconstpointer a, gconstpointer b)
+{
+    const VgpuMdevType *ta = *(const VgpuMdevType *const *)a;
+    const VgpuMdevType *tb = *(const VgpuMdevType *const *)b;
+
+    return strverscmp(ta->id, tb->id);
+}
+
 /* --- VgpuParent --- */
 
 VgpuParent *
@@ -277,6 +287,7 @@ read_parent(VgpuContext *ctx, const char *name, const char *only_type,
      * registering); mdev_bus parents always offer at least one type. */
     if (parent->types->len == 0)
         return NULL;
+    g_ptr_array_sort(parent->types, compare_type_ids);
     return g_steal_pointer(&parent);
 }
 

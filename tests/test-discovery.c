@@ -228,6 +228,27 @@ test_vanished_and_junk_entries_skipped(void **state)
 }
 
 static void
+test_types_in_natural_order(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(VgpuParent) parent = NULL;
+    GPtrArray *types;
+
+    vgpu_test_add_type(f->root, "0000:07:00.0", "nvidia-156", "GRID P4-2B",
+                       NULL, 4);
+    vgpu_test_add_type(f->root, "0000:07:00.0", "nvidia-63", "GRID P4-1B",
+                       NULL, 8);
+    vgpu_test_add_type(f->root, "0000:07:00.0", "nvidia-71", "GRID P4-1Q",
+                       NULL, 8);
+    parent = vgpu_discovery_get_parent(f->ctx, "0000:07:00.0", NULL);
+    types = vgpu_parent_get_types(parent);
+    assert_int_equal(types->len, 3);
+    assert_string_equal(vgpu_mdev_type_get_id(types->pdata[0]), "nvidia-63");
+    assert_string_equal(vgpu_mdev_type_get_id(types->pdata[1]), "nvidia-71");
+    assert_string_equal(vgpu_mdev_type_get_id(types->pdata[2]), "nvidia-156");
+}
+
+static void
 test_empty_host(void **state)
 {
     g_autofree char *root = vgpu_test_root_new();
@@ -258,6 +279,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_get_mdev, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vanished_and_junk_entries_skipped,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_types_in_natural_order, setup,
+                                        teardown),
         cmocka_unit_test(test_empty_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,7 +48,8 @@ typedef struct _VgpuMdev VgpuMdev;
  * array. Sysfs I/O, no lock.
  *
  * Returns: (transfer full) (element-type VgpuParent): parents sorted by
- *   name, each with its types sorted by id; %NULL with %VGPU_ERROR_SYSTEM
+ *   name, each with its types in natural order of their ids (nvidia-63
+ *   before nvidia-156); %NULL with %VGPU_ERROR_SYSTEM
  *   if a directory cannot be read for another reason than vanishing.
  */
 VGPU_PUBLIC GPtrArray *vgpu_discovery_list_parents(VgpuContext *ctx,
@@ -124,7 +125,7 @@ VGPU_PUBLIC void vgpu_parent_unref(VgpuParent *parent);
 /** vgpu_parent_get_name: Returns: (transfer none): e.g. "0000:05:00.0". */
 VGPU_PUBLIC const char *vgpu_parent_get_name(const VgpuParent *parent);
 /** vgpu_parent_get_types: Returns: (transfer none) (element-type
- * VgpuMdevType): the types, sorted by id. */
+ * VgpuMdevType): the types, in natural order of their ids. */
 VGPU_PUBLIC GPtrArray *vgpu_parent_get_types(const VgpuParent *parent);
 /** vgpu_parent_find_type: Returns: (transfer none) (nullable): the type
  * with id @type_id, or %NULL. */
