@@ -250,6 +250,11 @@ lock_with_config(VgpuContext *ctx, VgpuConfig **config, GError **error)
     return vgpu_state_lock_host(ctx, error);
 }
 
+/*
+ * The requests whose UUID is also an mdev hostdev of the domain. A request
+ * without its hostdev is stale metadata: QEMU will not use the device, so
+ * it is not created.
+ */
 static GPtrArray *
 requests_with_hostdev(VgpuDomainXml *doc, GError **error)
 {
@@ -262,19 +267,15 @@ requests_with_hostdev(VgpuDomainXml *doc, GError **error)
     hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
     wanted = g_ptr_array_new_with_free_func(
         (GDestroyNotify)vgpu_request_free);
-    for (guint i = 0; i < requests->len; i++) {
-        VgpuRequest *request = g_ptr_array_index(requests, i);
-        const char *uuid = vgpu_request_get_uuid(request);
+    while (requests->len > 0) {
+        VgpuRequest *request = g_ptr_array_steal_index(requests, 0);
 
-        /* A request without its hostdev is stale metadata: QEMU will not
-         * use the device, so do not create it. */
-        for (guint j = 0; j < hostdevs->len; j++) {
-            if (g_str_equal(g_ptr_array_index(hostdevs, j), uuid)) {
-                g_ptr_array_add(wanted, g_ptr_array_steal_index(requests, i));
-                i--;
-                break;
-            }
-        }
+        if (g_ptr_array_find_with_equal_func(hostdevs,
+                                             vgpu_request_get_uuid(request),
+                                             g_str_equal, NULL))
+            g_ptr_array_add(wanted, request);
+        else
+            vgpu_request_free(request);
     }
     return wanted;
 }

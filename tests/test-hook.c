@@ -105,6 +105,25 @@ test_prepare_without_request_is_noop(void **state)
 }
 
 static void
+test_prepare_ignores_request_without_hostdev(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    const char *xml =
+        "<domain type='kvm'><name>stale</name>"
+        "<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><metadata>"
+        "<vgpu:vgpu xmlns:vgpu=\"urn:libvgpu:domain:1\">"
+        "<vgpu:mdev uuid=\"" OUR_UUID "\" type=\"nvidia-65\"/>"
+        "</vgpu:vgpu></metadata><devices/></domain>";
+
+    /* metadata whose hostdev was removed by hand: QEMU will not use the
+     * device, so nothing is created */
+    assert_true(run(f, "stale", "prepare", "begin", xml, NULL, &error));
+    assert_false(vgpu_mdev_exists(f->ctx, OUR_UUID));
+    assert_false(state_dir_exists(f));
+}
+
+static void
 test_prepare_rejects_bad_input(void **state)
 {
     Fixture *f = *state;
@@ -295,6 +314,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(test_other_operations_do_nothing),
         T(test_prepare_without_request_is_noop),
+        T(test_prepare_ignores_request_without_hostdev),
         T(test_prepare_rejects_bad_input),
         T(test_prepare_existing_device_is_idempotent),
         T(test_prepare_existing_device_of_other_type_fails),
