@@ -35,8 +35,7 @@ main(int argc, char **argv)
         !(uuid = vgpu_domain_xml_next_default_uuid(doc, &error)) ||
         !(request = vgpu_request_new(uuid, argv[2], argc == 4 ? argv[3] : NULL,
                                      &error)) ||
-        !vgpu_domain_xml_add_request(doc, request, VGPU_HOSTDEV_NONE,
-                                     &error)) {
+        !vgpu_domain_xml_add_request(doc, request, VGPU_HOSTDEV_NONE, &error)) {
         fprintf(stderr, "add-vgpu-request: %s\n", error->message);
         return 1;
     }

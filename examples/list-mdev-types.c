@@ -29,10 +29,12 @@ print_type(const VgpuMdevType *type)
                "series %c (%s licence)\n",
                "", vgpu_nvidia_type_get_framebuffer_mib(nvidia),
                vgpu_nvidia_type_get_num_heads(nvidia), width, height,
-               vgpu_nvidia_type_get_series(nvidia) ?
-                   vgpu_nvidia_type_get_series(nvidia) : '?',
-               vgpu_nvidia_type_get_license(nvidia) ?
-                   vgpu_nvidia_type_get_license(nvidia) : "unknown");
+               vgpu_nvidia_type_get_series(nvidia)
+                   ? vgpu_nvidia_type_get_series(nvidia)
+                   : '?',
+               vgpu_nvidia_type_get_license(nvidia)
+                   ? vgpu_nvidia_type_get_license(nvidia)
+                   : "unknown");
     }
 }
 

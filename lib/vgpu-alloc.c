@@ -70,8 +70,8 @@ static char *
 type_label(GPtrArray *offers, const char *type_id)
 {
     for (guint i = 0; i < offers->len; i++) {
-        const VgpuMdevType *type = vgpu_parent_find_type(offers->pdata[i],
-                                                         type_id);
+        const VgpuMdevType *type =
+            vgpu_parent_find_type(offers->pdata[i], type_id);
         const char *name = vgpu_mdev_type_get_name(type);
 
         if (name && *name)
@@ -146,9 +146,8 @@ join_names(GPtrArray *parents)
 }
 
 static VgpuParent *
-choose_requested(GPtrArray *parents, const char *type_id,
-                 const char *requested, const VgpuConfig *config,
-                 GHashTable *users, GError **error)
+choose_requested(GPtrArray *parents, const char *type_id, const char *requested,
+                 const VgpuConfig *config, GHashTable *users, GError **error)
 {
     VgpuParent *parent = find_parent(parents, requested);
     const VgpuMdevType *type;
@@ -199,9 +198,8 @@ choose_requested(GPtrArray *parents, const char *type_id,
 
 VgpuParent *
 vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
-                         const char *requested_parent,
-                         const VgpuConfig *config, GHashTable *users,
-                         GError **error)
+                         const char *requested_parent, const VgpuConfig *config,
+                         GHashTable *users, GError **error)
 {
     g_autoptr(GPtrArray) offers = NULL;  /* offer the type, any capacity */
     g_autoptr(GPtrArray) allowed = NULL; /* ... and are allowed */

@@ -68,8 +68,7 @@ vgpu_config_get_allowed_parents(const VgpuConfig *config)
 }
 
 void
-vgpu_config_set_allowed_parents(VgpuConfig *config,
-                                const char *const *parents)
+vgpu_config_set_allowed_parents(VgpuConfig *config, const char *const *parents)
 {
     g_return_if_fail(config != NULL);
     g_strfreev(config->allowed_parents);
@@ -96,8 +95,7 @@ vgpu_config_get_remove_timeout(const VgpuConfig *config)
 }
 
 gboolean
-vgpu_placement_policy_from_string(const char *text,
-                                  VgpuPlacementPolicy *policy,
+vgpu_placement_policy_from_string(const char *text, VgpuPlacementPolicy *policy,
                                   GError **error)
 {
     g_return_val_if_fail(policy != NULL, FALSE);
@@ -138,9 +136,8 @@ load_placement(VgpuConfig *config, GKeyFile *file, const char *path,
     if (!g_key_file_has_key(file, CONFIG_GROUP, KEY_PLACEMENT, NULL))
         return TRUE;
     value = g_key_file_get_value(file, CONFIG_GROUP, KEY_PLACEMENT, NULL);
-    if (!value ||
-        !vgpu_placement_policy_from_string(g_strstrip(value),
-                                           &config->placement, NULL)) {
+    if (!value || !vgpu_placement_policy_from_string(
+                      g_strstrip(value), &config->placement, NULL)) {
         if (value && strchr(value, '#')) {
             g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                         "%s: [libvgpu] placement=\"%s\" is not a placement "
@@ -175,8 +172,8 @@ load_parents(VgpuConfig *config, GKeyFile *file, const char *path,
                                       &local);
     if (!list) {
         /* a bad escape sequence or invalid UTF-8 */
-        g_autofree char *raw = g_key_file_get_value(file, CONFIG_GROUP,
-                                                    KEY_PARENTS, NULL);
+        g_autofree char *raw =
+            g_key_file_get_value(file, CONFIG_GROUP, KEY_PARENTS, NULL);
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                     "%s: [libvgpu] parents=\"%s\" cannot be read (%s); "
                     "list parent device names separated by ';', e.g. "
@@ -201,8 +198,7 @@ load_parents(VgpuConfig *config, GKeyFile *file, const char *path,
                         path, name);
             return FALSE;
         }
-        if (!g_ptr_array_find_with_equal_func(parents, name, g_str_equal,
-                                              NULL))
+        if (!g_ptr_array_find_with_equal_func(parents, name, g_str_equal, NULL))
             g_ptr_array_add(parents, g_strdup(name));
     }
     if (parents->len == 0)
@@ -210,8 +206,8 @@ load_parents(VgpuConfig *config, GKeyFile *file, const char *path,
 
     g_ptr_array_add(parents, NULL);
     g_strfreev(config->allowed_parents);
-    config->allowed_parents = (char **)g_ptr_array_free(
-        g_steal_pointer(&parents), FALSE);
+    config->allowed_parents =
+        (char **)g_ptr_array_free(g_steal_pointer(&parents), FALSE);
     return TRUE;
 }
 
@@ -224,8 +220,7 @@ load_remove_timeout(VgpuConfig *config, GKeyFile *file, const char *path,
 
     if (!g_key_file_has_key(file, CONFIG_GROUP, KEY_REMOVE_TIMEOUT, NULL))
         return TRUE;
-    value = g_key_file_get_value(file, CONFIG_GROUP, KEY_REMOVE_TIMEOUT,
-                                 NULL);
+    value = g_key_file_get_value(file, CONFIG_GROUP, KEY_REMOVE_TIMEOUT, NULL);
     if (!value ||
         !g_ascii_string_to_unsigned(g_strstrip(value), 10, 0,
                                     REMOVE_TIMEOUT_MAX_MS, &number, NULL)) {
@@ -262,12 +257,11 @@ vgpu_config_load(VgpuContext *ctx, GError **error)
     if (!g_file_get_contents(path, &data, &len, &local)) {
         if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             return g_steal_pointer(&config);
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
-                    "cannot read %s: %s", path, local->message);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM, "cannot read %s: %s",
+                    path, local->message);
         return NULL;
     }
-    if (!g_key_file_load_from_data(file, data, len, G_KEY_FILE_NONE,
-                                   &local)) {
+    if (!g_key_file_load_from_data(file, data, len, G_KEY_FILE_NONE, &local)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                     "%s is not a valid configuration file: %s; write it as "
                     "a [libvgpu] group of key=value lines",

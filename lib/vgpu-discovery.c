@@ -147,8 +147,8 @@ read_type(VgpuContext *ctx, const char *parent, const char *type_id,
           GError **error)
 {
     g_autofree char *dir = vgpu_sysfs_type_path(ctx, parent, type_id, NULL);
-    g_autofree char *avail_path = g_build_filename(dir, "available_instances",
-                                                   NULL);
+    g_autofree char *avail_path =
+        g_build_filename(dir, "available_instances", NULL);
     g_autofree char *devices_path = g_build_filename(dir, "devices", NULL);
     g_autoptr(GPtrArray) devices = NULL;
     g_autoptr(GError) local = NULL;
@@ -244,8 +244,8 @@ parent_new(const char *name)
 
     parent->ref_count = 1;
     parent->name = g_strdup(name);
-    parent->types = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)vgpu_mdev_type_unref);
+    parent->types =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_mdev_type_unref);
     return parent;
 }
 
@@ -300,12 +300,11 @@ list_parents(VgpuContext *ctx, const char *only_type, GError **error)
 
     if (!names)
         return NULL;
-    parents = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)vgpu_parent_unref);
+    parents = g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_parent_unref);
     for (guint i = 0; i < names->len; i++) {
         g_autoptr(GError) local = NULL;
-        VgpuParent *parent = read_parent(ctx, g_ptr_array_index(names, i),
-                                         only_type, &local);
+        VgpuParent *parent =
+            read_parent(ctx, g_ptr_array_index(names, i), only_type, &local);
         if (local) {
             g_propagate_error(error, g_steal_pointer(&local));
             return NULL;

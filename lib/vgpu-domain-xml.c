@@ -188,7 +188,9 @@ static char *
 describe_mdev(const xmlNode *node)
 {
     static const char *const attrs[] = {
-        MDEV_UUID_ATTR, MDEV_TYPE_ATTR, MDEV_PARENT_ATTR,
+        MDEV_UUID_ATTR,
+        MDEV_TYPE_ATTR,
+        MDEV_PARENT_ATTR,
     };
     GString *out = g_string_new("<");
 
@@ -241,8 +243,8 @@ vgpu_domain_xml_parse(const char *xml, gsize len, GError **error)
     g_return_val_if_fail(xml != NULL || len == 0, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    doc = vgpu_xml_parse_safe("domain XML", xml, len,
-                              VGPU_DOMAIN_XML_MAX_SIZE, error);
+    doc = vgpu_xml_parse_safe("domain XML", xml, len, VGPU_DOMAIN_XML_MAX_SIZE,
+                              error);
     if (!doc)
         return NULL;
 
@@ -427,13 +429,13 @@ vgpu_domain_xml_list_requests(VgpuDomainXml *doc, GError **error)
     g_return_val_if_fail(doc != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    requests = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)vgpu_request_free);
+    requests =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
     seen = g_hash_table_new(g_str_hash, g_str_equal);
     elements = find_request_elements(doc, NULL);
     for (guint i = 0; i < elements->len; i++) {
-        VgpuRequest *request = request_from_element(doc, elements->pdata[i],
-                                                    error);
+        VgpuRequest *request =
+            request_from_element(doc, elements->pdata[i], error);
 
         if (!request)
             return NULL;
@@ -687,8 +689,8 @@ vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
 
     /* At most as many candidates as UUIDs in use are taken. */
     for (guint index = 0;; index++) {
-        g_autofree char *candidate = vgpu_uuid_for_domain(domain_uuid, index,
-                                                          error);
+        g_autofree char *candidate =
+            vgpu_uuid_for_domain(domain_uuid, index, error);
 
         if (!candidate)
             return NULL;

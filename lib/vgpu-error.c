@@ -4,4 +4,8 @@
  */
 #include <libvgpu/vgpu-common.h>
 
-G_DEFINE_QUARK(vgpu-error-quark, vgpu_error)
+GQuark
+vgpu_error_quark(void)
+{
+    return g_quark_from_static_string("vgpu-error-quark");
+}

@@ -85,8 +85,8 @@ users_by_parent(VgpuContext *ctx, const char *requester)
     g_autoptr(GHashTable) names = g_hash_table_new_full(
         g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     g_autoptr(GHashTable) foreign = g_hash_table_new(g_str_hash, g_str_equal);
-    GHashTable *users = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                              g_free, g_free);
+    GHashTable *users =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     GHashTableIter iter;
     gpointer key, value;
 
@@ -98,8 +98,8 @@ users_by_parent(VgpuContext *ctx, const char *requester)
     for (guint i = 0; mdevs && i < mdevs->len; i++) {
         VgpuMdev *mdev = g_ptr_array_index(mdevs, i);
         const char *parent = vgpu_mdev_get_parent_name(mdev);
-        const char *owner = g_hash_table_lookup(owners,
-                                                vgpu_mdev_get_uuid(mdev));
+        const char *owner =
+            g_hash_table_lookup(owners, vgpu_mdev_get_uuid(mdev));
         GPtrArray *list = g_hash_table_lookup(names, parent);
 
         if (!list) {
@@ -107,8 +107,8 @@ users_by_parent(VgpuContext *ctx, const char *requester)
             g_hash_table_insert(names, (gpointer)parent, list);
         }
         if (!owner) {
-            guint count = GPOINTER_TO_UINT(g_hash_table_lookup(foreign,
-                                                               parent));
+            guint count =
+                GPOINTER_TO_UINT(g_hash_table_lookup(foreign, parent));
             g_hash_table_insert(foreign, (gpointer)parent,
                                 GUINT_TO_POINTER(count + 1));
         } else if (!g_str_equal(owner, requester)) {
@@ -144,8 +144,8 @@ users_by_parent(VgpuContext *ctx, const char *requester)
 
 /* An existing device must match the request; it may be ours already. */
 static gboolean
-check_existing(VgpuContext *ctx, const char *domain,
-               const VgpuRequest *request, GError **error)
+check_existing(VgpuContext *ctx, const char *domain, const VgpuRequest *request,
+               GError **error)
 {
     const char *uuid = vgpu_request_get_uuid(request);
     const char *type_id = vgpu_request_get_type_id(request);
@@ -194,10 +194,9 @@ create_for_request(VgpuContext *ctx, const VgpuConfig *config,
     if (!parents)
         return FALSE;
     parent = vgpu_alloc_choose_parent(parents, type_id,
-                                      vgpu_request_get_parent(request),
-                                      config, NULL, &local);
-    if (!parent &&
-        g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
+                                      vgpu_request_get_parent(request), config,
+                                      NULL, &local);
+    if (!parent && g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
         /* Say who holds the capacity: costs a state scan, failures only. */
         g_autoptr(GHashTable) users = users_by_parent(ctx, domain);
         g_clear_error(&local);
@@ -214,8 +213,8 @@ create_for_request(VgpuContext *ctx, const VgpuConfig *config,
                           error))
         return FALSE;
 
-    record = vgpu_record_new(domain, uuid, vgpu_parent_get_name(parent),
-                             type_id);
+    record =
+        vgpu_record_new(domain, uuid, vgpu_parent_get_name(parent), type_id);
     if (!vgpu_state_save_record(ctx, record, error)) {
         vgpu_mdev_remove(ctx, uuid, NULL);
         return FALSE;
@@ -265,14 +264,12 @@ requests_with_hostdev(VgpuDomainXml *doc, GError **error)
     if (!requests)
         return NULL;
     hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
-    wanted = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)vgpu_request_free);
+    wanted = g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
     while (requests->len > 0) {
         VgpuRequest *request = g_ptr_array_steal_index(requests, 0);
 
-        if (g_ptr_array_find_with_equal_func(hostdevs,
-                                             vgpu_request_get_uuid(request),
-                                             g_str_equal, NULL))
+        if (g_ptr_array_find_with_equal_func(
+                hostdevs, vgpu_request_get_uuid(request), g_str_equal, NULL))
             g_ptr_array_add(wanted, request);
         else
             vgpu_request_free(request);
@@ -396,8 +393,7 @@ vgpu_hook_run(VgpuContext *ctx, const char *domain, const char *operation,
     if (g_str_equal(operation, "prepare") &&
         g_str_equal(sub_operation, "begin"))
         return hook_prepare(ctx, domain, xml, xml_len, error);
-    if (g_str_equal(operation, "release") &&
-        g_str_equal(sub_operation, "end"))
+    if (g_str_equal(operation, "release") && g_str_equal(sub_operation, "end"))
         return hook_release(ctx, domain, warnings, error);
     /* migrate/restore begin: printing nothing keeps the XML as is;
      * reconnect, started, stopped, attach and unknown operations: nothing

@@ -63,8 +63,8 @@ static void
 set_create_error(VgpuContext *ctx, int errsv, const char *parent,
                  const char *type_id, const char *uuid, GError **error)
 {
-    g_autofree char *avail_path = vgpu_sysfs_type_path(
-        ctx, parent, type_id, "available_instances");
+    g_autofree char *avail_path =
+        vgpu_sysfs_type_path(ctx, parent, type_id, "available_instances");
     guint available = 0;
 
     switch (errsv) {
@@ -86,7 +86,7 @@ set_create_error(VgpuContext *ctx, int errsv, const char *parent,
                     "now %u); stop a domain using this parent or choose "
                     "another parent",
                     uuid, type_id, parent,
-                    errsv == ENOSPC ? "ENOSPC"
+                    errsv == ENOSPC   ? "ENOSPC"
                     : errsv == EUSERS ? "EUSERS"
                                       : "EDQUOT",
                     available);
@@ -147,8 +147,7 @@ vgpu_mdev_create(VgpuContext *ctx, const char *parent, const char *type_id,
         return FALSE;
     }
     if (!wait_for_presence(ctx, uuid, TRUE,
-                           g_get_monotonic_time() +
-                               CREATE_APPEAR_TIMEOUT_US)) {
+                           g_get_monotonic_time() + CREATE_APPEAR_TIMEOUT_US)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
                     "the kernel accepted mediated device %s of type %s on "
                     "%s but %s/%s did not appear; check the vendor "
@@ -248,8 +247,8 @@ vgpu_mdev_remove(VgpuContext *ctx, const char *uuid, GError **error)
             break;
     }
 
-    if (errsv != 0 && errsv != ENOENT && errsv != ENODEV &&
-        errsv != EBUSY && errsv != ETIMEDOUT) {
+    if (errsv != 0 && errsv != ENOENT && errsv != ENODEV && errsv != EBUSY &&
+        errsv != ETIMEDOUT) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
                     "cannot remove mediated device %s: %s", uuid,
                     g_strerror(errsv));
@@ -261,7 +260,7 @@ vgpu_mdev_remove(VgpuContext *ctx, const char *uuid, GError **error)
                     "removal was requested (%s); it is probably still in "
                     "use: stop its user and remove it again",
                     uuid, timeout_ms,
-                    errsv == EBUSY      ? "kernel EBUSY"
+                    errsv == EBUSY       ? "kernel EBUSY"
                     : errsv == ETIMEDOUT ? "the kernel is still waiting "
                                            "for its user"
                                          : "vendor driver teardown");

@@ -14,8 +14,8 @@
 #include <string.h>
 
 struct _VgpuNvidiaType {
-    char *board;             /* "P4", "A100"; NULL if the name is unparsed */
-    char series;             /* 'A', 'B', 'C', 'Q' or '\0' */
+    char *board; /* "P4", "A100"; NULL if the name is unparsed */
+    char series; /* 'A', 'B', 'C', 'Q' or '\0' */
     guint name_framebuffer_gib;
     guint64 framebuffer_mib; /* description `framebuffer` */
     guint num_heads;
@@ -36,21 +36,19 @@ typedef struct {
 
 /* NVIDIA Virtual GPU Software User Guide, "Virtual GPU Types". */
 static const NvidiaSeries nvidia_series[] = {
-    { 'A',
-      "virtual applications: application streaming or session-based "
-      "solutions such as RDSH; 1280x1024, 1 display",
-      "vApps" },
-    { 'B',
-      "virtual PC for business professionals and knowledge workers; up to "
-      "5K, 2 displays, 45 fps",
-      "vPC" },
-    { 'C',
-      "compute server: CUDA only, Linux guests only",
-      "vCS" },
-    { 'Q',
-      "virtual workstation for creative and technical professionals "
-      "(Quadro features); up to 8K, 4 displays",
-      "vDWS" },
+    {'A',
+     "virtual applications: application streaming or session-based "
+     "solutions such as RDSH; 1280x1024, 1 display",
+     "vApps"},
+    {'B',
+     "virtual PC for business professionals and knowledge workers; up to "
+     "5K, 2 displays, 45 fps",
+     "vPC"},
+    {'C', "compute server: CUDA only, Linux guests only", "vCS"},
+    {'Q',
+     "virtual workstation for creative and technical professionals "
+     "(Quadro features); up to 8K, 4 displays",
+     "vDWS"},
 };
 
 /* Keys of the description that are decoded; everything else is kept. */
@@ -256,7 +254,7 @@ static gboolean
 decode_description(VgpuNvidiaType *type, const char *description,
                    GError **error)
 {
-    gboolean seen[KEY_UNKNOWN] = { FALSE };
+    gboolean seen[KEY_UNKNOWN] = {FALSE};
 
     for (guint i = 0; type->keys[i]; i++) {
         const char *value = type->values[i];
@@ -315,7 +313,7 @@ decode_description(VgpuNvidiaType *type, const char *description,
 static const char *
 name_skip_prefix(const char *name)
 {
-    static const char *const prefixes[] = { "GRID ", "NVIDIA " };
+    static const char *const prefixes[] = {"GRID ", "NVIDIA "};
 
     for (guint i = 0; i < G_N_ELEMENTS(prefixes); i++) {
         if (g_str_has_prefix(name, prefixes[i])) {
@@ -385,8 +383,7 @@ decode_name(VgpuNvidiaType *type, const char *profile)
 }
 
 VgpuNvidiaType *
-vgpu_nvidia_type_new(const char *name, const char *description,
-                     GError **error)
+vgpu_nvidia_type_new(const char *name, const char *description, GError **error)
 {
     g_autoptr(VgpuNvidiaType) type = NULL;
     g_autofree char *clean_name = NULL;

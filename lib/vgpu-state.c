@@ -234,15 +234,15 @@ record_from_file(const char *path, GError **error)
         }
         return NULL;
     }
-    record->domain = g_key_file_get_string(keyfile, RECORD_GROUP, "domain",
-                                           NULL);
+    record->domain =
+        g_key_file_get_string(keyfile, RECORD_GROUP, "domain", NULL);
     record->uuid = g_key_file_get_string(keyfile, RECORD_GROUP, "uuid", NULL);
-    record->parent = g_key_file_get_string(keyfile, RECORD_GROUP, "parent",
-                                           NULL);
-    record->type_id = g_key_file_get_string(keyfile, RECORD_GROUP, "type",
-                                            NULL);
-    record->created = g_key_file_get_int64(keyfile, RECORD_GROUP, "created",
-                                           NULL);
+    record->parent =
+        g_key_file_get_string(keyfile, RECORD_GROUP, "parent", NULL);
+    record->type_id =
+        g_key_file_get_string(keyfile, RECORD_GROUP, "type", NULL);
+    record->created =
+        g_key_file_get_int64(keyfile, RECORD_GROUP, "created", NULL);
     if (!record->domain || !record->parent || !record->type_id ||
         !vgpu_uuid_is_valid(record->uuid)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,

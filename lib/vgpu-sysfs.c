@@ -137,8 +137,8 @@ vgpu_sysfs_write_attr(const char *path, const char *value)
 }
 
 char *
-vgpu_sysfs_type_path(VgpuContext *ctx, const char *parent,
-                     const char *type_id, const char *attr)
+vgpu_sysfs_type_path(VgpuContext *ctx, const char *parent, const char *type_id,
+                     const char *attr)
 {
     return g_build_filename(vgpu_context_get_root(ctx), VGPU_SYSFS_MDEV_BUS,
                             parent, "mdev_supported_types", type_id, attr,
@@ -148,8 +148,8 @@ vgpu_sysfs_type_path(VgpuContext *ctx, const char *parent,
 char *
 vgpu_sysfs_device_path(VgpuContext *ctx, const char *uuid, const char *attr)
 {
-    return g_build_filename(vgpu_context_get_root(ctx),
-                            VGPU_SYSFS_MDEV_DEVICES, uuid, attr, NULL);
+    return g_build_filename(vgpu_context_get_root(ctx), VGPU_SYSFS_MDEV_DEVICES,
+                            uuid, attr, NULL);
 }
 
 static gint

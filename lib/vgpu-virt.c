@@ -23,8 +23,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNodeDevice, virNodeDeviceFree)
 
 struct _VgpuVirtConnection {
     virConnectPtr conn;
-    char *uri;          /* canonical, from virConnectGetURI() */
-    VgpuContext *host;  /* nullable: check types in this sysfs */
+    char *uri;         /* canonical, from virConnectGetURI() */
+    VgpuContext *host; /* nullable: check types in this sysfs */
 };
 
 struct _VgpuVirtDomain {
@@ -50,8 +50,7 @@ struct _VgpuVirtMdevType {
 /* libvirt prints every error on stderr unless a handler is set; library
  * code must not print. */
 static void
-silent_error_func(void *user_data G_GNUC_UNUSED,
-                  virErrorPtr err G_GNUC_UNUSED)
+silent_error_func(void *user_data G_GNUC_UNUSED, virErrorPtr err G_GNUC_UNUSED)
 {
 }
 
@@ -70,7 +69,7 @@ init_libvirt_once(void)
 /* Sets a VGPU_ERROR_LIBVIRT error: the caller's sentence, then libvirt's
  * last error message of this thread. */
 static void G_GNUC_PRINTF(2, 3)
-set_libvirt_error(GError **error, const char *format, ...)
+    set_libvirt_error(GError **error, const char *format, ...)
 {
     g_autofree char *what = NULL;
     va_list args;
@@ -206,12 +205,12 @@ mdev_type_from_node(xmlNode *node, const char *parent, const char *node_name)
     type->parent = g_strdup(parent);
     type->node_device = g_strdup(node_name);
     type->name = vgpu_xml_get_text(vgpu_xml_find_child(node, "name"));
-    type->device_api = vgpu_xml_get_text(vgpu_xml_find_child(node,
-                                                             "deviceAPI"));
-    available = vgpu_xml_get_text(vgpu_xml_find_child(node,
-                                                      "availableInstances"));
-    if (available && g_ascii_string_to_unsigned(available, 10, 0, G_MAXUINT,
-                                                &value, NULL))
+    type->device_api =
+        vgpu_xml_get_text(vgpu_xml_find_child(node, "deviceAPI"));
+    available =
+        vgpu_xml_get_text(vgpu_xml_find_child(node, "availableInstances"));
+    if (available &&
+        g_ascii_string_to_unsigned(available, 10, 0, G_MAXUINT, &value, NULL))
         type->available = (guint)value;
     type->nvidia = vgpu_nvidia_type_new(type->name, NULL, NULL);
     return type;
@@ -253,9 +252,8 @@ parse_node_device(const char *node_name, const char *xml, GPtrArray *types,
                   GError **error)
 {
     g_autoptr(GError) local = NULL;
-    g_autoptr(xmlDoc) doc = vgpu_xml_parse_safe("node device XML", xml,
-                                                strlen(xml),
-                                                NODE_XML_MAX_SIZE, &local);
+    g_autoptr(xmlDoc) doc = vgpu_xml_parse_safe(
+        "node device XML", xml, strlen(xml), NODE_XML_MAX_SIZE, &local);
     g_autofree char *path = NULL;
     g_autofree char *parent = NULL;
     xmlNode *root;
@@ -306,8 +304,9 @@ vgpu_virt_list_node_mdev_types(VgpuVirtConnection *conn, GError **error)
     count = virConnectListAllNodeDevices(
         conn->conn, &devices, VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES);
     if (count < 0) {
-        set_libvirt_error(error, "cannot list the node devices with mdev "
-                                 "types on %s",
+        set_libvirt_error(error,
+                          "cannot list the node devices with mdev "
+                          "types on %s",
                           conn->uri);
         return NULL;
     }
@@ -388,8 +387,8 @@ vgpu_virt_mdev_type_get_nvidia(const VgpuVirtMdevType *type)
 /* ---- type check -------------------------------------------------------- */
 
 static gboolean
-check_type_in_sysfs(VgpuContext *ctx, const char *type_id,
-                    const char *parent, GError **error)
+check_type_in_sysfs(VgpuContext *ctx, const char *type_id, const char *parent,
+                    GError **error)
 {
     g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(VgpuParent) found = NULL;
@@ -514,8 +513,9 @@ read_persistent_definition(VgpuVirtConnection *conn, const char *name,
 
     persistent = virDomainIsPersistent(dom);
     if (persistent < 0) {
-        set_libvirt_error(error, "cannot tell whether domain \"%s\" is "
-                                 "persistent",
+        set_libvirt_error(error,
+                          "cannot tell whether domain \"%s\" is "
+                          "persistent",
                           name);
         return NULL;
     }
@@ -529,11 +529,12 @@ read_persistent_definition(VgpuVirtConnection *conn, const char *name,
         return NULL;
     }
 
-    xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE |
-                                       VIR_DOMAIN_XML_SECURE);
+    xml = virDomainGetXMLDesc(dom,
+                              VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
     if (!xml) {
-        set_libvirt_error(error, "cannot read the definition of domain "
-                                 "\"%s\"",
+        set_libvirt_error(error,
+                          "cannot read the definition of domain "
+                          "\"%s\"",
                           name);
         return NULL;
     }
@@ -576,8 +577,8 @@ vgpu_virt_attach(VgpuVirtConnection *conn, const char *domain,
         !vgpu_virt_check_type(conn, type_id, parent, error))
         return NULL;
 
-    chosen = uuid ? g_strdup(uuid)
-                  : vgpu_domain_xml_next_default_uuid(doc, error);
+    chosen =
+        uuid ? g_strdup(uuid) : vgpu_domain_xml_next_default_uuid(doc, error);
     if (!chosen)
         return NULL;
     request = vgpu_request_new(chosen, type_id, parent, error);
@@ -591,8 +592,8 @@ vgpu_virt_attach(VgpuVirtConnection *conn, const char *domain,
 }
 
 gboolean
-vgpu_virt_detach(VgpuVirtConnection *conn, const char *domain,
-                 const char *uuid, GPtrArray **removed, GError **error)
+vgpu_virt_detach(VgpuVirtConnection *conn, const char *domain, const char *uuid,
+                 GPtrArray **removed, GError **error)
 {
     g_autoptr(VgpuDomainXml) doc = NULL;
     g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func(g_free);
@@ -611,8 +612,8 @@ vgpu_virt_detach(VgpuVirtConnection *conn, const char *domain,
             return FALSE;
         g_ptr_array_add(uuids, canonical);
     } else {
-        g_autoptr(GPtrArray) requests = vgpu_domain_xml_list_requests(doc,
-                                                                      error);
+        g_autoptr(GPtrArray) requests =
+            vgpu_domain_xml_list_requests(doc, error);
         if (!requests)
             return FALSE;
         if (requests->len == 0) {

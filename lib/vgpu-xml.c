@@ -47,8 +47,8 @@ on_parse_error(void *data, ParseError *err)
         return;
     text = g_strdup(err->message ? err->message : "unknown error");
     g_strdelimit(g_strstrip(text), "\n\r\t", ' ');
-    state->message = g_strdup_printf("line %d, column %d: %s", err->line,
-                                     err->int2, text);
+    state->message =
+        g_strdup_printf("line %d, column %d: %s", err->line, err->int2, text);
 }
 
 /* SAX internalSubset: any DOCTYPE (internal or external subset) ends the
@@ -82,8 +82,8 @@ has_entity_refs(const xmlNode *node)
 static xmlDoc *
 read_memory(xmlParserCtxt *ctxt, const char *xml, gsize len)
 {
-    const int options = XML_PARSE_NONET | XML_PARSE_NOERROR |
-                        XML_PARSE_NOWARNING;
+    const int options =
+        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
     xmlDoc *doc;
 
 #if LIBXML_VERSION >= 21300
@@ -111,7 +111,7 @@ vgpu_xml_parse_safe(const char *what, const char *xml, gsize len, gsize max,
 {
     g_autoptr(xmlParserCtxt) ctxt = NULL;
     g_autoptr(xmlDoc) doc = NULL;
-    g_auto(ParseState) state = { NULL, FALSE };
+    g_auto(ParseState) state = {NULL, FALSE};
 
     g_return_val_if_fail(what != NULL, NULL);
     g_return_val_if_fail(xml != NULL || len == 0, NULL);
@@ -135,8 +135,7 @@ vgpu_xml_parse_safe(const char *what, const char *xml, gsize len, gsize max,
     ctxt = xmlNewParserCtxt();
     if (!ctxt) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
-                    "cannot create an XML parser for %s: out of memory",
-                    what);
+                    "cannot create an XML parser for %s: out of memory", what);
         return NULL;
     }
     ctxt->_private = &state;
@@ -339,7 +338,7 @@ indent_subtree(const Layout *layout, xmlNode *node, const char *indent)
 void
 vgpu_xml_append_element(xmlNode *parent, xmlNode *elem)
 {
-    g_auto(Layout) layout = { FALSE, NULL };
+    g_auto(Layout) layout = {FALSE, NULL};
     g_autofree char *indent = NULL;
 
     layout_init(&layout, parent->doc);
@@ -364,7 +363,7 @@ vgpu_xml_append_element(xmlNode *parent, xmlNode *elem)
 void
 vgpu_xml_insert_element_after(xmlNode *anchor, xmlNode *elem)
 {
-    g_auto(Layout) layout = { FALSE, NULL };
+    g_auto(Layout) layout = {FALSE, NULL};
     g_autofree char *indent = NULL;
 
     layout_init(&layout, anchor->doc);
@@ -379,7 +378,7 @@ vgpu_xml_insert_element_after(xmlNode *anchor, xmlNode *elem)
 void
 vgpu_xml_insert_element_before(xmlNode *ref, xmlNode *elem)
 {
-    g_auto(Layout) layout = { FALSE, NULL };
+    g_auto(Layout) layout = {FALSE, NULL};
     g_autofree char *indent = NULL;
 
     layout_init(&layout, ref->doc);

@@ -21,12 +21,12 @@
 
 /* Tesla P4 (8 GiB): nvidia-63 is P4-2Q, nvidia-65 is P4-4Q */
 #define P4_2Q_NAME "GRID P4-2Q"
-#define P4_2Q_DESC                                                         \
-    "num_heads=4, frl_config=60, framebuffer=2048M, "                      \
+#define P4_2Q_DESC                                                             \
+    "num_heads=4, frl_config=60, framebuffer=2048M, "                          \
     "max_resolution=7680x4320, max_instance=4"
 #define P4_4Q_NAME "GRID P4-4Q"
-#define P4_4Q_DESC                                                         \
-    "num_heads=4, frl_config=60, framebuffer=4096M, "                      \
+#define P4_4Q_DESC                                                             \
+    "num_heads=4, frl_config=60, framebuffer=4096M, "                          \
     "max_resolution=7680x4320, max_instance=2"
 
 #define UUID_1 "11111111-1111-4111-8111-111111111111"
@@ -80,9 +80,8 @@ static GPtrArray *
 snapshot_for(Fixture *fx, const char *type_id)
 {
     g_autoptr(GError) error = NULL;
-    GPtrArray *parents = vgpu_discovery_list_parents_for_type(fx->ctx,
-                                                              type_id,
-                                                              &error);
+    GPtrArray *parents =
+        vgpu_discovery_list_parents_for_type(fx->ctx, type_id, &error);
 
     assert_null(error);
     assert_non_null(parents);
@@ -108,8 +107,8 @@ choose(GPtrArray *parents, const char *type_id, const char *requested,
     VgpuParent *parent;
 
     vgpu_config_set_placement(config, policy);
-    parent = vgpu_alloc_choose_parent(parents, type_id, requested, config,
-                                      NULL, &error);
+    parent = vgpu_alloc_choose_parent(parents, type_id, requested, config, NULL,
+                                      &error);
     if (error)
         fail_msg("unexpected error: %s", error->message);
     assert_non_null(parent);
@@ -131,8 +130,7 @@ choose_fails(GPtrArray *parents, const char *type_id, const char *requested,
     assert_non_null(error);
     assert_true(error->domain == VGPU_ERROR);
     if (error->code != code)
-        fail_msg("code %d, expected %d: %s", error->code, code,
-                 error->message);
+        fail_msg("code %d, expected %d: %s", error->code, code, error->message);
     assert_null(strchr(error->message, '\n'));
     return g_strdup(error->message);
 }
@@ -170,21 +168,18 @@ test_pack_prefers_parent_holding_type(void **state)
     Fixture *fx = *state;
     g_autoptr(GPtrArray) parents = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       1);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       1);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
     parents = snapshot_for(fx, "nvidia-65");
 
-    assert_string_equal(choose(parents, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_A);
-    assert_string_equal(choose(parents, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_SPREAD),
-                        GPU_B);
+    assert_string_equal(
+        choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_A);
+    assert_string_equal(
+        choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
+        GPU_B);
 }
 
 /* Holding devices of the type beats having fewer instances left. */
@@ -205,12 +200,12 @@ test_pack_holding_first_then_fewest(void **state)
     parents = snapshot(fx);
 
     /* B and C hold devices; C has fewer left */
-    assert_string_equal(choose(parents, "mtty-1", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_C);
-    assert_string_equal(choose(parents, "mtty-1", NULL, fx->config,
-                               VGPU_PLACEMENT_SPREAD),
-                        GPU_B);
+    assert_string_equal(
+        choose(parents, "mtty-1", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_C);
+    assert_string_equal(
+        choose(parents, "mtty-1", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
+        GPU_B);
 }
 
 /* Nobody holds the type: pack takes the fewest left, spread the most. */
@@ -225,12 +220,12 @@ test_pack_fewest_available(void **state)
     vgpu_test_add_type(fx->root, GPU_C, "mtty-1", NULL, NULL, 2);
     parents = snapshot_for(fx, "mtty-1");
 
-    assert_string_equal(choose(parents, "mtty-1", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_B);
-    assert_string_equal(choose(parents, "mtty-1", NULL, fx->config,
-                               VGPU_PLACEMENT_SPREAD),
-                        GPU_A);
+    assert_string_equal(
+        choose(parents, "mtty-1", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_B);
+    assert_string_equal(
+        choose(parents, "mtty-1", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
+        GPU_A);
 }
 
 /* Ties go to the lowest name, whatever the order of the snapshot. */
@@ -241,12 +236,9 @@ test_ties_by_name(void **state)
     g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(GPtrArray) backwards = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
+    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
     parents = snapshot_for(fx, "nvidia-65");
     backwards = reversed(parents);
 
@@ -268,26 +260,23 @@ test_ties_among_holders(void **state)
     g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(GPtrArray) backwards = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       1);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_1);
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       1);
+    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
     vgpu_test_add_mdev(fx->root, GPU_C, "nvidia-65", UUID_2);
     parents = snapshot_for(fx, "nvidia-65");
     backwards = reversed(parents);
 
-    assert_string_equal(choose(backwards, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_B);
-    assert_string_equal(choose(parents, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_B);
-    assert_string_equal(choose(backwards, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_SPREAD),
-                        GPU_A);
+    assert_string_equal(
+        choose(backwards, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_B);
+    assert_string_equal(
+        choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_B);
+    assert_string_equal(
+        choose(backwards, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
+        GPU_A);
 }
 
 /* A full parent is never chosen, even when it holds the type. */
@@ -297,17 +286,15 @@ test_full_parent_skipped(void **state)
     Fixture *fx = *state;
     g_autoptr(GPtrArray) parents = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       0);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
     parents = snapshot_for(fx, "nvidia-65");
 
-    assert_string_equal(choose(parents, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_B);
+    assert_string_equal(
+        choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_B);
 }
 
 /*
@@ -325,28 +312,24 @@ test_homogeneous_nvidia(void **state)
     g_autofree char *message = NULL;
     g_autofree char *hook_message = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC,
-                       3);
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       0);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 3);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-63", UUID_1);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC,
-                       4);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 4);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
     parents = snapshot(fx);
 
     /* pack would like A for its devices, but not of this type */
-    assert_string_equal(choose(parents, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_B);
-    assert_string_equal(choose(parents, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_SPREAD),
-                        GPU_B);
+    assert_string_equal(
+        choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_B);
+    assert_string_equal(
+        choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
+        GPU_B);
     /* and P4-2Q packs onto A, which already runs P4-2Q */
-    assert_string_equal(choose(parents, "nvidia-63", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_A);
+    assert_string_equal(
+        choose(parents, "nvidia-63", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_A);
 
     /* B fills up with two P4-4Q */
     vgpu_test_set_available(fx->root, GPU_B, "nvidia-65", 0);
@@ -369,8 +352,8 @@ test_homogeneous_nvidia(void **state)
 
     /* the hook's per-type snapshot cannot see the other type */
     hook_view = snapshot_for(fx, "nvidia-65");
-    hook_message = choose_fails(hook_view, "nvidia-65", NULL, fx->config,
-                                users, VGPU_ERROR_NO_CAPACITY);
+    hook_message = choose_fails(hook_view, "nvidia-65", NULL, fx->config, users,
+                                VGPU_ERROR_NO_CAPACITY);
     assert_string_equal(
         hook_message,
         "no parent offers type nvidia-65 (GRID P4-4Q) with a free instance: "
@@ -388,8 +371,7 @@ test_capacity_message_with_users(void **state)
     g_autoptr(GHashTable) users = users_new();
     g_autofree char *message = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       0);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_2);
     parents = snapshot_for(fx, "nvidia-65");
@@ -415,12 +397,10 @@ test_capacity_message_without_users(void **state)
     g_autofree char *message = NULL;
     g_autofree char *partial = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       0);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_1);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_2);
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       0);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_3);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_4);
     parents = snapshot_for(fx, "nvidia-65");
@@ -458,8 +438,7 @@ test_capacity_message_non_nvidia(void **state)
     g_autofree char *message = NULL;
     g_autofree char *unnamed_message = NULL;
 
-    vgpu_test_add_type(fx->root, "mtty", "mtty-2", "Dual port serial", NULL,
-                       0);
+    vgpu_test_add_type(fx->root, "mtty", "mtty-2", "Dual port serial", NULL, 0);
     vgpu_test_add_mdev(fx->root, "mtty", "mtty-2", UUID_1);
     vgpu_test_add_mdev(fx->root, "mtty", "mtty-2", UUID_2);
     vgpu_test_add_mdev(fx->root, "mtty", "mtty-2", UUID_3);
@@ -509,8 +488,7 @@ test_type_not_offered(void **state)
     g_autofree char *message = NULL;
     g_autofree char *empty_message = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
     parents = snapshot(fx);
 
     message = choose_fails(parents, "nvidia-99", NULL, fx->config, NULL,
@@ -533,20 +511,18 @@ test_requested_parent_honoured(void **state)
     Fixture *fx = *state;
     g_autoptr(GPtrArray) parents = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       1);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_1);
     parents = snapshot_for(fx, "nvidia-65");
 
     /* pack would choose B, spread A: the request wins either way */
-    assert_string_equal(choose(parents, "nvidia-65", GPU_A, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_A);
-    assert_string_equal(choose(parents, "nvidia-65", GPU_B, fx->config,
-                               VGPU_PLACEMENT_SPREAD),
-                        GPU_B);
+    assert_string_equal(
+        choose(parents, "nvidia-65", GPU_A, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_A);
+    assert_string_equal(
+        choose(parents, "nvidia-65", GPU_B, fx->config, VGPU_PLACEMENT_SPREAD),
+        GPU_B);
 }
 
 static void
@@ -561,14 +537,11 @@ test_requested_parent_refused(void **state)
     g_autofree char *hook_no_type = NULL;
     g_autofree char *full = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       0);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC,
-                       4);
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 4);
+    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
     parents = snapshot(fx);
 
     /* never silently replaced by C, which has room */
@@ -589,8 +562,8 @@ test_requested_parent_refused(void **state)
 
     /* the per-type snapshot does not contain B at all */
     hook_view = snapshot_for(fx, "nvidia-65");
-    hook_no_type = choose_fails(hook_view, "nvidia-65", GPU_B, fx->config,
-                                NULL, VGPU_ERROR_NOT_FOUND);
+    hook_no_type = choose_fails(hook_view, "nvidia-65", GPU_B, fx->config, NULL,
+                                VGPU_ERROR_NOT_FOUND);
     assert_has(hook_no_type, "\"0000:06:00.0\"");
     assert_has(hook_no_type, "does not offer");
 
@@ -610,27 +583,24 @@ test_allow_list(void **state)
 {
     Fixture *fx = *state;
     g_autoptr(GPtrArray) parents = NULL;
-    const char *const only_c[] = { GPU_C, NULL };
-    const char *const only_b[] = { GPU_B, "0000:99:00.0", NULL };
+    const char *const only_c[] = {GPU_C, NULL};
+    const char *const only_b[] = {GPU_B, "0000:99:00.0", NULL};
     g_autofree char *requested = NULL;
     g_autofree char *none = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       1);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
     parents = snapshot_for(fx, "nvidia-65");
 
     /* spread would pick A, pack C; only B is allowed */
     vgpu_config_set_allowed_parents(fx->config, only_b);
-    assert_string_equal(choose(parents, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_SPREAD),
-                        GPU_B);
-    assert_string_equal(choose(parents, "nvidia-65", NULL, fx->config,
-                               VGPU_PLACEMENT_PACK),
-                        GPU_B);
+    assert_string_equal(
+        choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
+        GPU_B);
+    assert_string_equal(
+        choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        GPU_B);
 
     requested = choose_fails(parents, "nvidia-65", GPU_A, fx->config, NULL,
                              VGPU_ERROR_NOT_FOUND);
@@ -646,8 +616,7 @@ test_allow_list(void **state)
     {
         g_autoptr(GPtrArray) now = snapshot_for(fx, "nvidia-65");
         g_autofree char *message = choose_fails(
-            now, "nvidia-65", NULL, fx->config, NULL,
-            VGPU_ERROR_NO_CAPACITY);
+            now, "nvidia-65", NULL, fx->config, NULL, VGPU_ERROR_NO_CAPACITY);
 
         assert_string_equal(message,
                             "no parent offers type nvidia-65 (GRID P4-4Q) "
@@ -657,7 +626,7 @@ test_allow_list(void **state)
 
     /* none of the offering parents is allowed */
     vgpu_config_set_allowed_parents(fx->config,
-                                    (const char *const[]){ "mtty", NULL });
+                                    (const char *const[]){"mtty", NULL});
     none = choose_fails(parents, "nvidia-65", NULL, fx->config, NULL,
                         VGPU_ERROR_NOT_FOUND);
     assert_string_equal(none,
@@ -676,21 +645,17 @@ test_full_and_per_type_snapshots_agree(void **state)
     g_autoptr(GPtrArray) full = NULL;
     g_autoptr(GPtrArray) per_type = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC,
-                       4);
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC,
-                       3);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 4);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 3);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-63", UUID_5);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
-                       0);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
     full = snapshot(fx);
     per_type = snapshot_for(fx, "nvidia-63");
 
     for (int p = VGPU_PLACEMENT_PACK; p <= VGPU_PLACEMENT_SPREAD; p++) {
-        const char *a = choose(full, "nvidia-63", NULL, fx->config,
-                               (VgpuPlacementPolicy)p);
+        const char *a =
+            choose(full, "nvidia-63", NULL, fx->config, (VgpuPlacementPolicy)p);
         const char *b = choose(per_type, "nvidia-63", NULL, fx->config,
                                (VgpuPlacementPolicy)p);
         assert_string_equal(a, b);

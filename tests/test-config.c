@@ -127,8 +127,8 @@ test_empty_file_and_other_groups(void **state)
         assert_defaults(config);
     }
     {
-        g_autoptr(VgpuConfig) config = load_ok(
-            fx, "# only another group\n[other]\nplacement=bogus\n");
+        g_autoptr(VgpuConfig) config =
+            load_ok(fx, "# only another group\n[other]\nplacement=bogus\n");
         assert_defaults(config);
     }
 }
@@ -136,15 +136,14 @@ test_empty_file_and_other_groups(void **state)
 static void
 test_full_file(void **state)
 {
-    g_autoptr(VgpuConfig) config = load_ok(
-        *state, "[libvgpu]\n"
-                "placement=spread\n"
-                "parents=0000:05:00.0;0000:06:00.0\n"
-                "remove_timeout_ms=2500\n");
+    g_autoptr(VgpuConfig) config =
+        load_ok(*state, "[libvgpu]\n"
+                        "placement=spread\n"
+                        "parents=0000:05:00.0;0000:06:00.0\n"
+                        "remove_timeout_ms=2500\n");
     const char *const *parents = vgpu_config_get_allowed_parents(config);
 
-    assert_int_equal(vgpu_config_get_placement(config),
-                     VGPU_PLACEMENT_SPREAD);
+    assert_int_equal(vgpu_config_get_placement(config), VGPU_PLACEMENT_SPREAD);
     assert_non_null(parents);
     assert_string_equal(parents[0], "0000:05:00.0");
     assert_string_equal(parents[1], "0000:06:00.0");
@@ -160,16 +159,15 @@ test_full_file(void **state)
 static void
 test_comments_unknown_keys(void **state)
 {
-    g_autoptr(VgpuConfig) config = load_ok(
-        *state, "# libvgpu configuration\n"
-                "[libvgpu]\n"
-                "# pack or spread\n"
-                "placement = pack\n"
-                "future_key=whatever\n"
-                "remove_timeout_ms = 0\n"
-                "\n"
-                "[future-group]\n"
-                "placement=bogus\n");
+    g_autoptr(VgpuConfig) config = load_ok(*state, "# libvgpu configuration\n"
+                                                   "[libvgpu]\n"
+                                                   "# pack or spread\n"
+                                                   "placement = pack\n"
+                                                   "future_key=whatever\n"
+                                                   "remove_timeout_ms = 0\n"
+                                                   "\n"
+                                                   "[future-group]\n"
+                                                   "placement=bogus\n");
 
     assert_int_equal(vgpu_config_get_placement(config), VGPU_PLACEMENT_PACK);
     assert_null(vgpu_config_get_allowed_parents(config));
@@ -202,8 +200,7 @@ test_parents_empty_means_all(void **state)
         assert_true(vgpu_config_is_parent_allowed(config, "0000:05:00.0"));
     }
     {
-        g_autoptr(VgpuConfig) config = load_ok(fx,
-                                               "[libvgpu]\nparents= ; ;\n");
+        g_autoptr(VgpuConfig) config = load_ok(fx, "[libvgpu]\nparents= ; ;\n");
         assert_null(vgpu_config_get_allowed_parents(config));
     }
 }
@@ -236,8 +233,8 @@ test_inline_comment(void **state)
     g_autoptr(GError) error = NULL;
     g_autoptr(VgpuConfig) config = NULL;
 
-    load_invalid(fx, "[libvgpu]\nplacement=spread   # or pack\n",
-                 "placement", "\"spread   # or pack\"");
+    load_invalid(fx, "[libvgpu]\nplacement=spread   # or pack\n", "placement",
+                 "\"spread   # or pack\"");
     config = vgpu_config_load(fx->ctx, &error);
     assert_null(config);
     assert_message_has(error, "line of its own");
@@ -248,11 +245,10 @@ test_bad_parent(void **state)
 {
     Fixture *fx = *state;
 
-    load_invalid(fx, "[libvgpu]\nparents=0000:05:00.0;../../etc\n",
-                 "parents", "\"../../etc\"");
+    load_invalid(fx, "[libvgpu]\nparents=0000:05:00.0;../../etc\n", "parents",
+                 "\"../../etc\"");
     load_invalid(fx, "[libvgpu]\nparents=..\n", "parents", "\"..\"");
-    load_invalid(fx, "[libvgpu]\nparents=0000:05:00.0;.\n", "parents",
-                 "\".\"");
+    load_invalid(fx, "[libvgpu]\nparents=0000:05:00.0;.\n", "parents", "\".\"");
     load_invalid(fx, "[libvgpu]\nparents=a/b\n", "parents", "\"a/b\"");
 }
 
@@ -261,17 +257,17 @@ test_bad_timeout(void **state)
 {
     Fixture *fx = *state;
 
-    load_invalid(fx, "[libvgpu]\nremove_timeout_ms=10s\n",
-                 "remove_timeout_ms", "\"10s\"");
-    load_invalid(fx, "[libvgpu]\nremove_timeout_ms=-1\n",
-                 "remove_timeout_ms", "\"-1\"");
+    load_invalid(fx, "[libvgpu]\nremove_timeout_ms=10s\n", "remove_timeout_ms",
+                 "\"10s\"");
+    load_invalid(fx, "[libvgpu]\nremove_timeout_ms=-1\n", "remove_timeout_ms",
+                 "\"-1\"");
     load_invalid(fx, "[libvgpu]\nremove_timeout_ms=600001\n",
                  "remove_timeout_ms", "\"600001\"");
     load_invalid(fx, "[libvgpu]\nremove_timeout_ms=\n", "remove_timeout_ms",
                  "\"\"");
     {
-        g_autoptr(VgpuConfig) config = load_ok(
-            fx, "[libvgpu]\nremove_timeout_ms=600000\n");
+        g_autoptr(VgpuConfig) config =
+            load_ok(fx, "[libvgpu]\nremove_timeout_ms=600000\n");
         assert_int_equal(vgpu_config_get_remove_timeout(config), 600000);
     }
 }
@@ -306,7 +302,7 @@ static void
 test_policy_strings(void **state)
 {
     VgpuPlacementPolicy policy = VGPU_PLACEMENT_SPREAD;
-    static const char *const bad[] = { "PACK", "", "spread ", "fill" };
+    static const char *const bad[] = {"PACK", "", "spread ", "fill"};
 
     assert_true(vgpu_placement_policy_from_string("pack", &policy, NULL));
     assert_int_equal(policy, VGPU_PLACEMENT_PACK);
@@ -314,24 +310,23 @@ test_policy_strings(void **state)
     assert_int_equal(policy, VGPU_PLACEMENT_SPREAD);
     assert_string_equal(vgpu_placement_policy_to_string(VGPU_PLACEMENT_PACK),
                         "pack");
-    assert_string_equal(
-        vgpu_placement_policy_to_string(VGPU_PLACEMENT_SPREAD), "spread");
+    assert_string_equal(vgpu_placement_policy_to_string(VGPU_PLACEMENT_SPREAD),
+                        "spread");
 
     for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;
         g_autofree char *quoted = g_strdup_printf("\"%s\"", bad[i]);
 
         policy = VGPU_PLACEMENT_SPREAD;
-        assert_false(vgpu_placement_policy_from_string(bad[i], &policy,
-                                                       &error));
+        assert_false(
+            vgpu_placement_policy_from_string(bad[i], &policy, &error));
         assert_int_equal(policy, VGPU_PLACEMENT_SPREAD);
         assert_int_equal(error->code, VGPU_ERROR_INVALID_INPUT);
         assert_message_has(error, quoted);
     }
     {
         g_autoptr(GError) error = NULL;
-        assert_false(vgpu_placement_policy_from_string(NULL, &policy,
-                                                       &error));
+        assert_false(vgpu_placement_policy_from_string(NULL, &policy, &error));
         assert_int_equal(error->code, VGPU_ERROR_INVALID_INPUT);
     }
 }
@@ -340,12 +335,11 @@ static void
 test_setters(void **state)
 {
     g_autoptr(VgpuConfig) config = vgpu_config_new();
-    char *list[] = { g_strdup("0000:05:00.0"), g_strdup("mtty"), NULL };
-    const char *const none[] = { NULL };
+    char *list[] = {g_strdup("0000:05:00.0"), g_strdup("mtty"), NULL};
+    const char *const none[] = {NULL};
 
     vgpu_config_set_placement(config, VGPU_PLACEMENT_SPREAD);
-    assert_int_equal(vgpu_config_get_placement(config),
-                     VGPU_PLACEMENT_SPREAD);
+    assert_int_equal(vgpu_config_get_placement(config), VGPU_PLACEMENT_SPREAD);
 
     vgpu_config_set_allowed_parents(config, (const char *const *)list);
     /* copied: changing the caller's list changes nothing */
@@ -375,8 +369,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_defaults),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_file_and_other_groups,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_file_and_other_groups, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_full_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_comments_unknown_keys, setup,
                                         teardown),
@@ -385,8 +379,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_parents_empty_means_all, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_policy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_inline_comment, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_inline_comment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),

@@ -11,10 +11,12 @@
 
 #include "vgpu-test-util.h"
 
-#define P4_4Q_DESC "num_heads=4, frl_config=60, framebuffer=4096M, " \
-                   "max_resolution=7680x4320, max_instance=2"
-#define P4_1B_DESC "num_heads=4, frl_config=45, framebuffer=1024M, " \
-                   "max_resolution=5120x2880, max_instance=8"
+#define P4_4Q_DESC                                                             \
+    "num_heads=4, frl_config=60, framebuffer=4096M, "                          \
+    "max_resolution=7680x4320, max_instance=2"
+#define P4_1B_DESC                                                             \
+    "num_heads=4, frl_config=45, framebuffer=1024M, "                          \
+    "max_resolution=5120x2880, max_instance=8"
 #define UUID_A "9d2e9b5e-1c4a-4f7e-8a3b-0123456789ab"
 #define UUID_B "11111111-2222-4333-8444-555555555555"
 
@@ -39,8 +41,7 @@ setup(void **state)
                        P4_4Q_DESC, 2);
     vgpu_test_add_type(f->root, "0000:04:00.0", "nvidia-63", "GRID P4-1B",
                        P4_1B_DESC, 8);
-    vgpu_test_add_type(f->root, "mtty", "mtty-2", "Dual port serial", NULL,
-                       11);
+    vgpu_test_add_type(f->root, "mtty", "mtty-2", "Dual port serial", NULL, 11);
     vgpu_test_add_type(f->root, "mtty", "mtty-1", "Single port serial", NULL,
                        22);
     vgpu_test_add_mdev(f->root, "mtty", "mtty-2", UUID_B);
@@ -96,18 +97,18 @@ static void
 test_nvidia_decoded_only_for_nvidia(void **state)
 {
     Fixture *f = *state;
-    g_autoptr(VgpuParent) p4 = vgpu_discovery_get_parent(f->ctx,
-                                                         "0000:04:00.0", NULL);
-    g_autoptr(VgpuParent) mtty = vgpu_discovery_get_parent(f->ctx, "mtty",
-                                                           NULL);
+    g_autoptr(VgpuParent) p4 =
+        vgpu_discovery_get_parent(f->ctx, "0000:04:00.0", NULL);
+    g_autoptr(VgpuParent) mtty =
+        vgpu_discovery_get_parent(f->ctx, "mtty", NULL);
     const VgpuNvidiaType *nvidia;
 
     nvidia = vgpu_mdev_type_get_nvidia(vgpu_parent_find_type(p4, "nvidia-65"));
     assert_non_null(nvidia);
     assert_int_equal(vgpu_nvidia_type_get_framebuffer_mib(nvidia), 4096);
     assert_int_equal(vgpu_nvidia_type_get_max_instance(nvidia), 2);
-    assert_null(vgpu_mdev_type_get_nvidia(vgpu_parent_find_type(mtty,
-                                                                "mtty-2")));
+    assert_null(
+        vgpu_mdev_type_get_nvidia(vgpu_parent_find_type(mtty, "mtty-2")));
 }
 
 static void
@@ -117,8 +118,7 @@ test_list_parents_for_type(void **state)
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) parents = NULL;
 
-    parents = vgpu_discovery_list_parents_for_type(f->ctx, "nvidia-65",
-                                                   &error);
+    parents = vgpu_discovery_list_parents_for_type(f->ctx, "nvidia-65", &error);
     assert_non_null(parents);
     assert_int_equal(parents->len, 2);
     for (guint i = 0; i < parents->len; i++) {
@@ -138,8 +138,7 @@ test_list_parents_for_type(void **state)
     assert_int_equal(parents->len, 0);
     g_clear_pointer(&parents, g_ptr_array_unref);
 
-    parents = vgpu_discovery_list_parents_for_type(f->ctx, "../../etc",
-                                                   &error);
+    parents = vgpu_discovery_list_parents_for_type(f->ctx, "../../etc", &error);
     assert_null(parents);
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
 }
@@ -236,10 +235,10 @@ test_types_in_natural_order(void **state)
 
     vgpu_test_add_type(f->root, "0000:07:00.0", "nvidia-156", "GRID P4-2B",
                        NULL, 4);
-    vgpu_test_add_type(f->root, "0000:07:00.0", "nvidia-63", "GRID P4-1B",
-                       NULL, 8);
-    vgpu_test_add_type(f->root, "0000:07:00.0", "nvidia-71", "GRID P4-1Q",
-                       NULL, 8);
+    vgpu_test_add_type(f->root, "0000:07:00.0", "nvidia-63", "GRID P4-1B", NULL,
+                       8);
+    vgpu_test_add_type(f->root, "0000:07:00.0", "nvidia-71", "GRID P4-1Q", NULL,
+                       8);
     parent = vgpu_discovery_get_parent(f->ctx, "0000:07:00.0", NULL);
     types = vgpu_parent_get_types(parent);
     assert_int_equal(types->len, 3);

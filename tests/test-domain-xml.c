@@ -42,11 +42,10 @@ assert_vgpu_error(const GError *error, int code, const char *needle)
         fail_msg("expected VGPU_ERROR %d, got no error", code);
     if (error->domain != VGPU_ERROR || error->code != code)
         fail_msg("expected VGPU_ERROR %d, got %s %d: %s", code,
-                 g_quark_to_string(error->domain), error->code,
-                 error->message);
+                 g_quark_to_string(error->domain), error->code, error->message);
     if (needle && !strstr(error->message, needle))
-        fail_msg("error message \"%s\" does not contain \"%s\"",
-                 error->message, needle);
+        fail_msg("error message \"%s\" does not contain \"%s\"", error->message,
+                 needle);
 }
 
 static VgpuDomainXml *
@@ -225,35 +224,35 @@ typedef struct {
 } GoldenCase;
 
 static const GoldenCase golden_cases[] = {
-    { "add-no-metadata", "xml/add-no-metadata.in.xml",
-      "xml/add-no-metadata.out.xml", U1, "nvidia-65", NULL,
-      VGPU_HOSTDEV_NONE, NULL },
-    { "add-second", "xml/add-second.in.xml", "xml/add-second.out.xml", U2,
-      "nvidia-66", NULL, VGPU_HOSTDEV_NONE, NULL },
-    { "add-display-ramfb", "xml/add-display-ramfb.in.xml",
-      "xml/add-display-ramfb.out.xml", U1, "nvidia-65", NULL,
-      VGPU_HOSTDEV_DISPLAY | VGPU_HOSTDEV_RAMFB, NULL },
-    { "add-parent", "xml/add-parent.in.xml", "xml/add-parent.out.xml",
-      "9D2E9B5E-6A3C-4F62-8B0E-2F5A7C1D4E90", "nvidia-65", "0000:05:00.0",
-      VGPU_HOSTDEV_DISPLAY, NULL },
-    { "add-no-devices", "xml/add-no-devices.in.xml",
-      "xml/add-no-devices.out.xml", U1, "mtty-2", "mtty", VGPU_HOSTDEV_NONE,
-      NULL },
-    { "add-compact", "xml/add-compact.in.xml", "xml/add-compact.out.xml", U1,
-      "nvidia-65", NULL, VGPU_HOSTDEV_NONE, NULL },
-    { "add-foreign-metadata", "xml/add-foreign-metadata.in.xml",
-      "xml/add-foreign-metadata.out.xml", U1, "nvidia-65", NULL,
-      VGPU_HOSTDEV_NONE, NULL },
-    { "add-precreated", "xml/libvirt/hostdev-mdev-precreated.xml",
-      "xml/add-precreated.out.xml", U1, "nvidia-65", NULL, VGPU_HOSTDEV_NONE,
-      NULL },
-    { "remove-one", "xml/remove-one.in.xml", "xml/remove-one.out.xml", NULL,
-      NULL, NULL, VGPU_HOSTDEV_NONE, U1 },
-    { "remove-last", "xml/remove-last.in.xml", "xml/remove-last.out.xml",
-      NULL, NULL, NULL, VGPU_HOSTDEV_NONE, U1 },
-    { "remove-keep-metadata", "xml/remove-keep-metadata.in.xml",
-      "xml/remove-keep-metadata.out.xml", NULL, NULL, NULL,
-      VGPU_HOSTDEV_NONE, "9D2E9B5E-6A3C-4F62-8B0E-2F5A7C1D4E90" },
+    {"add-no-metadata", "xml/add-no-metadata.in.xml",
+     "xml/add-no-metadata.out.xml", U1, "nvidia-65", NULL, VGPU_HOSTDEV_NONE,
+     NULL},
+    {"add-second", "xml/add-second.in.xml", "xml/add-second.out.xml", U2,
+     "nvidia-66", NULL, VGPU_HOSTDEV_NONE, NULL},
+    {"add-display-ramfb", "xml/add-display-ramfb.in.xml",
+     "xml/add-display-ramfb.out.xml", U1, "nvidia-65", NULL,
+     VGPU_HOSTDEV_DISPLAY | VGPU_HOSTDEV_RAMFB, NULL},
+    {"add-parent", "xml/add-parent.in.xml", "xml/add-parent.out.xml",
+     "9D2E9B5E-6A3C-4F62-8B0E-2F5A7C1D4E90", "nvidia-65", "0000:05:00.0",
+     VGPU_HOSTDEV_DISPLAY, NULL},
+    {"add-no-devices", "xml/add-no-devices.in.xml",
+     "xml/add-no-devices.out.xml", U1, "mtty-2", "mtty", VGPU_HOSTDEV_NONE,
+     NULL},
+    {"add-compact", "xml/add-compact.in.xml", "xml/add-compact.out.xml", U1,
+     "nvidia-65", NULL, VGPU_HOSTDEV_NONE, NULL},
+    {"add-foreign-metadata", "xml/add-foreign-metadata.in.xml",
+     "xml/add-foreign-metadata.out.xml", U1, "nvidia-65", NULL,
+     VGPU_HOSTDEV_NONE, NULL},
+    {"add-precreated", "xml/libvirt/hostdev-mdev-precreated.xml",
+     "xml/add-precreated.out.xml", U1, "nvidia-65", NULL, VGPU_HOSTDEV_NONE,
+     NULL},
+    {"remove-one", "xml/remove-one.in.xml", "xml/remove-one.out.xml", NULL,
+     NULL, NULL, VGPU_HOSTDEV_NONE, U1},
+    {"remove-last", "xml/remove-last.in.xml", "xml/remove-last.out.xml", NULL,
+     NULL, NULL, VGPU_HOSTDEV_NONE, U1},
+    {"remove-keep-metadata", "xml/remove-keep-metadata.in.xml",
+     "xml/remove-keep-metadata.out.xml", NULL, NULL, NULL, VGPU_HOSTDEV_NONE,
+     "9D2E9B5E-6A3C-4F62-8B0E-2F5A7C1D4E90"},
 };
 
 static void
@@ -344,8 +343,8 @@ test_add_then_remove_each(void **state)
         g_autofree char *out = NULL;
 
         print_message("add and remove in %s\n", files[i]);
-        assert_true(vgpu_domain_xml_add_request(doc, r3, VGPU_HOSTDEV_NONE,
-                                                &error));
+        assert_true(
+            vgpu_domain_xml_add_request(doc, r3, VGPU_HOSTDEV_NONE, &error));
         assert_true(vgpu_domain_xml_add_request(
             doc, r4, VGPU_HOSTDEV_DISPLAY | VGPU_HOSTDEV_RAMFB, &error));
         requests = list_requests_ok(doc);
@@ -391,7 +390,7 @@ list_xml_files(const char *dir)
 static void
 test_round_trip_files(void **state)
 {
-    static const char *const dirs[] = { "xml", "xml/libvirt" };
+    static const char *const dirs[] = {"xml", "xml/libvirt"};
     guint count = 0;
 
     (void)state;
@@ -400,8 +399,7 @@ test_round_trip_files(void **state)
 
         for (guint j = 0; j < files->len; j++) {
             gsize len = 0;
-            g_autofree char *text = vgpu_test_read_data(files->pdata[j],
-                                                        &len);
+            g_autofree char *text = vgpu_test_read_data(files->pdata[j], &len);
 
             print_message("round trip %s\n", (char *)files->pdata[j]);
             assert_round_trip(text, len);
@@ -458,8 +456,8 @@ test_utf8_bom_and_encoding(void **state)
     static const char latin1[] =
         "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
         "<domain><title a='\xe9'>Caf\xe9</title></domain>\n";
-    g_autoptr(VgpuDomainXml) doc = parse_string(
-        "\xef\xbb\xbf<domain><name>bom</name></domain>");
+    g_autoptr(VgpuDomainXml) doc =
+        parse_string("\xef\xbb\xbf<domain><name>bom</name></domain>");
     g_autoptr(VgpuDomainXml) doc2 = parse_string(latin1);
     g_autoptr(VgpuDomainXml) doc3 = parse_string(
         "<domain><title a='\xc3\xa9'>Caf\xc3\xa9</title></domain>");
@@ -494,8 +492,8 @@ test_name_and_uuid(void **state)
 static void
 test_list_hostdevs_libvirt_precreated(void **state)
 {
-    g_autoptr(VgpuDomainXml) doc = parse_data(
-        "xml/libvirt/hostdev-mdev-precreated.xml");
+    g_autoptr(VgpuDomainXml) doc =
+        parse_data("xml/libvirt/hostdev-mdev-precreated.xml");
     g_autoptr(GPtrArray) uuids = vgpu_domain_xml_list_mdev_hostdevs(doc);
     g_autoptr(GPtrArray) requests = list_requests_ok(doc);
 
@@ -511,8 +509,8 @@ test_list_hostdevs_libvirt_precreated(void **state)
 static void
 test_list_hostdevs_libvirt_duplicate(void **state)
 {
-    g_autoptr(VgpuDomainXml) doc = parse_data(
-        "xml/libvirt/hostdev-mdev-duplicate.xml");
+    g_autoptr(VgpuDomainXml) doc =
+        parse_data("xml/libvirt/hostdev-mdev-duplicate.xml");
     g_autoptr(GPtrArray) uuids = vgpu_domain_xml_list_mdev_hostdevs(doc);
 
     (void)state;
@@ -524,8 +522,8 @@ test_list_hostdevs_libvirt_duplicate(void **state)
 static void
 test_list_hostdevs_libvirt_src_address_invalid(void **state)
 {
-    g_autoptr(VgpuDomainXml) doc = parse_data(
-        "xml/libvirt/hostdev-mdev-src-address-invalid.xml");
+    g_autoptr(VgpuDomainXml) doc =
+        parse_data("xml/libvirt/hostdev-mdev-src-address-invalid.xml");
     g_autoptr(GPtrArray) uuids = vgpu_domain_xml_list_mdev_hostdevs(doc);
 
     (void)state;
@@ -568,10 +566,10 @@ static void
 test_list_requests(void **state)
 {
     g_autoptr(VgpuDomainXml) doc = parse_data("xml/remove-one.in.xml");
-    g_autoptr(VgpuDomainXml) doc2 = parse_data(
-        "xml/remove-keep-metadata.in.xml");
-    g_autoptr(VgpuDomainXml) foreign = parse_data(
-        "xml/add-foreign-metadata.in.xml");
+    g_autoptr(VgpuDomainXml) doc2 =
+        parse_data("xml/remove-keep-metadata.in.xml");
+    g_autoptr(VgpuDomainXml) foreign =
+        parse_data("xml/add-foreign-metadata.in.xml");
     g_autoptr(GPtrArray) requests = list_requests_ok(doc);
     g_autoptr(GPtrArray) requests2 = list_requests_ok(doc2);
     g_autoptr(GPtrArray) requests3 = list_requests_ok(foreign);
@@ -599,18 +597,18 @@ test_list_requests(void **state)
 static void
 test_list_requests_ignores_other_elements(void **state)
 {
-    g_autoptr(VgpuDomainXml) doc = parse_string(
-        "<domain><metadata>"
-        "<vgpu xmlns='urn:libvgpu:domain:1'>"
-        "<mdev uuid='" U1 "' type='nvidia-65'/>"
-        "<future xmlns='urn:libvgpu:domain:1' x='y'/>"
-        "<o:mdev xmlns:o='urn:other' uuid='bad' type='..'/>"
-        "<!-- comment -->"
-        "</vgpu>"
-        "<vgpu xmlns='urn:libvgpu:domain:1'>"
-        "<mdev uuid='" U2 "' type='ignored-second-element'/>"
-        "</vgpu>"
-        "</metadata></domain>");
+    g_autoptr(VgpuDomainXml) doc =
+        parse_string("<domain><metadata>"
+                     "<vgpu xmlns='urn:libvgpu:domain:1'>"
+                     "<mdev uuid='" U1 "' type='nvidia-65'/>"
+                     "<future xmlns='urn:libvgpu:domain:1' x='y'/>"
+                     "<o:mdev xmlns:o='urn:other' uuid='bad' type='..'/>"
+                     "<!-- comment -->"
+                     "</vgpu>"
+                     "<vgpu xmlns='urn:libvgpu:domain:1'>"
+                     "<mdev uuid='" U2 "' type='ignored-second-element'/>"
+                     "</vgpu>"
+                     "</metadata></domain>");
     g_autoptr(GPtrArray) requests = list_requests_ok(doc);
 
     (void)state;
@@ -629,19 +627,19 @@ static void
 test_list_requests_invalid(void **state)
 {
     static const BadRequest cases[] = {
-        { "uuid='" U1 "' type='../../x'", "\"../../x\"" },
-        { "uuid='" U1 "' type='..'", "\"..\"" },
-        { "uuid='" U1 "' type=''", "mdev type name \"\"" },
-        { "uuid='" U1 "' type='a/b'", "\"a/b\"" },
-        { "uuid='" U1 "' type='nvidia-65' parent='../0000:05:00.0'",
-          "\"../0000:05:00.0\"" },
-        { "uuid='" U1 "' type='nvidia-65' parent='/'", "parent" },
-        { "uuid='9d2e9b5e6a3c4f628b0e2f5a7c1d4e90' type='nvidia-65'",
-          "\"9d2e9b5e6a3c4f628b0e2f5a7c1d4e90\" is not a UUID" },
-        { "uuid='{" U1 "}' type='nvidia-65'", "is not a UUID" },
-        { "uuid='' type='nvidia-65'", "is not a UUID" },
-        { "type='nvidia-65'", "has no uuid attribute" },
-        { "uuid='" U1 "'", "has no type attribute" },
+        {"uuid='" U1 "' type='../../x'", "\"../../x\""},
+        {"uuid='" U1 "' type='..'", "\"..\""},
+        {"uuid='" U1 "' type=''", "mdev type name \"\""},
+        {"uuid='" U1 "' type='a/b'", "\"a/b\""},
+        {"uuid='" U1 "' type='nvidia-65' parent='../0000:05:00.0'",
+         "\"../0000:05:00.0\""},
+        {"uuid='" U1 "' type='nvidia-65' parent='/'", "parent"},
+        {"uuid='9d2e9b5e6a3c4f628b0e2f5a7c1d4e90' type='nvidia-65'",
+         "\"9d2e9b5e6a3c4f628b0e2f5a7c1d4e90\" is not a UUID"},
+        {"uuid='{" U1 "}' type='nvidia-65'", "is not a UUID"},
+        {"uuid='' type='nvidia-65'", "is not a UUID"},
+        {"type='nvidia-65'", "has no uuid attribute"},
+        {"uuid='" U1 "'", "has no type attribute"},
     };
 
     (void)state;
@@ -671,16 +669,15 @@ test_list_requests_invalid(void **state)
 static void
 test_list_requests_duplicate(void **state)
 {
-    g_autoptr(VgpuDomainXml) doc = parse_string(
-        "<domain><name>win11</name><metadata>"
-        "<vgpu:vgpu xmlns:vgpu='urn:libvgpu:domain:1'>"
-        "<vgpu:mdev uuid='" U1 "' type='nvidia-65'/>"
-        "<vgpu:mdev uuid='9D2E9B5E-6A3C-4F62-8B0E-2F5A7C1D4E90' "
-        "type='nvidia-66'/>"
-        "</vgpu:vgpu></metadata></domain>");
+    g_autoptr(VgpuDomainXml) doc =
+        parse_string("<domain><name>win11</name><metadata>"
+                     "<vgpu:vgpu xmlns:vgpu='urn:libvgpu:domain:1'>"
+                     "<vgpu:mdev uuid='" U1 "' type='nvidia-65'/>"
+                     "<vgpu:mdev uuid='9D2E9B5E-6A3C-4F62-8B0E-2F5A7C1D4E90' "
+                     "type='nvidia-66'/>"
+                     "</vgpu:vgpu></metadata></domain>");
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) requests = vgpu_domain_xml_list_requests(doc,
-                                                                  &error);
+    g_autoptr(GPtrArray) requests = vgpu_domain_xml_list_requests(doc, &error);
 
     (void)state;
     assert_null(requests);
@@ -691,8 +688,8 @@ test_list_requests_duplicate(void **state)
 static void
 test_request_new(void **state)
 {
-    g_autoptr(VgpuRequest) r = request("9D2E9B5E-6A3C-4F62-8B0E-2F5A7C1D4E90",
-                                       "nvidia-65", NULL);
+    g_autoptr(VgpuRequest) r =
+        request("9D2E9B5E-6A3C-4F62-8B0E-2F5A7C1D4E90", "nvidia-65", NULL);
     g_autoptr(VgpuRequest) r2 = request(U1, "mtty-2", "mtty");
     g_autofree char *long_name = g_strnfill(256, 'a');
     g_autofree char *max_name = g_strnfill(255, 'a');
@@ -700,16 +697,16 @@ test_request_new(void **state)
     static const struct {
         const char *uuid, *type_id, *parent, *needle;
     } bad[] = {
-        { "not-a-uuid", "nvidia-65", NULL, "\"not-a-uuid\"" },
-        { "", "nvidia-65", NULL, "is not a UUID" },
-        { U1, "..", NULL, "\"..\"" },
-        { U1, ".", NULL, "\".\"" },
-        { U1, "", NULL, "\"\"" },
-        { U1, "../../etc", NULL, "\"../../etc\"" },
-        { U1, "nvidia-65", "..", "\"..\"" },
-        { U1, "nvidia-65", "0000:05:00.0/x", "\"0000:05:00.0/x\"" },
-        { U1, "nvidia-65", "", "parent device" },
-        { U1, "nvidia\n65", NULL, "mdev type" },
+        {"not-a-uuid", "nvidia-65", NULL, "\"not-a-uuid\""},
+        {"", "nvidia-65", NULL, "is not a UUID"},
+        {U1, "..", NULL, "\"..\""},
+        {U1, ".", NULL, "\".\""},
+        {U1, "", NULL, "\"\""},
+        {U1, "../../etc", NULL, "\"../../etc\""},
+        {U1, "nvidia-65", "..", "\"..\""},
+        {U1, "nvidia-65", "0000:05:00.0/x", "\"0000:05:00.0/x\""},
+        {U1, "nvidia-65", "", "parent device"},
+        {U1, "nvidia\n65", NULL, "mdev type"},
     };
 
     (void)state;
@@ -729,8 +726,8 @@ test_request_new(void **state)
     }
     {
         g_autoptr(GError) error = NULL;
-        g_autoptr(VgpuRequest) b = vgpu_request_new(U1, long_name, NULL,
-                                                    &error);
+        g_autoptr(VgpuRequest) b =
+            vgpu_request_new(U1, long_name, NULL, &error);
 
         assert_null(b);
         assert_vgpu_error(error, VGPU_ERROR_INVALID_INPUT, long_name);
@@ -791,8 +788,8 @@ test_next_default_uuid(void **state)
 static void
 test_next_default_uuid_errors(void **state)
 {
-    g_autoptr(VgpuDomainXml) none = parse_string(
-        "<domain><name>nouuid</name></domain>");
+    g_autoptr(VgpuDomainXml) none =
+        parse_string("<domain><name>nouuid</name></domain>");
     g_autoptr(VgpuDomainXml) bad = parse_string(
         "<domain><name>bad</name><uuid>4dea22b3-xxxx</uuid></domain>");
     g_autoptr(GError) error = NULL;
@@ -814,8 +811,8 @@ static void
 test_add_existing_request(void **state)
 {
     g_autoptr(VgpuDomainXml) doc = parse_data("xml/remove-one.in.xml");
-    g_autoptr(VgpuRequest) r = request("B8F1C4A2-3D5E-4F60-9A7B-1C2D3E4F5A6B",
-                                       "nvidia-65", NULL);
+    g_autoptr(VgpuRequest) r =
+        request("B8F1C4A2-3D5E-4F60-9A7B-1C2D3E4F5A6B", "nvidia-65", NULL);
     g_autoptr(GError) error = NULL;
     g_autofree char *before = vgpu_domain_xml_format(doc, NULL);
     g_autofree char *after = NULL;
@@ -830,8 +827,8 @@ test_add_existing_request(void **state)
 static void
 test_add_existing_hostdev(void **state)
 {
-    g_autoptr(VgpuDomainXml) doc = parse_data(
-        "xml/libvirt/hostdev-mdev-precreated.xml");
+    g_autoptr(VgpuDomainXml) doc =
+        parse_data("xml/libvirt/hostdev-mdev-precreated.xml");
     g_autoptr(VgpuRequest) r = request(PRECREATED_UUID, "nvidia-65", NULL);
     g_autoptr(GError) error = NULL;
     g_autofree char *before = vgpu_domain_xml_format(doc, NULL);
@@ -855,8 +852,8 @@ test_add_ramfb_without_display(void **state)
     g_autofree char *after = NULL;
 
     (void)state;
-    assert_false(vgpu_domain_xml_add_request(doc, r, VGPU_HOSTDEV_RAMFB,
-                                             &error));
+    assert_false(
+        vgpu_domain_xml_add_request(doc, r, VGPU_HOSTDEV_RAMFB, &error));
     assert_vgpu_error(error, VGPU_ERROR_INVALID_INPUT, "display='on'");
     after = vgpu_domain_xml_format(doc, NULL);
     assert_string_equal(after, before);
@@ -866,8 +863,8 @@ static void
 test_remove_unknown(void **state)
 {
     g_autoptr(VgpuDomainXml) doc = parse_data("xml/remove-one.in.xml");
-    g_autoptr(VgpuDomainXml) pre = parse_data(
-        "xml/libvirt/hostdev-mdev-precreated.xml");
+    g_autoptr(VgpuDomainXml) pre =
+        parse_data("xml/libvirt/hostdev-mdev-precreated.xml");
     g_autoptr(GError) error = NULL;
     g_autoptr(GError) error2 = NULL;
     g_autoptr(GError) error3 = NULL;
@@ -881,8 +878,7 @@ test_remove_unknown(void **state)
                       "\"00000000-0000-4000-8000-000000000000\"");
 
     /* a hand-written hostdev alone is not ours: left alone */
-    assert_false(vgpu_domain_xml_remove_request(pre, PRECREATED_UUID,
-                                                &error2));
+    assert_false(vgpu_domain_xml_remove_request(pre, PRECREATED_UUID, &error2));
     assert_vgpu_error(error2, VGPU_ERROR_NOT_FOUND, PRECREATED_UUID);
     after = vgpu_domain_xml_format(pre, NULL);
     assert_string_equal(after, before);
@@ -914,14 +910,11 @@ test_parse_root_not_domain(void **state)
     static const char ns[] = "<x:domain xmlns:x='urn:x'/>";
 
     (void)state;
-    assert_parse_fails(net, strlen(net), VGPU_ERROR_INVALID_INPUT,
-                       "<network>");
-    assert_parse_fails(ns, strlen(ns), VGPU_ERROR_INVALID_INPUT,
-                       "<x:domain>");
+    assert_parse_fails(net, strlen(net), VGPU_ERROR_INVALID_INPUT, "<network>");
+    assert_parse_fails(ns, strlen(ns), VGPU_ERROR_INVALID_INPUT, "<x:domain>");
 }
 
-#define DTD_MESSAGE \
-    "domain XML must not contain a DTD or entity declarations"
+#define DTD_MESSAGE "domain XML must not contain a DTD or entity declarations"
 
 static void
 test_parse_xxe(void **state)
@@ -942,8 +935,8 @@ test_parse_xxe(void **state)
     (void)state;
     for (gsize i = 0; i < G_N_ELEMENTS(inputs); i++) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(VgpuDomainXml) doc = vgpu_domain_xml_parse(
-            inputs[i], strlen(inputs[i]), &error);
+        g_autoptr(VgpuDomainXml) doc =
+            vgpu_domain_xml_parse(inputs[i], strlen(inputs[i]), &error);
 
         assert_null(doc);
         assert_vgpu_error(error, VGPU_ERROR_INVALID_INPUT, DTD_MESSAGE);
@@ -1020,25 +1013,25 @@ test_parse_hostile(void **state)
         const char *xml;
         gsize len;
     } inputs[] = {
-        { "<", 0 },
-        { "<domain", 0 },
-        { "<domain>", 0 },
-        { "   ", 0 },
-        { "\0\0\0\0", 4 },
-        { "<domain>\0</domain>", 18 },
-        { "<domain></dom>", 0 },
-        { "<domain/><domain/>", 0 },
-        { "<domain>&x;</domain>", 0 },
-        { "<domain>&#0;</domain>", 0 },
-        { "<domain a='1' a='2'/>", 0 },
-        { "<domain xmlns:a=''><a:b/></domain>", 0 },
-        { "<?xml version='1.0' encoding='x-no-such-encoding'?><domain/>", 0 },
-        { "\xff\xfe<\0d\0", 6 },
-        { "<domain>\xc3\x28</domain>", 0 },
-        { "<domain><![CDATA[</domain>", 0 },
-        { "<domain><!-- </domain>", 0 },
-        { "text only", 0 },
-        { "<domain><name>x</name></domain>trailing", 0 },
+        {"<", 0},
+        {"<domain", 0},
+        {"<domain>", 0},
+        {"   ", 0},
+        {"\0\0\0\0", 4},
+        {"<domain>\0</domain>", 18},
+        {"<domain></dom>", 0},
+        {"<domain/><domain/>", 0},
+        {"<domain>&x;</domain>", 0},
+        {"<domain>&#0;</domain>", 0},
+        {"<domain a='1' a='2'/>", 0},
+        {"<domain xmlns:a=''><a:b/></domain>", 0},
+        {"<?xml version='1.0' encoding='x-no-such-encoding'?><domain/>", 0},
+        {"\xff\xfe<\0d\0", 6},
+        {"<domain>\xc3\x28</domain>", 0},
+        {"<domain><![CDATA[</domain>", 0},
+        {"<domain><!-- </domain>", 0},
+        {"text only", 0},
+        {"<domain><name>x</name></domain>trailing", 0},
     };
     g_autofree char *deep = NULL;
     GString *nest = g_string_new("<domain>");
@@ -1066,8 +1059,8 @@ test_parse_hostile(void **state)
     for (gsize i = 0; i < G_N_ELEMENTS(inputs); i++) {
         g_autoptr(GError) error = NULL;
         gsize len = inputs[i].len ? inputs[i].len : strlen(inputs[i].xml);
-        g_autoptr(VgpuDomainXml) doc = vgpu_domain_xml_parse(
-            inputs[i].xml, len, &error);
+        g_autoptr(VgpuDomainXml) doc =
+            vgpu_domain_xml_parse(inputs[i].xml, len, &error);
 
         if (doc)
             fail_msg("hostile input %" G_GSIZE_FORMAT " was accepted", i);
@@ -1075,8 +1068,8 @@ test_parse_hostile(void **state)
     }
     {
         g_autoptr(GError) error = NULL;
-        g_autoptr(VgpuDomainXml) doc = vgpu_domain_xml_parse(
-            deep, strlen(deep), &error);
+        g_autoptr(VgpuDomainXml) doc =
+            vgpu_domain_xml_parse(deep, strlen(deep), &error);
 
         assert_null(doc);
         assert_vgpu_error(error, VGPU_ERROR_INVALID_INPUT, "line 1");
@@ -1128,8 +1121,8 @@ main(void)
         cmocka_unit_test(test_parse_empty),
         cmocka_unit_test(test_parse_hostile),
     };
-    g_autofree struct CMUnitTest *golden = g_new0(struct CMUnitTest,
-                                                  G_N_ELEMENTS(golden_cases));
+    g_autofree struct CMUnitTest *golden =
+        g_new0(struct CMUnitTest, G_N_ELEMENTS(golden_cases));
     int failed;
 
     for (gsize i = 0; i < G_N_ELEMENTS(golden_cases); i++) {

@@ -19,8 +19,9 @@
 
 #define OUR_UUID "9d2e9b5e-1c4a-4f7e-8a3b-0123456789ab"
 #define FOREIGN_UUID "11111111-2222-4333-8444-555555555555"
-#define P4_4Q_DESC "num_heads=4, frl_config=60, framebuffer=4096M, " \
-                   "max_resolution=7680x4320, max_instance=2"
+#define P4_4Q_DESC                                                             \
+    "num_heads=4, frl_config=60, framebuffer=4096M, "                          \
+    "max_resolution=7680x4320, max_instance=2"
 
 typedef struct {
     char *root;
@@ -37,8 +38,8 @@ setup(void **state)
     f->root = vgpu_test_root_new();
     vgpu_test_add_type(f->root, "0000:05:00.0", "nvidia-65", "GRID P4-4Q",
                        P4_4Q_DESC, 2);
-    vgpu_test_add_type(f->root, "0000:05:00.0", "nvidia-63", "GRID P4-1B",
-                       NULL, 8);
+    vgpu_test_add_type(f->root, "0000:05:00.0", "nvidia-63", "GRID P4-1B", NULL,
+                       8);
     f->ctx = vgpu_context_new(f->root, NULL);
     f->xml = vgpu_test_read_data("hook/win11.xml", &f->xml_len);
     *state = f;
@@ -83,8 +84,8 @@ test_other_operations_do_nothing(void **state)
 
     for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
         g_autoptr(GError) error = NULL;
-        assert_true(run(f, "win11", ops[i][0], ops[i][1], "<junk", NULL,
-                        &error));
+        assert_true(
+            run(f, "win11", ops[i][0], ops[i][1], "<junk", NULL, &error));
         assert_null(error);
     }
     assert_false(state_dir_exists(f));
@@ -134,8 +135,8 @@ test_prepare_rejects_bad_input(void **state)
     assert_non_null(strstr(error->message, "win11"));
     g_clear_error(&error);
 
-    assert_false(run(f, "win11", "prepare", "begin", "<domain><name>",
-                     NULL, &error));
+    assert_false(
+        run(f, "win11", "prepare", "begin", "<domain><name>", NULL, &error));
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
     g_clear_error(&error);
 
@@ -151,10 +152,10 @@ test_prepare_rejects_bad_input(void **state)
         char *type = strstr(hostile, "type=\"nvidia-65\"");
         assert_non_null(type);
         memcpy(type, "type=\"../../etc\"", strlen("type=\"nvidia-65\""));
-        assert_false(run(f, "win11", "prepare", "begin", hostile, NULL,
-                         &error));
-        assert_true(g_error_matches(error, VGPU_ERROR,
-                                    VGPU_ERROR_INVALID_INPUT));
+        assert_false(
+            run(f, "win11", "prepare", "begin", hostile, NULL, &error));
+        assert_true(
+            g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
         assert_non_null(strstr(error->message, "../../etc"));
     }
 }
@@ -193,9 +194,8 @@ test_prepare_device_owned_by_other_domain_fails(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuRecord) record = vgpu_record_new("win10", OUR_UUID,
-                                                   "0000:05:00.0",
-                                                   "nvidia-65");
+    g_autoptr(VgpuRecord) record =
+        vgpu_record_new("win10", OUR_UUID, "0000:05:00.0", "nvidia-65");
 
     vgpu_test_add_mdev(f->root, "0000:05:00.0", "nvidia-65", OUR_UUID);
     assert_true(vgpu_state_save_record(f->ctx, record, NULL));
@@ -209,9 +209,9 @@ test_prepare_no_capacity(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuRecord) record = vgpu_record_new(
-        "win10", "22222222-2222-4222-8222-222222222222", "0000:05:00.0",
-        "nvidia-65");
+    g_autoptr(VgpuRecord) record =
+        vgpu_record_new("win10", "22222222-2222-4222-8222-222222222222",
+                        "0000:05:00.0", "nvidia-65");
 
     /* Both instances taken: one by win10 through libvgpu, one by hand. */
     vgpu_test_set_available(f->root, "0000:05:00.0", "nvidia-65", 0);
@@ -249,8 +249,8 @@ test_release_only_removes_recorded_devices(void **state)
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(VgpuRecord) gone = vgpu_record_new("win11", OUR_UUID,
-                                                 "0000:05:00.0", "nvidia-65");
+    g_autoptr(VgpuRecord) gone =
+        vgpu_record_new("win11", OUR_UUID, "0000:05:00.0", "nvidia-65");
     g_autoptr(GPtrArray) records = NULL;
 
     /* A foreign device of the same domain's hostdev list, no record. */

@@ -26,21 +26,20 @@
 
 /* 05: vendor-driver style exhaustion (ENOSPC); 06: the mdev core's own
  * counter (EUSERS) and a vendor driver that tears down asynchronously. */
-static const char scenario[] =
-    "[parent 0000:05:00.0]\n"
-    "model=homogeneous\n"
-    "types=nvidia-65\n"
-    "[parent 0000:06:00.0]\n"
-    "model=homogeneous\n"
-    "types=nvidia-66\n"
-    "exhausted_errno=EUSERS\n"
-    "remove_delay_ms=300\n"
-    "[type nvidia-65]\n"
-    "name=GRID P4-4Q\n"
-    "max_instances=2\n"
-    "[type nvidia-66]\n"
-    "name=GRID P4-8Q\n"
-    "max_instances=1\n";
+static const char scenario[] = "[parent 0000:05:00.0]\n"
+                               "model=homogeneous\n"
+                               "types=nvidia-65\n"
+                               "[parent 0000:06:00.0]\n"
+                               "model=homogeneous\n"
+                               "types=nvidia-66\n"
+                               "exhausted_errno=EUSERS\n"
+                               "remove_delay_ms=300\n"
+                               "[type nvidia-65]\n"
+                               "name=GRID P4-4Q\n"
+                               "max_instances=2\n"
+                               "[type nvidia-66]\n"
+                               "name=GRID P4-8Q\n"
+                               "max_instances=1\n";
 
 typedef struct {
     char *root;
@@ -77,9 +76,8 @@ setup(void **state)
     g_assert_true(g_file_set_contents(conf, scenario, -1, NULL));
     {
         const char *argv[] = {sim, "--scenario", conf, f->sys, NULL};
-        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-                                   G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
-                                   &status, NULL));
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
+                                   NULL, NULL, NULL, NULL, &status, NULL));
     }
     if (!g_spawn_check_wait_status(status, NULL)) {
         print_message("SKIP: vgpu-sim could not mount %s\n", f->sys);
@@ -108,8 +106,8 @@ available(Fixture *f, const char *parent, const char *type_id)
 {
     g_autoptr(VgpuParent) p = vgpu_discovery_get_parent(f->ctx, parent, NULL);
 
-    return vgpu_mdev_type_get_available_instances(vgpu_parent_find_type(p,
-                                                                      type_id));
+    return vgpu_mdev_type_get_available_instances(
+        vgpu_parent_find_type(p, type_id));
 }
 
 static void
@@ -131,8 +129,8 @@ test_create_and_remove(void **state)
     g_autoptr(VgpuMdev) mdev = NULL;
 
     assert_int_equal(available(f, "0000:05:00.0", "nvidia-65"), 2);
-    assert_true(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A,
-                                 &error));
+    assert_true(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, &error));
     assert_true(vgpu_mdev_exists(f->ctx, UUID_A));
     mdev = vgpu_discovery_get_mdev(f->ctx, UUID_A, &error);
     assert_string_equal(vgpu_mdev_get_parent_name(mdev), "0000:05:00.0");
@@ -150,27 +148,27 @@ test_create_errors(void **state)
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
 
-    assert_true(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A,
-                                 NULL));
+    assert_true(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, NULL));
     /* kernel EEXIST */
-    assert_false(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65",
-                                  UUID_A, &error));
+    assert_false(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, &error));
     assert_error(error, VGPU_ERROR_EXISTS, UUID_A);
     g_clear_error(&error);
 
     /* vendor driver ENOSPC; the message re-reads available_instances */
-    assert_true(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_B,
-                                 NULL));
-    assert_false(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65",
-                                  UUID_C, &error));
+    assert_true(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_B, NULL));
+    assert_false(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_C, &error));
     assert_error(error, VGPU_ERROR_NO_CAPACITY, "ENOSPC");
     assert_non_null(strstr(error->message, "available_instances is now 0"));
     assert_false(vgpu_mdev_exists(f->ctx, UUID_C));
     g_clear_error(&error);
 
     /* mdev core EUSERS */
-    assert_true(vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66", UUID_C,
-                                 NULL));
+    assert_true(
+        vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66", UUID_C, NULL));
     assert_false(vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66",
                                   "9d2e9b5e-1c4a-4f7e-8a3b-00000000000d",
                                   &error));
@@ -189,8 +187,8 @@ test_create_errors(void **state)
                                   UUID_A, &error));
     assert_error(error, VGPU_ERROR_INVALID_INPUT, "../0000:05:00.0");
     g_clear_error(&error);
-    assert_false(vgpu_mdev_create(f->ctx, "0000:05:00.0", "..", UUID_A,
-                                  &error));
+    assert_false(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "..", UUID_A, &error));
     assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
     g_clear_error(&error);
     assert_false(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65",
@@ -212,20 +210,20 @@ test_injected_kernel_errors(void **state)
     g_autoptr(GError) error = NULL;
 
     sim_control(f, "inject", "create EINVAL");
-    assert_false(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65",
-                                  UUID_A, &error));
+    assert_false(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, &error));
     assert_error(error, VGPU_ERROR_INVALID_INPUT, "EINVAL");
     g_clear_error(&error);
 
     sim_control(f, "inject", "create EIO");
-    assert_false(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65",
-                                  UUID_A, &error));
+    assert_false(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, &error));
     assert_error(error, VGPU_ERROR_SYSTEM, g_strerror(EIO));
     g_clear_error(&error);
     assert_false(vgpu_mdev_exists(f->ctx, UUID_A));
 
-    assert_true(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A,
-                                 NULL));
+    assert_true(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, NULL));
     sim_control(f, "inject", "remove EIO");
     assert_false(vgpu_mdev_remove(f->ctx, UUID_A, &error));
     assert_error(error, VGPU_ERROR_SYSTEM, UUID_A);
@@ -253,8 +251,8 @@ test_remove_busy_is_bounded(void **state)
     g_autoptr(GError) error = NULL;
     gint64 start;
 
-    assert_true(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A,
-                                 NULL));
+    assert_true(
+        vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, NULL));
     sim_control(f, "hold", UUID_A);
     vgpu_context_set_remove_timeout(f->ctx, 200);
     start = g_get_monotonic_time();
@@ -276,14 +274,14 @@ test_remove_waits_for_async_teardown(void **state)
     g_autoptr(GError) error = NULL;
 
     /* 0000:06:00.0 keeps a removed device visible for 300 ms */
-    assert_true(vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66", UUID_A,
-                                 NULL));
+    assert_true(
+        vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66", UUID_A, NULL));
     vgpu_context_set_remove_timeout(f->ctx, 2000);
     assert_true(vgpu_mdev_remove(f->ctx, UUID_A, &error));
     assert_false(vgpu_mdev_exists(f->ctx, UUID_A));
 
-    assert_true(vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66", UUID_B,
-                                 NULL));
+    assert_true(
+        vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66", UUID_B, NULL));
     vgpu_context_set_remove_timeout(f->ctx, 100);
     assert_false(vgpu_mdev_remove(f->ctx, UUID_B, &error));
     assert_error(error, VGPU_ERROR_BUSY, "teardown");
@@ -296,12 +294,9 @@ main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_create_and_remove),
-        T(test_create_errors),
-        T(test_injected_kernel_errors),
-        T(test_remove_missing),
-        T(test_remove_busy_is_bounded),
-        T(test_remove_waits_for_async_teardown),
+        T(test_create_and_remove),      T(test_create_errors),
+        T(test_injected_kernel_errors), T(test_remove_missing),
+        T(test_remove_busy_is_bounded), T(test_remove_waits_for_async_teardown),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,16 +16,16 @@
 #include <libvgpu/vgpu-nvidia.h>
 
 /* cat .../nvidia-46/description on a Tesla P40 ("GRID P40-1Q") */
-#define P40_1Q_DESC                                                        \
-    "num_heads=4, frl_config=60, framebuffer=1024M, "                      \
+#define P40_1Q_DESC                                                            \
+    "num_heads=4, frl_config=60, framebuffer=1024M, "                          \
     "max_resolution=5120x2880, max_instance=24"
 /* NVIDIA user guide example, "GRID M10-2Q" */
-#define M10_2Q_DESC                                                        \
-    "num_heads=4, frl_config=60, framebuffer=2048M, "                      \
+#define M10_2Q_DESC                                                            \
+    "num_heads=4, frl_config=60, framebuffer=2048M, "                          \
     "max_resolution=4096x2160, max_instance=4"
 /* mdevctl types on a P40: nvidia-215 "GRID P40-2B4" */
-#define P40_2B4_DESC                                                       \
-    "num_heads=4, frl_config=45, framebuffer=2048M, "                      \
+#define P40_2B4_DESC                                                           \
+    "num_heads=4, frl_config=45, framebuffer=2048M, "                          \
     "max_resolution=5120x2880, max_instance=12"
 
 static void
@@ -69,8 +69,8 @@ static void
 test_p40_1q(void **state)
 {
     g_autoptr(VgpuNvidiaType) type = decode_ok("GRID P40-1Q", P40_1Q_DESC);
-    const char *const keys[] = { "num_heads", "frl_config", "framebuffer",
-                                 "max_resolution", "max_instance", NULL };
+    const char *const keys[] = {"num_heads",      "frl_config",   "framebuffer",
+                                "max_resolution", "max_instance", NULL};
     guint width = 0;
     guint height = 0;
 
@@ -119,17 +119,15 @@ static void
 test_p4_4q_untrimmed(void **state)
 {
     g_autoptr(VgpuNvidiaType) type = decode_ok(
-        "  GRID P4-4Q\n",
-        " num_heads=4, frl_config=60, framebuffer=4096M, "
-        "max_resolution=7680x4320, max_instance=2\n");
+        "  GRID P4-4Q\n", " num_heads=4, frl_config=60, framebuffer=4096M, "
+                          "max_resolution=7680x4320, max_instance=2\n");
 
     assert_string_equal(vgpu_nvidia_type_get_board(type), "P4");
     assert_int_equal(vgpu_nvidia_type_get_series(type), 'Q');
     assert_int_equal(vgpu_nvidia_type_get_name_framebuffer_gib(type), 4);
     assert_int_equal(vgpu_nvidia_type_get_framebuffer_mib(type), 4096);
     assert_int_equal(vgpu_nvidia_type_get_max_instance(type), 2);
-    assert_string_equal(vgpu_nvidia_type_get_value(type, "max_instance"),
-                        "2");
+    assert_string_equal(vgpu_nvidia_type_get_value(type, "max_instance"), "2");
 }
 
 /* The "4" of "2B4" is a variant suffix: B series, 2 GiB. */
@@ -158,19 +156,19 @@ static void
 test_names(void **state)
 {
     static const NameCase cases[] = {
-        { "NVIDIA A16-4Q", "A16", 'Q', 4 },
-        { "GRID T4-16Q", "T4", 'Q', 16 },
-        { "GRID T4-1B4", "T4", 'B', 1 },
-        { "GRID M60-0B", "M60", 'B', 0 },
-        { "GRID M60-8A", "M60", 'A', 8 },
-        { "GRID P40-24A", "P40", 'A', 24 },
-        { "GRID RTX6000-4Q", "RTX6000", 'Q', 4 },
-        { "NVIDIA A100-4C", "A100", 'C', 4 },
-        { "GRID V100DX-32Q", "V100DX", 'Q', 32 },
+        {"NVIDIA A16-4Q", "A16", 'Q', 4},
+        {"GRID T4-16Q", "T4", 'Q', 16},
+        {"GRID T4-1B4", "T4", 'B', 1},
+        {"GRID M60-0B", "M60", 'B', 0},
+        {"GRID M60-8A", "M60", 'A', 8},
+        {"GRID P40-24A", "P40", 'A', 24},
+        {"GRID RTX6000-4Q", "RTX6000", 'Q', 4},
+        {"NVIDIA A100-4C", "A100", 'C', 4},
+        {"GRID V100DX-32Q", "V100DX", 'Q', 32},
         /* MIG-backed: <board>-<slices>-<GiB><series> */
-        { "GRID A100-2-10C", "A100", 'C', 10 },
-        { "NVIDIA A100-7-40C", "A100", 'C', 40 },
-        { "NVIDIA A100-1-5CME", "A100", 'C', 5 },
+        {"GRID A100-2-10C", "A100", 'C', 10},
+        {"NVIDIA A100-7-40C", "A100", 'C', 40},
+        {"NVIDIA A100-1-5CME", "A100", 'C', 5},
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -210,14 +208,22 @@ test_all_series(void **state)
         const char *license;
         const char *const words[3];
     } cases[] = {
-        { "GRID P4-8A", 'A', "vApps",
-          { "virtual applications", "1280x1024", "1 display" } },
-        { "GRID P4-1B", 'B', "vPC",
-          { "knowledge workers", "5K, 2 displays", "45 fps" } },
-        { "NVIDIA A100-4C", 'C', "vCS",
-          { "compute server", "CUDA only", "Linux" } },
-        { "GRID P4-4Q", 'Q', "vDWS",
-          { "virtual workstation", "Quadro", "8K, 4 displays" } },
+        {"GRID P4-8A",
+         'A',
+         "vApps",
+         {"virtual applications", "1280x1024", "1 display"}},
+        {"GRID P4-1B",
+         'B',
+         "vPC",
+         {"knowledge workers", "5K, 2 displays", "45 fps"}},
+        {"NVIDIA A100-4C",
+         'C',
+         "vCS",
+         {"compute server", "CUDA only", "Linux"}},
+        {"GRID P4-4Q",
+         'Q',
+         "vDWS",
+         {"virtual workstation", "Quadro", "8K, 4 displays"}},
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -254,8 +260,8 @@ static void
 test_unparsed_nvidia_name(void **state)
 {
     static const char *const names[] = {
-        "GRID K2", "GRID P4-Q", "GRID P4-4", "GRID -4Q", "GRID P4-4q",
-        "NVIDIA P4-4Q extra", "GRID P4-2-Q", "NVIDIA ",
+        "GRID K2",    "GRID P4-Q",          "GRID P4-4",   "GRID -4Q",
+        "GRID P4-4q", "NVIDIA P4-4Q extra", "GRID P4-2-Q", "NVIDIA ",
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
@@ -303,8 +309,8 @@ test_name_only(void **state)
 static void
 test_name_with_free_text(void **state)
 {
-    g_autoptr(VgpuNvidiaType) type = decode_ok("GRID P4-4Q",
-                                               "a virtual GPU, 4 GB");
+    g_autoptr(VgpuNvidiaType) type =
+        decode_ok("GRID P4-4Q", "a virtual GPU, 4 GB");
 
     assert_string_equal(vgpu_nvidia_type_get_board(type), "P4");
     assert_null(vgpu_nvidia_type_get_keys(type)[0]);
@@ -314,18 +320,17 @@ test_name_with_free_text(void **state)
 static void
 test_unknown_keys_kept(void **state)
 {
-    g_autoptr(VgpuNvidiaType) type = decode_ok(
-        "NVIDIA A16-4Q", "vendor_x=abc, num_heads=2, zeta = 1 , "
-                         "framebuffer=2G, extra=, vendor_x=again");
-    const char *const keys[] = { "vendor_x", "num_heads", "zeta",
-                                 "framebuffer", "extra", "vendor_x", NULL };
+    g_autoptr(VgpuNvidiaType) type =
+        decode_ok("NVIDIA A16-4Q", "vendor_x=abc, num_heads=2, zeta = 1 , "
+                                   "framebuffer=2G, extra=, vendor_x=again");
+    const char *const keys[] = {"vendor_x", "num_heads", "zeta", "framebuffer",
+                                "extra",    "vendor_x",  NULL};
 
     assert_keys(type, keys);
     assert_string_equal(vgpu_nvidia_type_get_value(type, "vendor_x"), "abc");
     assert_string_equal(vgpu_nvidia_type_get_value(type, "zeta"), "1");
     assert_string_equal(vgpu_nvidia_type_get_value(type, "extra"), "");
-    assert_string_equal(vgpu_nvidia_type_get_value(type, "framebuffer"),
-                        "2G");
+    assert_string_equal(vgpu_nvidia_type_get_value(type, "framebuffer"), "2G");
     assert_null(vgpu_nvidia_type_get_value(type, "missing"));
     assert_int_equal(vgpu_nvidia_type_get_num_heads(type), 2);
     assert_int_equal(vgpu_nvidia_type_get_framebuffer_mib(type), 2048);
@@ -337,8 +342,8 @@ test_whitespace_tolerant(void **state)
     g_autoptr(VgpuNvidiaType) type = decode_ok(
         "GRID P4-2Q", "  num_heads = 4 ,frl_config=60,,\tframebuffer =2048 "
                       ", max_resolution = 1280X1024 ,");
-    const char *const keys[] = { "num_heads", "frl_config", "framebuffer",
-                                 "max_resolution", NULL };
+    const char *const keys[] = {"num_heads", "frl_config", "framebuffer",
+                                "max_resolution", NULL};
     guint width = 0;
     guint height = 0;
 
@@ -360,13 +365,13 @@ test_framebuffer_units(void **state)
         const char *value;
         guint64 mib;
     } cases[] = {
-        { "4096M", 4096 }, { "4096", 4096 }, { "4G", 4096 },
-        { "512m", 512 },   { "48G", 49152 }, { "0M", 0 },
+        {"4096M", 4096}, {"4096", 4096}, {"4G", 4096},
+        {"512m", 512},   {"48G", 49152}, {"0M", 0},
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *desc = g_strdup_printf("framebuffer=%s",
-                                                cases[i].value);
+        g_autofree char *desc =
+            g_strdup_printf("framebuffer=%s", cases[i].value);
         g_autoptr(VgpuNvidiaType) type = decode_ok("GRID P4-4Q", desc);
 
         assert_int_equal(vgpu_nvidia_type_get_framebuffer_mib(type),
@@ -381,20 +386,20 @@ test_malformed_values(void **state)
         const char *description;
         const char *quoted;
     } cases[] = {
-        { "num_heads=4, framebuffer=4096Q", "\"4096Q\"" },
-        { "framebuffer=M", "\"M\"" },
-        { "framebuffer=-1M", "\"-1M\"" },
-        { "framebuffer=4096MB", "\"4096MB\"" },
-        { "framebuffer=", "\"\"" },
-        { "num_heads=four", "\"four\"" },
-        { "num_heads=+4", "\"+4\"" },
-        { "max_instance=4.5", "\"4.5\"" },
-        { "frl_config=99999999999", "\"99999999999\"" },
-        { "max_resolution=5120", "\"5120\"" },
-        { "max_resolution=5120x", "\"5120x\"" },
-        { "max_resolution=x2880", "\"x2880\"" },
-        { "max_resolution=5120x2880x2", "\"5120x2880x2\"" },
-        { "max_resolution=5120*2880", "\"5120*2880\"" },
+        {"num_heads=4, framebuffer=4096Q", "\"4096Q\""},
+        {"framebuffer=M", "\"M\""},
+        {"framebuffer=-1M", "\"-1M\""},
+        {"framebuffer=4096MB", "\"4096MB\""},
+        {"framebuffer=", "\"\""},
+        {"num_heads=four", "\"four\""},
+        {"num_heads=+4", "\"+4\""},
+        {"max_instance=4.5", "\"4.5\""},
+        {"frl_config=99999999999", "\"99999999999\""},
+        {"max_resolution=5120", "\"5120\""},
+        {"max_resolution=5120x", "\"5120x\""},
+        {"max_resolution=x2880", "\"x2880\""},
+        {"max_resolution=5120x2880x2", "\"5120x2880x2\""},
+        {"max_resolution=5120*2880", "\"5120*2880\""},
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -441,26 +446,26 @@ test_unsupported(void **state)
         const char *description;
     } cases[] = {
         /* mtty sample driver */
-        { "Single port serial", NULL },
-        { "Dual port serial", "" },
+        {"Single port serial", NULL},
+        {"Dual port serial", ""},
         /* mdpy / mbochs sample drivers */
-        { "mdpy-vga", "virtual display, 640x480 framebuffer" },
-        { NULL, "virtual display, 64 MB video memory" },
+        {"mdpy-vga", "virtual display, 640x480 framebuffer"},
+        {NULL, "virtual display, 64 MB video memory"},
         /* Intel GVT-g */
-        { NULL, "low_gm_size: 128MB\nhigh_gm_size: 384MB\nfence: 4\n"
-                "resolution: 1024x768\nweight: 2" },
+        {NULL, "low_gm_size: 128MB\nhigh_gm_size: 384MB\nfence: 4\n"
+               "resolution: 1024x768\nweight: 2"},
         /* key=value, but no NVIDIA key */
-        { "Some driver", "ports=2, speed=fast" },
-        { "grid p4-4q", NULL },
-        { "GRIDP4-4Q", NULL },
-        { NULL, NULL },
-        { "  ", "  " },
+        {"Some driver", "ports=2, speed=fast"},
+        {"grid p4-4q", NULL},
+        {"GRIDP4-4Q", NULL},
+        {NULL, NULL},
+        {"  ", "  "},
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(VgpuNvidiaType) type = vgpu_nvidia_type_new(
-            cases[i].name, cases[i].description, &error);
+        g_autoptr(VgpuNvidiaType) type =
+            vgpu_nvidia_type_new(cases[i].name, cases[i].description, &error);
 
         print_message("%s | %s\n", cases[i].name, cases[i].description);
         assert_null(type);

@@ -48,8 +48,8 @@ test_record_round_trip(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuRecord) record = vgpu_record_new("win11", UUID_A,
-                                                   "0000:05:00.0", "nvidia-65");
+    g_autoptr(VgpuRecord) record =
+        vgpu_record_new("win11", UUID_A, "0000:05:00.0", "nvidia-65");
     g_autoptr(VgpuRecord) loaded = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
@@ -69,8 +69,8 @@ test_record_missing_and_delete(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuRecord) record = vgpu_record_new("win11", UUID_A, "mtty",
-                                                   "mtty-2");
+    g_autoptr(VgpuRecord) record =
+        vgpu_record_new("win11", UUID_A, "mtty", "mtty-2");
 
     assert_null(vgpu_state_load_record(f->ctx, UUID_A, &error));
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND));
@@ -93,10 +93,10 @@ static void
 test_list_records_by_domain(void **state)
 {
     Fixture *f = *state;
-    g_autoptr(VgpuRecord) a = vgpu_record_new("win11", UUID_A, "mtty",
-                                              "mtty-2");
-    g_autoptr(VgpuRecord) b = vgpu_record_new("win10", UUID_B, "mtty",
-                                              "mtty-1");
+    g_autoptr(VgpuRecord) a =
+        vgpu_record_new("win11", UUID_A, "mtty", "mtty-2");
+    g_autoptr(VgpuRecord) b =
+        vgpu_record_new("win10", UUID_B, "mtty", "mtty-1");
     g_autoptr(GPtrArray) all = NULL;
     g_autoptr(GPtrArray) win10 = NULL;
     g_autoptr(GPtrArray) none = NULL;
@@ -127,13 +127,12 @@ static void
 test_save_is_atomic_replace(void **state)
 {
     Fixture *f = *state;
-    g_autoptr(VgpuRecord) first = vgpu_record_new("a", UUID_A, "mtty",
-                                                  "mtty-1");
-    g_autoptr(VgpuRecord) second = vgpu_record_new("b", UUID_A, "mtty",
-                                                   "mtty-2");
+    g_autoptr(VgpuRecord) first =
+        vgpu_record_new("a", UUID_A, "mtty", "mtty-1");
+    g_autoptr(VgpuRecord) second =
+        vgpu_record_new("b", UUID_A, "mtty", "mtty-2");
     g_autoptr(VgpuRecord) loaded = NULL;
-    g_autofree char *dir = g_build_filename(f->root, "run/libvgpu/mdevs",
-                                            NULL);
+    g_autofree char *dir = g_build_filename(f->root, "run/libvgpu/mdevs", NULL);
     g_autoptr(GDir) listing = NULL;
     guint entries = 0;
 
@@ -152,8 +151,8 @@ test_save_is_atomic_replace(void **state)
 static int
 try_lock_in_other_process(const char *path)
 {
-    const char *argv[] = {"flock", "--nonblock", "--conflict-exit-code", "1",
-                          path, "true", NULL};
+    const char *argv[] = {
+        "flock", "--nonblock", "--conflict-exit-code", "1", path, "true", NULL};
     g_autoptr(GError) error = NULL;
     int status = -1;
 
@@ -169,8 +168,7 @@ test_host_lock_excludes_other_processes(void **state)
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
     g_autoptr(VgpuHostLock) lock = vgpu_state_lock_host(f->ctx, &error);
-    g_autofree char *path = g_build_filename(f->root, "run/libvgpu/lock",
-                                             NULL);
+    g_autofree char *path = g_build_filename(f->root, "run/libvgpu/lock", NULL);
 
     assert_non_null(lock);
     assert_int_equal(try_lock_in_other_process(path), 1);
@@ -191,8 +189,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_save_is_atomic_replace, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(
-            test_host_lock_excludes_other_processes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_lock_excludes_other_processes,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

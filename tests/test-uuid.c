@@ -73,10 +73,10 @@ static void
 test_normalize(void **state)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *upper = vgpu_uuid_normalize(
-        "C7A5FDBD-EDAF-9455-926A-D65C16DB1809", &error);
-    g_autofree char *mixed = vgpu_uuid_normalize(
-        "c7A5fDbD-EdAf-9455-926a-D65C16db1809", &error);
+    g_autofree char *upper =
+        vgpu_uuid_normalize("C7A5FDBD-EDAF-9455-926A-D65C16DB1809", &error);
+    g_autofree char *mixed =
+        vgpu_uuid_normalize("c7A5fDbD-EdAf-9455-926a-D65C16db1809", &error);
     g_autofree char *lower = vgpu_uuid_normalize(DOMAIN_UUID, &error);
 
     assert_null(error);
@@ -124,12 +124,12 @@ typedef struct {
 
 /* python3 uuid.uuid5(uuid.UUID(VGPU_UUID_NAMESPACE), "<domain>/<index>") */
 static const V5Vector v5_vectors[] = {
-    { DOMAIN_UUID, 0, "2ccbd718-f630-5dba-b79f-c9261c5b50fb" },
-    { DOMAIN_UUID, 1, "28950ba7-e315-5c03-aaa1-e06da352cb54" },
-    { DOMAIN_UUID, 7, "d0948b1d-4907-512b-ad15-10be999a2065" },
-    { DOMAIN_UUID, G_MAXUINT32, "2eba64bf-2d6b-5527-b5c5-cc772cd43786" },
-    { "00000000-0000-0000-0000-000000000000", 0,
-      "5809b094-e101-5347-9945-baf7783da3ba" },
+    {DOMAIN_UUID, 0, "2ccbd718-f630-5dba-b79f-c9261c5b50fb"},
+    {DOMAIN_UUID, 1, "28950ba7-e315-5c03-aaa1-e06da352cb54"},
+    {DOMAIN_UUID, 7, "d0948b1d-4907-512b-ad15-10be999a2065"},
+    {DOMAIN_UUID, G_MAXUINT32, "2eba64bf-2d6b-5527-b5c5-cc772cd43786"},
+    {"00000000-0000-0000-0000-000000000000", 0,
+     "5809b094-e101-5347-9945-baf7783da3ba"},
 };
 
 static void
@@ -160,8 +160,7 @@ test_for_domain_matches_libuuid(void **state)
     assert_int_equal(uuid_parse(VGPU_UUID_NAMESPACE, ns), 0);
     for (guint index = 0; index < 64; index++) {
         g_autofree char *name = g_strdup_printf("%s/%u", DOMAIN_UUID, index);
-        g_autofree char *uuid = vgpu_uuid_for_domain(DOMAIN_UUID, index,
-                                                     NULL);
+        g_autofree char *uuid = vgpu_uuid_for_domain(DOMAIN_UUID, index, NULL);
 
         uuid_generate_sha1(out, ns, name, strlen(name));
         uuid_unparse_lower(out, text);
@@ -172,8 +171,8 @@ test_for_domain_matches_libuuid(void **state)
 static void
 test_for_domain_any_case(void **state)
 {
-    g_autofree char *upper = vgpu_uuid_for_domain(
-        "C7A5FDBD-EDAF-9455-926A-D65C16DB1809", 0, NULL);
+    g_autofree char *upper =
+        vgpu_uuid_for_domain("C7A5FDBD-EDAF-9455-926A-D65C16DB1809", 0, NULL);
     g_autofree char *lower = vgpu_uuid_for_domain(DOMAIN_UUID, 0, NULL);
 
     assert_string_equal(upper, "2ccbd718-f630-5dba-b79f-c9261c5b50fb");
@@ -183,9 +182,8 @@ test_for_domain_any_case(void **state)
 static void
 test_for_domain_distinct(void **state)
 {
-    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
-                                                       g_str_equal, g_free,
-                                                       NULL);
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     for (guint index = 0; index < 16; index++) {
         char *uuid = vgpu_uuid_for_domain(DOMAIN_UUID, index, NULL);
@@ -203,7 +201,10 @@ static void
 test_for_domain_rejects(void **state)
 {
     static const char *const bad[] = {
-        "", "win10", DOMAIN_UUID "0", "c7a5fdbd-edaf-9455-926a-d65c16db180",
+        "",
+        "win10",
+        DOMAIN_UUID "0",
+        "c7a5fdbd-edaf-9455-926a-d65c16db180",
         "c7a5fdbd-edaf-9455-926a-d65c16db180g",
     };
 
@@ -225,9 +226,8 @@ test_for_domain_rejects(void **state)
 static void
 test_random(void **state)
 {
-    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
-                                                       g_str_equal, g_free,
-                                                       NULL);
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     for (guint i = 0; i < 100; i++) {
         char *uuid = vgpu_uuid_new_random();

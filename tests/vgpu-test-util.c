@@ -117,15 +117,14 @@ void
 vgpu_test_add_parent(const char *root, const char *parent)
 {
     g_autofree char *dir = parent_dir(parent);
-    g_autofree char *types = g_build_filename(root, dir,
-                                              "mdev_supported_types", NULL);
-    g_autofree char *link = g_build_filename("sys/class/mdev_bus", parent,
-                                             NULL);
-    g_autofree char *target = g_build_filename("../../devices/pci0000:00",
-                                               parent, NULL);
+    g_autofree char *types =
+        g_build_filename(root, dir, "mdev_supported_types", NULL);
+    g_autofree char *link =
+        g_build_filename("sys/class/mdev_bus", parent, NULL);
+    g_autofree char *target =
+        g_build_filename("../../devices/pci0000:00", parent, NULL);
 
-    g_autofree char *bus = g_build_filename(root, "sys/bus/mdev/devices",
-                                            NULL);
+    g_autofree char *bus = g_build_filename(root, "sys/bus/mdev/devices", NULL);
 
     g_assert_cmpint(g_mkdir_with_parents(types, 0755), ==, 0);
     g_assert_cmpint(g_mkdir_with_parents(bus, 0755), ==, 0);
@@ -134,12 +133,11 @@ vgpu_test_add_parent(const char *root, const char *parent)
 
 void
 vgpu_test_add_type(const char *root, const char *parent, const char *type_id,
-                   const char *name, const char *description,
-                   guint available)
+                   const char *name, const char *description, guint available)
 {
     g_autofree char *dir = parent_dir(parent);
-    g_autofree char *tdir = g_build_filename(dir, "mdev_supported_types",
-                                             type_id, NULL);
+    g_autofree char *tdir =
+        g_build_filename(dir, "mdev_supported_types", type_id, NULL);
     g_autofree char *devices = g_build_filename(root, tdir, "devices", NULL);
     g_autofree char *avail = g_strdup_printf("%u\n", available);
 
@@ -163,9 +161,8 @@ vgpu_test_set_available(const char *root, const char *parent,
                         const char *type_id, guint available)
 {
     g_autofree char *dir = parent_dir(parent);
-    g_autofree char *path = g_build_filename(dir, "mdev_supported_types",
-                                             type_id, "available_instances",
-                                             NULL);
+    g_autofree char *path = g_build_filename(
+        dir, "mdev_supported_types", type_id, "available_instances", NULL);
     g_autofree char *avail = g_strdup_printf("%u\n", available);
 
     vgpu_test_write(root, path, avail);
@@ -178,15 +175,15 @@ vgpu_test_add_mdev(const char *root, const char *parent, const char *type_id,
     g_autofree char *dir = parent_dir(parent);
     g_autofree char *ddir = g_build_filename(dir, uuid, NULL);
     g_autofree char *type_link = g_build_filename(ddir, "mdev_type", NULL);
-    g_autofree char *type_target = g_build_filename(
-        "../mdev_supported_types", type_id, NULL);
-    g_autofree char *devlink = g_build_filename(
-        dir, "mdev_supported_types", type_id, "devices", uuid, NULL);
+    g_autofree char *type_target =
+        g_build_filename("../mdev_supported_types", type_id, NULL);
+    g_autofree char *devlink = g_build_filename(dir, "mdev_supported_types",
+                                                type_id, "devices", uuid, NULL);
     g_autofree char *devlink_target = g_build_filename("../../..", uuid, NULL);
-    g_autofree char *buslink = g_build_filename("sys/bus/mdev/devices", uuid,
-                                                NULL);
-    g_autofree char *bus_target = g_build_filename("../../../devices/pci0000:00",
-                                                   parent, uuid, NULL);
+    g_autofree char *buslink =
+        g_build_filename("sys/bus/mdev/devices", uuid, NULL);
+    g_autofree char *bus_target =
+        g_build_filename("../../../devices/pci0000:00", parent, uuid, NULL);
 
     write_in(root, ddir, "remove", "");
     vgpu_test_symlink(root, type_link, type_target);

@@ -21,9 +21,9 @@ typedef enum {
 } CheckLevel;
 
 static void G_GNUC_PRINTF(3, 4)
-report(Check *check, CheckLevel level, const char *format, ...)
+    report(Check *check, CheckLevel level, const char *format, ...)
 {
-    static const char *const labels[] = { "ok", "warning", "FAIL" };
+    static const char *const labels[] = {"ok", "warning", "FAIL"};
     g_autofree char *message = NULL;
     va_list args;
 
@@ -101,10 +101,10 @@ static GHashTable *
 check_parents(Check *check)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) parents = vgpu_discovery_list_parents(check->ctx,
-                                                               &error);
-    GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                              g_free, NULL);
+    g_autoptr(GPtrArray) parents =
+        vgpu_discovery_list_parents(check->ctx, &error);
+    GHashTable *names =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GString) summary = g_string_new(NULL);
 
     if (!parents) {
@@ -118,10 +118,9 @@ check_parents(Check *check)
         if (types == 0)
             continue;
         g_hash_table_add(names, g_strdup(vgpu_parent_get_name(parent)));
-        g_string_append_printf(summary, "%s%s (%u type%s)",
-                               summary->len ? ", " : "",
-                               vgpu_parent_get_name(parent), types,
-                               types == 1 ? "" : "s");
+        g_string_append_printf(
+            summary, "%s%s (%u type%s)", summary->len ? ", " : "",
+            vgpu_parent_get_name(parent), types, types == 1 ? "" : "s");
     }
     if (g_hash_table_size(names) > 0)
         report(check, CHECK_OK, "%u parent device%s offer%s mdev types: %s",
@@ -166,8 +165,8 @@ gpu_offers_types(const char *pci_dir, const char *address, GHashTable *parents)
 /* Says why the NVIDIA GPU at @pci_dir offers no mdev types, and what to
  * do about it. */
 static void
-report_not_in_vgpu_mode(Check *check, const char *pci_dir,
-                        const char *address, const char *id)
+report_not_in_vgpu_mode(Check *check, const char *pci_dir, const char *address,
+                        const char *id)
 {
     g_autofree char *driver_link = g_build_filename(pci_dir, "driver", NULL);
     g_autofree char *driver_target = g_file_read_link(driver_link, NULL);
@@ -222,8 +221,8 @@ check_nvidia_gpu(Check *check, const char *pci_dir, const char *address,
                  GHashTable *parents)
 {
     guint64 device = hex_attribute(pci_dir, "device");
-    g_autofree char *id = g_strdup_printf("10de:%04" G_GINT64_MODIFIER "x",
-                                          device & 0xffff);
+    g_autofree char *id =
+        g_strdup_printf("10de:%04" G_GINT64_MODIFIER "x", device & 0xffff);
 
     if (gpu_offers_types(pci_dir, address, parents))
         report(check, CHECK_OK, "NVIDIA GPU %s (%s) is in vGPU mode", address,
@@ -237,8 +236,8 @@ check_nvidia_gpu(Check *check, const char *pci_dir, const char *address,
 static void
 check_nvidia_gpus(Check *check, GHashTable *parents)
 {
-    g_autofree char *devices = vgpu_context_build_path(check->ctx,
-                                                       "sys/bus/pci/devices");
+    g_autofree char *devices =
+        vgpu_context_build_path(check->ctx, "sys/bus/pci/devices");
     g_autoptr(GDir) dir = g_dir_open(devices, 0, NULL);
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     const char *entry;
@@ -302,13 +301,13 @@ check_config_and_state(Check *check)
     guint stale = 0;
 
     if (config)
-        report(check, CHECK_OK, "configuration /%s: placement %s, %s",
-               VGPU_CONFIG_PATH,
-               vgpu_placement_policy_to_string(
-                   vgpu_config_get_placement(config)),
-               vgpu_config_get_allowed_parents(config)
-                   ? "parents restricted by an allow-list"
-                   : "every parent allowed");
+        report(
+            check, CHECK_OK, "configuration /%s: placement %s, %s",
+            VGPU_CONFIG_PATH,
+            vgpu_placement_policy_to_string(vgpu_config_get_placement(config)),
+            vgpu_config_get_allowed_parents(config)
+                ? "parents restricted by an allow-list"
+                : "every parent allowed");
     else
         report(check, CHECK_FAIL, "%s", error->message);
 
@@ -339,7 +338,7 @@ run_check(int argc, char **argv)
     g_autoptr(VgpuContext) ctx = NULL;
     g_autoptr(GHashTable) parents = NULL;
     g_autoptr(GError) error = NULL;
-    Check check = { 0 };
+    Check check = {0};
     int status;
 
     if (!vgpuctl_command_parse(&vgpuctl_command_check, entries, &argc, &argv,

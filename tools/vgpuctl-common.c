@@ -25,8 +25,8 @@ const char vgpuctl_help_footer[] =
 
 /* Prints "vgpuctl: <label><message><tail>" on stderr. */
 static void G_GNUC_PRINTF(3, 0)
-print_message(const char *label, const char *tail, const char *format,
-              va_list args)
+    print_message(const char *label, const char *tail, const char *format,
+                  va_list args)
 {
     g_autofree char *message = g_strdup_vprintf(format, args);
 
@@ -70,9 +70,9 @@ vgpuctl_warn(const char *format, ...)
 int
 vgpuctl_usage_error(const char *command, const char *format, ...)
 {
-    g_autofree char *tail = g_strdup_printf("; see 'vgpuctl %s%s--help'",
-                                            command ? command : "",
-                                            command ? " " : "");
+    g_autofree char *tail =
+        g_strdup_printf("; see 'vgpuctl %s%s--help'", command ? command : "",
+                        command ? " " : "");
     va_list args;
 
     va_start(args, format);
@@ -123,14 +123,13 @@ vgpuctl_command_parse(const VgpuctlCommand *command,
         return FALSE;
     }
     if (*argc < wanted) {
-        *status = vgpuctl_usage_error(command->name, "missing %s",
-                                      command->operand);
+        *status =
+            vgpuctl_usage_error(command->name, "missing %s", command->operand);
         return FALSE;
     }
     if (*argc > wanted) {
-        *status = vgpuctl_usage_error(command->name,
-                                      "unexpected argument \"%s\"",
-                                      (*argv)[wanted]);
+        *status = vgpuctl_usage_error(
+            command->name, "unexpected argument \"%s\"", (*argv)[wanted]);
         return FALSE;
     }
     return TRUE;

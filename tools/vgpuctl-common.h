@@ -18,25 +18,32 @@
 #define VGPUCTL_HOOK_NAME "vgpu"
 
 /* Option entries that several commands share. */
-#define VGPUCTL_OPTION_JSON(variable)                                       \
-    { "json", 0, 0, G_OPTION_ARG_NONE, &(variable),                         \
-      "Print JSON instead of a table", NULL }
-#define VGPUCTL_OPTION_CONNECT(variable)                                    \
-    { "connect", 'c', 0, G_OPTION_ARG_STRING, &(variable),                  \
-      "libvirt connection URI (default: LIBVIRT_DEFAULT_URI or "            \
-      "libvirt's default)",                                                 \
-      "URI" }
-#define VGPUCTL_OPTION_END { NULL, 0, 0, G_OPTION_ARG_NONE, NULL, NULL, NULL }
+#define VGPUCTL_OPTION_JSON(variable)                                          \
+    {                                                                          \
+        "json", 0, 0, G_OPTION_ARG_NONE, &(variable),                          \
+            "Print JSON instead of a table", NULL                              \
+    }
+#define VGPUCTL_OPTION_CONNECT(variable)                                       \
+    {                                                                          \
+        "connect", 'c', 0, G_OPTION_ARG_STRING, &(variable),                   \
+            "libvirt connection URI (default: LIBVIRT_DEFAULT_URI or "         \
+            "libvirt's default)",                                              \
+            "URI"                                                              \
+    }
+#define VGPUCTL_OPTION_END                                                     \
+    {                                                                          \
+        NULL, 0, 0, G_OPTION_ARG_NONE, NULL, NULL, NULL                        \
+    }
 
 /* A command: "vgpuctl NAME [OPTION…] PARAMETERS". */
 typedef struct {
     const char *name;
-    const char *brief;       /* its line in 'vgpuctl --help' */
+    const char *brief;                 /* its line in 'vgpuctl --help' */
     int (*run)(int argc, char **argv); /* argv[0] is the name */
-    const char *parameters;  /* after [OPTION…] in its usage line */
-    const char *summary;     /* above the options in its --help */
-    const char *description; /* below them: DESCRIPTION, EXAMPLES */
-    const char *operand;     /* its one required operand, or NULL: none */
+    const char *parameters;            /* after [OPTION…] in its usage line */
+    const char *summary;               /* above the options in its --help */
+    const char *description;           /* below them: DESCRIPTION, EXAMPLES */
+    const char *operand; /* its one required operand, or NULL: none */
 } VgpuctlCommand;
 
 /* ENVIRONMENT, FILES and EXIT STATUS: the tail of every --help. */

@@ -48,8 +48,8 @@ static GHashTable *
 type_names(VgpuContext *ctx)
 {
     g_autoptr(GPtrArray) parents = vgpu_discovery_list_parents(ctx, NULL);
-    GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                              g_free, g_free);
+    GHashTable *names =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
     for (guint i = 0; parents && i < parents->len; i++) {
         GPtrArray *types = vgpu_parent_get_types(g_ptr_array_index(parents, i));
@@ -99,12 +99,10 @@ json_add_mdev(JsonBuilder *builder, const MdevListing *listing,
 
     json_builder_begin_object(builder);
     vgpuctl_json_add_string(builder, "uuid", vgpu_mdev_get_uuid(mdev));
-    vgpuctl_json_add_string(builder, "parent",
-                            vgpu_mdev_get_parent_name(mdev));
+    vgpuctl_json_add_string(builder, "parent", vgpu_mdev_get_parent_name(mdev));
     vgpuctl_json_add_string(builder, "type", type_id);
     vgpuctl_json_add_string(builder, "type_name",
-                            g_hash_table_lookup(listing->type_names,
-                                                type_id));
+                            g_hash_table_lookup(listing->type_names, type_id));
     json_builder_set_member_name(builder, "owner");
     if (record) {
         g_autofree char *created =
@@ -126,10 +124,8 @@ json_add_stale_record(JsonBuilder *builder, const VgpuRecord *record)
 {
     json_builder_begin_object(builder);
     vgpuctl_json_add_string(builder, "uuid", vgpu_record_get_uuid(record));
-    vgpuctl_json_add_string(builder, "domain",
-                            vgpu_record_get_domain(record));
-    vgpuctl_json_add_string(builder, "parent",
-                            vgpu_record_get_parent(record));
+    vgpuctl_json_add_string(builder, "domain", vgpu_record_get_domain(record));
+    vgpuctl_json_add_string(builder, "parent", vgpu_record_get_parent(record));
     vgpuctl_json_add_string(builder, "type", vgpu_record_get_type_id(record));
     json_builder_end_object(builder);
 }
@@ -142,8 +138,7 @@ print_list_json(const MdevListing *listing)
     json_builder_begin_object(builder);
     vgpuctl_json_begin_array(builder, "mdevs");
     for (guint i = 0; i < listing->mdevs->len; i++)
-        json_add_mdev(builder, listing,
-                      g_ptr_array_index(listing->mdevs, i));
+        json_add_mdev(builder, listing, g_ptr_array_index(listing->mdevs, i));
     json_builder_end_array(builder);
     vgpuctl_json_begin_array(builder, "stale_records");
     for (guint i = 0; i < listing->stale->len; i++)
@@ -161,9 +156,9 @@ add_mdev_text_row(VgpuctlTable *table, const MdevListing *listing,
     const char *type_name = g_hash_table_lookup(listing->type_names, type_id);
     const VgpuRecord *record =
         g_hash_table_lookup(listing->owners, vgpu_mdev_get_uuid(mdev));
-    g_autofree char *type =
-        type_name ? g_strdup_printf("%s (%s)", type_id, type_name)
-                  : g_strdup(type_id);
+    g_autofree char *type = type_name
+                                ? g_strdup_printf("%s (%s)", type_id, type_name)
+                                : g_strdup(type_id);
     g_autofree char *owner = NULL;
 
     if (record) {
@@ -182,7 +177,7 @@ add_mdev_text_row(VgpuctlTable *table, const MdevListing *listing,
 static void
 print_list_text(const MdevListing *listing)
 {
-    g_auto(VgpuctlTable) table = { 0 };
+    g_auto(VgpuctlTable) table = {0};
 
     if (listing->mdevs->len == 0) {
         printf("no mediated devices\n");
@@ -210,7 +205,7 @@ run_list(int argc, char **argv)
         VGPUCTL_OPTION_JSON(json),
         VGPUCTL_OPTION_END,
     };
-    g_auto(MdevListing) listing = { 0 };
+    g_auto(MdevListing) listing = {0};
     g_autoptr(VgpuContext) ctx = NULL;
     g_autoptr(GError) error = NULL;
     int status;
@@ -361,7 +356,7 @@ collect(VgpuContext *ctx, const char *uri, gboolean dry_run)
     g_autoptr(VgpuHostLock) lock = NULL;
     g_autoptr(GPtrArray) records = NULL;
     g_autoptr(GError) error = NULL;
-    Collection gc = { .ctx = ctx, .dry_run = dry_run };
+    Collection gc = {.ctx = ctx, .dry_run = dry_run};
 
     config = vgpu_config_load(ctx, &error);
     if (!config)
@@ -396,12 +391,12 @@ run_gc(int argc, char **argv)
     g_autofree char *uri = NULL;
     gboolean dry_run = FALSE;
     const GOptionEntry entries[] = {
-        { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
-          "Only say what would be done", NULL },
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-          "libvirt connection URI to ask which domains run (default: "
-          "LIBVIRT_DEFAULT_URI or libvirt's default)",
-          "URI" },
+        {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
+         "Only say what would be done", NULL},
+        {"connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+         "libvirt connection URI to ask which domains run (default: "
+         "LIBVIRT_DEFAULT_URI or libvirt's default)",
+         "URI"},
         VGPUCTL_OPTION_END,
     };
     g_autoptr(VgpuContext) ctx = NULL;

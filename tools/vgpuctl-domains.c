@@ -43,8 +43,7 @@ json_add_request(JsonBuilder *builder, const VgpuRequest *request)
 {
     json_builder_begin_object(builder);
     vgpuctl_json_add_string(builder, "uuid", vgpu_request_get_uuid(request));
-    vgpuctl_json_add_string(builder, "type",
-                            vgpu_request_get_type_id(request));
+    vgpuctl_json_add_string(builder, "type", vgpu_request_get_type_id(request));
     vgpuctl_json_add_string(builder, "parent",
                             vgpu_request_get_parent(request));
     json_builder_end_object(builder);
@@ -57,10 +56,8 @@ json_add_domain(JsonBuilder *builder, const VgpuVirtDomain *domain)
     g_autoptr(GPtrArray) unmanaged = unmanaged_hostdevs(domain);
 
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "name",
-                            vgpu_virt_domain_get_name(domain));
-    vgpuctl_json_add_string(builder, "uuid",
-                            vgpu_virt_domain_get_uuid(domain));
+    vgpuctl_json_add_string(builder, "name", vgpu_virt_domain_get_name(domain));
+    vgpuctl_json_add_string(builder, "uuid", vgpu_virt_domain_get_uuid(domain));
     vgpuctl_json_add_boolean(builder, "active",
                              vgpu_virt_domain_is_active(domain));
     vgpuctl_json_add_boolean(builder, "persistent",
@@ -73,8 +70,7 @@ json_add_domain(JsonBuilder *builder, const VgpuVirtDomain *domain)
     json_builder_end_array(builder);
     vgpuctl_json_begin_array(builder, "unmanaged_mdev_hostdevs");
     for (guint i = 0; i < unmanaged->len; i++)
-        json_builder_add_string_value(builder,
-                                      g_ptr_array_index(unmanaged, i));
+        json_builder_add_string_value(builder, g_ptr_array_index(unmanaged, i));
     json_builder_end_array(builder);
     json_builder_end_object(builder);
 }
@@ -85,8 +81,7 @@ print_requests_json(VgpuVirtConnection *conn, GPtrArray *domains)
     g_autoptr(JsonBuilder) builder = json_builder_new();
 
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "uri",
-                            vgpu_virt_connection_get_uri(conn));
+    vgpuctl_json_add_string(builder, "uri", vgpu_virt_connection_get_uri(conn));
     vgpuctl_json_begin_array(builder, "domains");
     for (guint i = 0; i < domains->len; i++)
         json_add_domain(builder, g_ptr_array_index(domains, i));
@@ -110,8 +105,7 @@ add_domain_rows(VgpuctlTable *table, const VgpuVirtDomain *domain)
         const VgpuRequest *request = g_ptr_array_index(requests, i);
         const char *parent = vgpu_request_get_parent(request);
 
-        vgpuctl_table_add(table, 5, name, state,
-                          vgpu_request_get_uuid(request),
+        vgpuctl_table_add(table, 5, name, state, vgpu_request_get_uuid(request),
                           vgpu_request_get_type_id(request),
                           parent ? parent : "any");
     }
@@ -120,23 +114,22 @@ add_domain_rows(VgpuctlTable *table, const VgpuVirtDomain *domain)
                           g_ptr_array_index(unmanaged, i),
                           "(not managed by libvgpu)", NULL);
     if (vgpu_virt_domain_get_request_error(domain))
-        vgpuctl_table_add(table, 5, name, state,
-                          "(invalid libvgpu metadata)", NULL, NULL);
+        vgpuctl_table_add(table, 5, name, state, "(invalid libvgpu metadata)",
+                          NULL, NULL);
 }
 
 /* A table of the requests, then a line per domain with invalid metadata. */
 static void
 print_requests_text(VgpuVirtConnection *conn, GPtrArray *domains)
 {
-    g_auto(VgpuctlTable) table = { 0 };
+    g_auto(VgpuctlTable) table = {0};
 
     if (domains->len == 0) {
         printf("no domain on %s requests a vGPU\n",
                vgpu_virt_connection_get_uri(conn));
         return;
     }
-    vgpuctl_table_add(&table, 5, "DOMAIN", "STATE", "UUID", "TYPE",
-                      "PARENT");
+    vgpuctl_table_add(&table, 5, "DOMAIN", "STATE", "UUID", "TYPE", "PARENT");
     for (guint i = 0; i < domains->len; i++)
         add_domain_rows(&table, g_ptr_array_index(domains, i));
     vgpuctl_table_print(&table, "");
@@ -164,8 +157,8 @@ run_requests(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int status;
 
-    if (!vgpuctl_command_parse(&vgpuctl_command_requests, entries, &argc,
-                               &argv, &status))
+    if (!vgpuctl_command_parse(&vgpuctl_command_requests, entries, &argc, &argv,
+                               &status))
         return status;
 
     conn = vgpuctl_open_libvirt(uri, NULL, &error);
@@ -212,26 +205,26 @@ run_attach(int argc, char **argv)
     g_autofree char *uri = NULL;
     gboolean display = FALSE, ramfb = FALSE, force = FALSE;
     const GOptionEntry entries[] = {
-        { "type", 't', 0, G_OPTION_ARG_STRING, &type_id,
-          "mdev type to create at start, e.g. nvidia-65 (required; see "
-          "'vgpuctl types')",
-          "TYPE" },
-        { "parent", 'p', 0, G_OPTION_ARG_STRING, &parent,
-          "Create it on this parent device only (default: chosen at start "
-          "by placement policy)",
-          "PARENT" },
-        { "uuid", 'u', 0, G_OPTION_ARG_STRING, &uuid,
-          "mdev UUID (default: name-based, derived from the domain UUID "
-          "and the vGPU's index, stable across redefinitions and hosts)",
-          "UUID" },
-        { "display", 0, 0, G_OPTION_ARG_NONE, &display,
-          "Expose the vGPU's display (hostdev display='on'; needs a "
-          "<graphics> device)",
-          NULL },
-        { "ramfb", 0, 0, G_OPTION_ARG_NONE, &ramfb,
-          "Add a ramfb boot display (ramfb='on'; needs --display)", NULL },
-        { "force", 'f', 0, G_OPTION_ARG_NONE, &force,
-          "Do not check that the host offers the type", NULL },
+        {"type", 't', 0, G_OPTION_ARG_STRING, &type_id,
+         "mdev type to create at start, e.g. nvidia-65 (required; see "
+         "'vgpuctl types')",
+         "TYPE"},
+        {"parent", 'p', 0, G_OPTION_ARG_STRING, &parent,
+         "Create it on this parent device only (default: chosen at start "
+         "by placement policy)",
+         "PARENT"},
+        {"uuid", 'u', 0, G_OPTION_ARG_STRING, &uuid,
+         "mdev UUID (default: name-based, derived from the domain UUID "
+         "and the vGPU's index, stable across redefinitions and hosts)",
+         "UUID"},
+        {"display", 0, 0, G_OPTION_ARG_NONE, &display,
+         "Expose the vGPU's display (hostdev display='on'; needs a "
+         "<graphics> device)",
+         NULL},
+        {"ramfb", 0, 0, G_OPTION_ARG_NONE, &ramfb,
+         "Add a ramfb boot display (ramfb='on'; needs --display)", NULL},
+        {"force", 'f', 0, G_OPTION_ARG_NONE, &force,
+         "Do not check that the host offers the type", NULL},
         VGPUCTL_OPTION_CONNECT(uri),
         VGPUCTL_OPTION_END,
     };
@@ -260,11 +253,9 @@ run_attach(int argc, char **argv)
     conn = vgpuctl_open_libvirt(uri, ctx, &error);
     if (!conn)
         return vgpuctl_fail(error);
-    attached = vgpu_virt_attach(conn, argv[1], type_id, parent, uuid,
-                                hostdev_flags,
-                                force ? VGPU_VIRT_ATTACH_FORCE
-                                      : VGPU_VIRT_ATTACH_NONE,
-                                &error);
+    attached = vgpu_virt_attach(
+        conn, argv[1], type_id, parent, uuid, hostdev_flags,
+        force ? VGPU_VIRT_ATTACH_FORCE : VGPU_VIRT_ATTACH_NONE, &error);
     if (!attached)
         return vgpuctl_fail(error);
     printf("%s\n", attached);
@@ -276,8 +267,7 @@ const VgpuctlCommand vgpuctl_command_attach = {
     .brief = "request a vGPU for a defined domain",
     .run = run_attach,
     .parameters = "DOMAIN --type TYPE",
-    .summary =
-        "Request a vGPU (mediated device) for a defined libvirt domain.",
+    .summary = "Request a vGPU (mediated device) for a defined libvirt domain.",
     .description =
         "DESCRIPTION\n"
         "  Edits the persistent definition of DOMAIN through libvirt\n"
@@ -333,10 +323,10 @@ run_detach(int argc, char **argv)
     g_autofree char *uri = NULL;
     gboolean all = FALSE;
     const GOptionEntry entries[] = {
-        { "uuid", 'u', 0, G_OPTION_ARG_STRING, &uuid,
-          "Remove the request with this mdev UUID", "UUID" },
-        { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
-          "Remove every vGPU request of the domain", NULL },
+        {"uuid", 'u', 0, G_OPTION_ARG_STRING, &uuid,
+         "Remove the request with this mdev UUID", "UUID"},
+        {"all", 'a', 0, G_OPTION_ARG_NONE, &all,
+         "Remove every vGPU request of the domain", NULL},
         VGPUCTL_OPTION_CONNECT(uri),
         VGPUCTL_OPTION_END,
     };

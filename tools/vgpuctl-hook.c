@@ -66,8 +66,8 @@ link_hook(const HookInstall *install, GError **error)
 
         unlink(tmp);
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
-                    "cannot link %s to %s: %s", install->dest,
-                    install->program, g_strerror(saved));
+                    "cannot link %s to %s: %s", install->dest, install->program,
+                    g_strerror(saved));
         return FALSE;
     }
     return TRUE;
@@ -142,18 +142,18 @@ run_install_hook(int argc, char **argv)
 {
     g_autofree char *hooks_dir = NULL;
     g_autofree char *program_arg = NULL;
-    HookInstall install = { 0 };
+    HookInstall install = {0};
     const GOptionEntry entries[] = {
-        { "hooks-dir", 'd', 0, G_OPTION_ARG_FILENAME, &hooks_dir,
-          "Install into DIR instead of /etc/libvirt/hooks/qemu.d under "
-          "LIBVGPU_ROOT",
-          "DIR" },
-        { "hook-program", 0, 0, G_OPTION_ARG_FILENAME, &program_arg,
-          "The hook to install (default: " VGPU_HOOK_PATH ")", "PATH" },
-        { "copy", 0, 0, G_OPTION_ARG_NONE, &install.copy,
-          "Copy the program instead of linking to it", NULL },
-        { "force", 'f', 0, G_OPTION_ARG_NONE, &install.force,
-          "Replace an existing, different qemu.d/vgpu", NULL },
+        {"hooks-dir", 'd', 0, G_OPTION_ARG_FILENAME, &hooks_dir,
+         "Install into DIR instead of /etc/libvirt/hooks/qemu.d under "
+         "LIBVGPU_ROOT",
+         "DIR"},
+        {"hook-program", 0, 0, G_OPTION_ARG_FILENAME, &program_arg,
+         "The hook to install (default: " VGPU_HOOK_PATH ")", "PATH"},
+        {"copy", 0, 0, G_OPTION_ARG_NONE, &install.copy,
+         "Copy the program instead of linking to it", NULL},
+        {"force", 'f', 0, G_OPTION_ARG_NONE, &install.force,
+         "Replace an existing, different qemu.d/vgpu", NULL},
         VGPUCTL_OPTION_END,
     };
     g_autoptr(VgpuContext) ctx = NULL;
@@ -170,9 +170,8 @@ run_install_hook(int argc, char **argv)
     ctx = vgpu_context_new_from_env(&error);
     if (!ctx)
         return vgpuctl_fail(error);
-    program = g_canonicalize_filename(program_arg ? program_arg
-                                                  : VGPU_HOOK_PATH,
-                                      NULL);
+    program = g_canonicalize_filename(
+        program_arg ? program_arg : VGPU_HOOK_PATH, NULL);
     if (!vgpuctl_path_is_executable_file(program))
         return vgpuctl_error("the hook program %s is missing or not "
                              "executable; install libvgpu ('meson install') "

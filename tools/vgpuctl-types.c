@@ -72,7 +72,7 @@ nvidia_framebuffer_mib(const VgpuNvidiaType *nv)
 static void
 json_add_nvidia(JsonBuilder *builder, const VgpuNvidiaType *nv)
 {
-    char series[2] = { vgpu_nvidia_type_get_series(nv), '\0' };
+    char series[2] = {vgpu_nvidia_type_get_series(nv), '\0'};
     guint width, height;
 
     json_builder_begin_object(builder);
@@ -163,10 +163,9 @@ add_type_text_row(VgpuctlTable *table, const TypeRow *row)
     g_autofree char *series = NULL;
     guint width, height;
 
-    available = row->active >= 0
-                    ? g_strdup_printf("%u (%d active)", row->available,
-                                      row->active)
-                    : g_strdup_printf("%u", row->available);
+    available = row->active >= 0 ? g_strdup_printf("%u (%d active)",
+                                                   row->available, row->active)
+                                 : g_strdup_printf("%u", row->available);
     if (nv) {
         guint64 mib = nvidia_framebuffer_mib(nv);
         char letter = vgpu_nvidia_type_get_series(nv);
@@ -188,8 +187,7 @@ add_type_text_row(VgpuctlTable *table, const TypeRow *row)
 
 /* Adds the legend line of @nv's series, the first time it is seen. */
 static void
-add_series_legend(GHashTable *seen, GPtrArray *legend,
-                  const VgpuNvidiaType *nv)
+add_series_legend(GHashTable *seen, GPtrArray *legend, const VgpuNvidiaType *nv)
 {
     char letter = nv ? vgpu_nvidia_type_get_series(nv) : '\0';
     gpointer key = GINT_TO_POINTER((int)letter);
@@ -197,18 +195,17 @@ add_series_legend(GHashTable *seen, GPtrArray *legend,
     if (!letter || g_hash_table_contains(seen, key))
         return;
     g_hash_table_add(seen, key);
-    g_ptr_array_add(legend,
-                    g_strdup_printf("  %c  %s", letter,
-                                    vgpu_nvidia_type_get_series_description(
-                                        nv)));
+    g_ptr_array_add(
+        legend, g_strdup_printf("  %c  %s", letter,
+                                vgpu_nvidia_type_get_series_description(nv)));
 }
 
 /* Prints the parent of rows @start to @end, then a table of them. */
 static void
-print_parent_types_text(GArray *rows, guint start, guint end,
-                        GHashTable *seen, GPtrArray *legend)
+print_parent_types_text(GArray *rows, guint start, guint end, GHashTable *seen,
+                        GPtrArray *legend)
 {
-    g_auto(VgpuctlTable) table = { 0 };
+    g_auto(VgpuctlTable) table = {0};
 
     vgpuctl_table_add(&table, 7, "TYPE", "NAME", "AVAILABLE", "FRAMEBUFFER",
                       "HEADS", "MAX RESOLUTION", "SERIES (LICENCE)");
@@ -325,8 +322,7 @@ static gboolean
 list_remote_types(TypeListing *listing, const char *uri, const char *parent,
                   GError **error)
 {
-    g_autoptr(VgpuVirtConnection) conn =
-        vgpuctl_open_libvirt(uri, NULL, error);
+    g_autoptr(VgpuVirtConnection) conn = vgpuctl_open_libvirt(uri, NULL, error);
     const char *where;
 
     if (!conn)
@@ -363,16 +359,16 @@ run_types(int argc, char **argv)
     g_autofree char *uri = NULL;
     gboolean json = FALSE;
     const GOptionEntry entries[] = {
-        { "parent", 'p', 0, G_OPTION_ARG_STRING, &parent,
-          "Only this parent device, e.g. 0000:05:00.0", "PARENT" },
+        {"parent", 'p', 0, G_OPTION_ARG_STRING, &parent,
+         "Only this parent device, e.g. 0000:05:00.0", "PARENT"},
         VGPUCTL_OPTION_JSON(json),
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-          "Ask libvirt at URI (node-device API, works for remote hosts) "
-          "instead of reading this host's sysfs",
-          "URI" },
+        {"connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+         "Ask libvirt at URI (node-device API, works for remote hosts) "
+         "instead of reading this host's sysfs",
+         "URI"},
         VGPUCTL_OPTION_END,
     };
-    g_auto(TypeListing) listing = { 0 };
+    g_auto(TypeListing) listing = {0};
     g_autoptr(GError) error = NULL;
     int status;
 

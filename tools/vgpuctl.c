@@ -20,14 +20,10 @@
 #endif
 
 static const VgpuctlCommand *const commands[] = {
-    &vgpuctl_command_types,
-    &vgpuctl_command_list,
-    &vgpuctl_command_requests,
-    &vgpuctl_command_attach,
-    &vgpuctl_command_detach,
-    &vgpuctl_command_gc,
-    &vgpuctl_command_install_hook,
-    &vgpuctl_command_check,
+    &vgpuctl_command_types,        &vgpuctl_command_list,
+    &vgpuctl_command_requests,     &vgpuctl_command_attach,
+    &vgpuctl_command_detach,       &vgpuctl_command_gc,
+    &vgpuctl_command_install_hook, &vgpuctl_command_check,
 };
 
 static void
@@ -85,7 +81,7 @@ find_command(const char *name)
 static int
 run_help(int argc, char **argv)
 {
-    char *help_argv[] = { NULL, (char *)"--help", NULL };
+    char *help_argv[] = {NULL, (char *)"--help", NULL};
     const VgpuctlCommand *command;
 
     if (argc == 1) {
