@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$1"
 command -v clang-format >/dev/null || { echo "SKIP: no clang-format" >&2; exit 77; }
-mapfile -t files < <(git ls-files 'lib/*.[ch]' 'hooks/*.c' 'tools/*.[ch]' \
-    'examples/*.c' 'tests/*.[ch]' 2>/dev/null || true)
+mapfile -t files < <(git ls-files ':(glob)lib/*.[ch]' ':(glob)hooks/*.c' ':(glob)tools/*.[ch]' \
+    ':(glob)examples/*.c' ':(glob)tests/*.[ch]' 2>/dev/null || true)
 [ ${#files[@]} -gt 0 ] || { echo "SKIP: not a git checkout" >&2; exit 77; }
 clang-format --dry-run --Werror "${files[@]}"
 echo "${#files[@]} files formatted as .clang-format says"
