@@ -11,6 +11,6 @@ for f in "$@"; do
         exit 1
     fi
 done
-front=$(needed "$2" | grep -v '^libc\.so' || true)
+front=$(needed "$2" | grep -Ev '^(libc|libasan|libubsan)\.so' || true)
 [ -z "$front" ] || { echo "$2 links more than libc: $front" >&2; exit 1; }
 echo "no libvirt in $*; $(basename "$2") needs only libc"
