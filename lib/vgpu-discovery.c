@@ -479,14 +479,8 @@ vgpu_discovery_get_mdev(VgpuContext *ctx, const char *uuid, GError **error)
 
     g_return_val_if_fail(ctx != NULL, NULL);
 
-    if (!vgpu_uuid_is_valid(uuid)) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "\"%s\" is not a canonical mdev UUID (36 lowercase "
-                    "characters such as 9d2e9b5e-1c4a-4f7e-8a3b-"
-                    "0123456789ab)",
-                    uuid ? uuid : "(null)");
+    if (!vgpu_uuid_check(uuid, error))
         return NULL;
-    }
     mdev = read_mdev(ctx, uuid, &local);
     if (local) {
         g_propagate_error(error, g_steal_pointer(&local));

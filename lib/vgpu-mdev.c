@@ -47,18 +47,6 @@ vgpu_mdev_exists(VgpuContext *ctx, const char *uuid)
     return stat(path, &st) == 0;
 }
 
-static gboolean
-check_uuid(const char *uuid, GError **error)
-{
-    if (vgpu_uuid_is_valid(uuid))
-        return TRUE;
-    g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                "\"%s\" is not a canonical mdev UUID (36 lowercase "
-                "characters, e.g. 9d2e9b5e-1c4a-4f7e-8a3b-0123456789ab)",
-                uuid ? uuid : "(null)");
-    return FALSE;
-}
-
 static void
 set_create_error(VgpuContext *ctx, int errsv, const char *parent,
                  const char *type_id, const char *uuid, GError **error)
@@ -137,7 +125,7 @@ vgpu_mdev_create(VgpuContext *ctx, const char *parent, const char *type_id,
 
     if (!vgpu_name_check("parent device", parent, error) ||
         !vgpu_name_check("mdev type", type_id, error) ||
-        !check_uuid(uuid, error))
+        !vgpu_uuid_check(uuid, error))
         return FALSE;
 
     create_path = vgpu_sysfs_type_path(ctx, parent, type_id, "create");
@@ -223,7 +211,7 @@ vgpu_mdev_remove(VgpuContext *ctx, const char *uuid, GError **error)
 
     g_return_val_if_fail(ctx != NULL, FALSE);
 
-    if (!check_uuid(uuid, error))
+    if (!vgpu_uuid_check(uuid, error))
         return FALSE;
     if (!vgpu_mdev_exists(ctx, uuid)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,

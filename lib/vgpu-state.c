@@ -158,16 +158,6 @@ vgpu_record_get_created(const VgpuRecord *record)
     return record->created;
 }
 
-static gboolean
-check_uuid(const char *uuid, GError **error)
-{
-    if (vgpu_uuid_is_valid(uuid))
-        return TRUE;
-    g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                "\"%s\" is not a canonical mdev UUID", uuid ? uuid : "(null)");
-    return FALSE;
-}
-
 static char *
 record_path(VgpuContext *ctx, const char *uuid)
 {
@@ -188,7 +178,7 @@ vgpu_state_save_record(VgpuContext *ctx, const VgpuRecord *record,
     g_return_val_if_fail(ctx != NULL, FALSE);
     g_return_val_if_fail(record != NULL, FALSE);
 
-    if (!check_uuid(record->uuid, error) ||
+    if (!vgpu_uuid_check(record->uuid, error) ||
         !ensure_dir(ctx, RECORDS_DIR, error))
         return FALSE;
 
@@ -262,7 +252,7 @@ vgpu_state_load_record(VgpuContext *ctx, const char *uuid, GError **error)
 
     g_return_val_if_fail(ctx != NULL, NULL);
 
-    if (!check_uuid(uuid, error))
+    if (!vgpu_uuid_check(uuid, error))
         return NULL;
     path = record_path(ctx, uuid);
     return record_from_file(path, error);
@@ -275,7 +265,7 @@ vgpu_state_delete_record(VgpuContext *ctx, const char *uuid, GError **error)
 
     g_return_val_if_fail(ctx != NULL, FALSE);
 
-    if (!check_uuid(uuid, error))
+    if (!vgpu_uuid_check(uuid, error))
         return FALSE;
     path = record_path(ctx, uuid);
     if (unlink(path) != 0 && errno != ENOENT) {

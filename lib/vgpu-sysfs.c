@@ -4,6 +4,8 @@
  */
 #include "vgpu-sysfs.h"
 
+#include <libvgpu/vgpu-uuid.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -40,6 +42,18 @@ vgpu_name_check(const char *what, const char *name, GError **error)
                 "path component of 1-255 characters without '/', control "
                 "characters, \".\" or \"..\"",
                 what, name ? name : "(null)");
+    return FALSE;
+}
+
+gboolean
+vgpu_uuid_check(const char *uuid, GError **error)
+{
+    if (vgpu_uuid_is_valid(uuid))
+        return TRUE;
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                "\"%s\" is not a canonical mdev UUID (36 lowercase "
+                "characters, e.g. 9d2e9b5e-1c4a-4f7e-8a3b-0123456789ab)",
+                uuid ? uuid : "(null)");
     return FALSE;
 }
 

@@ -25,6 +25,15 @@
  */
 gboolean vgpu_name_check(const char *what, const char *name, GError **error);
 
+/*
+ * vgpu_uuid_check:
+ * @uuid: (nullable): an mdev UUID that becomes a path component
+ *
+ * Accepts only the canonical lowercase form (vgpu_uuid_is_valid()); sets
+ * VGPU_ERROR_INVALID_INPUT quoting @uuid otherwise.
+ */
+gboolean vgpu_uuid_check(const char *uuid, GError **error);
+
 /* Same as vgpu_name_check() without an error. */
 gboolean vgpu_name_is_safe(const char *name);
 
