@@ -158,6 +158,14 @@ users_new(void)
     return g_hash_table_new(g_str_hash, g_str_equal);
 }
 
+/* Gives @gpu the type nvidia-65 (GRID P4-4Q, max 2) with @available left. */
+static void
+add_p4_4q(Fixture *fx, const char *gpu, guint available)
+{
+    vgpu_test_add_type(fx->root, gpu, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC,
+                       available);
+}
+
 /*
  * A holds one nvidia-65 device (1 left), B is empty (2 left), C empty
  * with 1 left. Pack fills A; spread takes the emptiest, B.
@@ -168,10 +176,10 @@ test_pack_prefers_parent_holding_type(void **state)
     Fixture *fx = *state;
     g_autoptr(GPtrArray) parents = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
+    add_p4_4q(fx, GPU_A, 1);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
+    add_p4_4q(fx, GPU_B, 2);
+    add_p4_4q(fx, GPU_C, 1);
     parents = snapshot_for(fx, "nvidia-65");
 
     assert_string_equal(
@@ -236,9 +244,9 @@ test_ties_by_name(void **state)
     g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(GPtrArray) backwards = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    add_p4_4q(fx, GPU_C, 2);
+    add_p4_4q(fx, GPU_B, 2);
+    add_p4_4q(fx, GPU_A, 2);
     parents = snapshot_for(fx, "nvidia-65");
     backwards = reversed(parents);
 
@@ -260,10 +268,10 @@ test_ties_among_holders(void **state)
     g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(GPtrArray) backwards = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
+    add_p4_4q(fx, GPU_A, 2);
+    add_p4_4q(fx, GPU_B, 1);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_1);
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
+    add_p4_4q(fx, GPU_C, 1);
     vgpu_test_add_mdev(fx->root, GPU_C, "nvidia-65", UUID_2);
     parents = snapshot_for(fx, "nvidia-65");
     backwards = reversed(parents);
@@ -286,10 +294,10 @@ test_full_parent_skipped(void **state)
     Fixture *fx = *state;
     g_autoptr(GPtrArray) parents = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
+    add_p4_4q(fx, GPU_A, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    add_p4_4q(fx, GPU_B, 2);
     parents = snapshot_for(fx, "nvidia-65");
 
     assert_string_equal(
@@ -313,10 +321,10 @@ test_homogeneous_nvidia(void **state)
     g_autofree char *hook_message = NULL;
 
     vgpu_test_add_type(fx->root, GPU_A, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 3);
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
+    add_p4_4q(fx, GPU_A, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-63", UUID_1);
     vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 4);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    add_p4_4q(fx, GPU_B, 2);
     parents = snapshot(fx);
 
     /* pack would like A for its devices, but not of this type */
@@ -371,7 +379,7 @@ test_capacity_message_with_users(void **state)
     g_autoptr(GHashTable) users = users_new();
     g_autofree char *message = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
+    add_p4_4q(fx, GPU_A, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_2);
     parents = snapshot_for(fx, "nvidia-65");
@@ -397,10 +405,10 @@ test_capacity_message_without_users(void **state)
     g_autofree char *message = NULL;
     g_autofree char *partial = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
+    add_p4_4q(fx, GPU_B, 0);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_1);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_2);
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
+    add_p4_4q(fx, GPU_A, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_3);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_4);
     parents = snapshot_for(fx, "nvidia-65");
@@ -488,7 +496,7 @@ test_type_not_offered(void **state)
     g_autofree char *message = NULL;
     g_autofree char *empty_message = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    add_p4_4q(fx, GPU_A, 2);
     parents = snapshot(fx);
 
     message = choose_fails(parents, "nvidia-99", NULL, fx->config, NULL,
@@ -511,8 +519,8 @@ test_requested_parent_honoured(void **state)
     Fixture *fx = *state;
     g_autoptr(GPtrArray) parents = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
+    add_p4_4q(fx, GPU_A, 2);
+    add_p4_4q(fx, GPU_B, 1);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_1);
     parents = snapshot_for(fx, "nvidia-65");
 
@@ -537,11 +545,11 @@ test_requested_parent_refused(void **state)
     g_autofree char *hook_no_type = NULL;
     g_autofree char *full = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
+    add_p4_4q(fx, GPU_A, 0);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
     vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_2);
     vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 4);
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    add_p4_4q(fx, GPU_C, 2);
     parents = snapshot(fx);
 
     /* never silently replaced by C, which has room */
@@ -588,9 +596,9 @@ test_allow_list(void **state)
     g_autofree char *requested = NULL;
     g_autofree char *none = NULL;
 
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
-    vgpu_test_add_type(fx->root, GPU_C, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 1);
+    add_p4_4q(fx, GPU_A, 2);
+    add_p4_4q(fx, GPU_B, 2);
+    add_p4_4q(fx, GPU_C, 1);
     parents = snapshot_for(fx, "nvidia-65");
 
     /* spread would pick A, pack C; only B is allowed */
@@ -646,10 +654,10 @@ test_full_and_per_type_snapshots_agree(void **state)
     g_autoptr(GPtrArray) per_type = NULL;
 
     vgpu_test_add_type(fx->root, GPU_A, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 4);
-    vgpu_test_add_type(fx->root, GPU_A, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 2);
+    add_p4_4q(fx, GPU_A, 2);
     vgpu_test_add_type(fx->root, GPU_B, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 3);
     vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-63", UUID_5);
-    vgpu_test_add_type(fx->root, GPU_B, "nvidia-65", P4_4Q_NAME, P4_4Q_DESC, 0);
+    add_p4_4q(fx, GPU_B, 0);
     full = snapshot(fx);
     per_type = snapshot_for(fx, "nvidia-63");
 

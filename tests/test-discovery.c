@@ -20,17 +20,15 @@
 #define UUID_A "9d2e9b5e-1c4a-4f7e-8a3b-0123456789ab"
 #define UUID_B "11111111-2222-4333-8444-555555555555"
 
-typedef struct {
-    char *root;
-    VgpuContext *ctx;
-} Fixture;
+typedef VgpuTestHost Fixture;
 
 static int
 setup(void **state)
 {
-    Fixture *f = g_new0(Fixture, 1);
+    Fixture *f;
 
-    f->root = vgpu_test_root_new();
+    vgpu_test_host_setup(state);
+    f = *state;
     /* Two P4s (one of them with a vGPU of nvidia-65) and the mtty sample. */
     vgpu_test_add_type(f->root, "0000:05:00.0", "nvidia-65", "GRID P4-4Q",
                        P4_4Q_DESC, 1);
@@ -45,20 +43,10 @@ setup(void **state)
     vgpu_test_add_type(f->root, "mtty", "mtty-1", "Single port serial", NULL,
                        22);
     vgpu_test_add_mdev(f->root, "mtty", "mtty-2", UUID_B);
-    f->ctx = vgpu_context_new(f->root, NULL);
-    *state = f;
     return 0;
 }
 
-static int
-teardown(void **state)
-{
-    Fixture *f = *state;
-
-    vgpu_test_context_free(f->ctx, f->root);
-    g_free(f);
-    return 0;
-}
+#define teardown vgpu_test_host_teardown
 
 static void
 test_list_parents_sorted(void **state)

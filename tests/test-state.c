@@ -18,30 +18,10 @@
 #define UUID_A "9d2e9b5e-1c4a-4f7e-8a3b-0123456789ab"
 #define UUID_B "11111111-2222-4333-8444-555555555555"
 
-typedef struct {
-    char *root;
-    VgpuContext *ctx;
-} Fixture;
+typedef VgpuTestHost Fixture;
 
-static int
-setup(void **state)
-{
-    Fixture *f = g_new0(Fixture, 1);
-
-    f->ctx = vgpu_test_context_new(&f->root);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    Fixture *f = *state;
-
-    vgpu_test_context_free(f->ctx, f->root);
-    g_free(f);
-    return 0;
-}
+#define setup vgpu_test_host_setup
+#define teardown vgpu_test_host_teardown
 
 static void
 test_record_round_trip(void **state)

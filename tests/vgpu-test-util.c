@@ -36,6 +36,26 @@ vgpu_test_context_free(VgpuContext *ctx, char *root)
     vgpu_test_root_free(root);
 }
 
+int
+vgpu_test_host_setup(void **state)
+{
+    VgpuTestHost *host = g_new0(VgpuTestHost, 1);
+
+    host->ctx = vgpu_test_context_new(&host->root);
+    *state = host;
+    return 0;
+}
+
+int
+vgpu_test_host_teardown(void **state)
+{
+    VgpuTestHost *host = *state;
+
+    vgpu_test_context_free(host->ctx, host->root);
+    g_free(host);
+    return 0;
+}
+
 static void
 remove_tree(const char *path)
 {

@@ -23,6 +23,16 @@ VgpuContext *vgpu_test_context_new(char **root);
 /* Unrefs @ctx and removes @root; both may be NULL. */
 void vgpu_test_context_free(VgpuContext *ctx, char *root);
 
+/* A temporary host: its root and a context on it. */
+typedef struct {
+    char *root;
+    VgpuContext *ctx;
+} VgpuTestHost;
+
+/* cmocka setup/teardown pair: *state becomes a new, empty VgpuTestHost. */
+int vgpu_test_host_setup(void **state);
+int vgpu_test_host_teardown(void **state);
+
 /* Removes the tree; accepts NULL. */
 void vgpu_test_root_free(char *root);
 
