@@ -132,6 +132,20 @@ append_capacity(GString *text, const VgpuParent *parent, const char *type_id,
     }
 }
 
+/* "<parent> has <n> of <max> left (...)" for each of @parents, joined. */
+static char *
+capacity_entries(GPtrArray *parents, const char *type_id, GHashTable *users)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+
+    for (guint i = 0; i < parents->len; i++) {
+        if (i > 0)
+            g_string_append(text, ", ");
+        append_capacity(text, parents->pdata[i], type_id, users);
+    }
+    return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
 static char *
 join_names(GPtrArray *parents)
 {
@@ -204,7 +218,7 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
     g_autoptr(GPtrArray) offers = NULL;  /* offer the type, any capacity */
     g_autoptr(GPtrArray) allowed = NULL; /* ... and are allowed */
     g_autoptr(GPtrArray) candidates = NULL;
-    g_autoptr(GString) entries = NULL;
+    g_autofree char *entries = NULL;
     g_autofree char *label = NULL;
     PlacementOrder order;
 
@@ -264,22 +278,61 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
 
     g_ptr_array_sort(allowed, compare_by_name);
     label = type_label(allowed, type_id);
-    entries = g_string_new(NULL);
-    for (guint i = 0; i < allowed->len; i++) {
-        if (i > 0)
-            g_string_append(entries, ", ");
-        append_capacity(entries, allowed->pdata[i], type_id, users);
-    }
+    entries = capacity_entries(allowed, type_id, users);
     if (allowed->len == 1) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
                     "no parent offers type %s with a free instance: %s; "
                     "stop a domain using it or add a GPU",
-                    label, entries->str);
+                    label, entries);
     } else {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
                     "no parent offers type %s with a free instance: %s; "
                     "stop a domain using one of them or add a GPU",
-                    label, entries->str);
+                    label, entries);
     }
     return NULL;
+}
+
+gboolean
+vgpu_alloc_check_capacity(GPtrArray *parents, const char *type_id,
+                          const char *requested_parent, guint count,
+                          const VgpuConfig *config, GHashTable *users,
+                          GError **error)
+{
+    g_autoptr(GPtrArray) usable = NULL;
+    g_autofree char *label = NULL;
+    g_autofree char *entries = NULL;
+    guint free_instances = 0;
+
+    g_return_val_if_fail(parents != NULL, FALSE);
+    g_return_val_if_fail(type_id != NULL, FALSE);
+    g_return_val_if_fail(config != NULL, FALSE);
+
+    usable = g_ptr_array_new();
+    for (guint i = 0; i < parents->len; i++) {
+        VgpuParent *parent = parents->pdata[i];
+        const char *name = vgpu_parent_get_name(parent);
+        const VgpuMdevType *type = vgpu_parent_find_type(parent, type_id);
+
+        if (!type || !vgpu_config_is_parent_allowed(config, name) ||
+            (requested_parent && !g_str_equal(name, requested_parent)))
+            continue;
+        g_ptr_array_add(usable, parent);
+        free_instances += vgpu_mdev_type_get_available_instances(type);
+    }
+    /* Nothing usable or nothing free at all: vgpu_alloc_choose_parent()
+     * says precisely why when the first device is placed. */
+    if (free_instances >= count || free_instances == 0)
+        return TRUE;
+
+    g_ptr_array_sort(usable, compare_by_name);
+    label = type_label(usable, type_id);
+    entries = capacity_entries(usable, type_id, users);
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
+                "%u mediated devices of type %s are requested but only %u "
+                "%s free: %s; stop a domain using %s or request fewer",
+                count, label, free_instances,
+                free_instances == 1 ? "is" : "are", entries,
+                usable->len == 1 ? "it" : "one of them");
+    return FALSE;
 }

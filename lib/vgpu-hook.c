@@ -222,6 +222,59 @@ create_for_request(VgpuContext *ctx, const VgpuConfig *config,
     return TRUE;
 }
 
+/*
+ * Before creating anything: every type (and requested parent) must have
+ * enough free instances for all the devices this start needs, so that a
+ * domain asking for more than is left fails at once, without creating and
+ * rolling back.
+ */
+static gboolean
+check_capacity(VgpuContext *ctx, const VgpuConfig *config, const char *domain,
+               GPtrArray *wanted, GError **error)
+{
+    g_autoptr(GHashTable) counts =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    for (guint i = 0; i < wanted->len; i++) {
+        const VgpuRequest *request = g_ptr_array_index(wanted, i);
+        const char *parent = vgpu_request_get_parent(request);
+        char *group;
+
+        if (vgpu_mdev_exists(ctx, vgpu_request_get_uuid(request)))
+            continue;
+        group = g_strconcat(vgpu_request_get_type_id(request), "/",
+                            parent ? parent : "", NULL);
+        value = g_hash_table_lookup(counts, group);
+        g_hash_table_replace(counts, group,
+                             GUINT_TO_POINTER(GPOINTER_TO_UINT(value) + 1));
+    }
+
+    g_hash_table_iter_init(&iter, counts);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        g_auto(GStrv) group = g_strsplit(key, "/", 2);
+        const char *parent = *group[1] ? group[1] : NULL;
+        guint count = GPOINTER_TO_UINT(value);
+        g_autoptr(GPtrArray) parents = NULL;
+        g_autoptr(GHashTable) users = NULL;
+
+        if (count < 2)
+            continue; /* one device: placing it says it all */
+        parents = vgpu_discovery_list_parents_for_type(ctx, group[0], error);
+        if (!parents)
+            return FALSE;
+        if (vgpu_alloc_check_capacity(parents, group[0], parent, count, config,
+                                      NULL, NULL))
+            continue;
+        users = users_by_parent(ctx, domain); /* failures only */
+        vgpu_alloc_check_capacity(parents, group[0], parent, count, config,
+                                  users, error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Removes what this run created, newest first. Best effort. */
 static void
 roll_back(VgpuContext *ctx, GPtrArray *created)
@@ -314,7 +367,7 @@ hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
         return TRUE; /* no vGPU requested: not our business */
 
     lock = lock_with_config(ctx, &config, error);
-    if (!lock)
+    if (!lock || !check_capacity(ctx, config, domain, wanted, error))
         return FALSE;
 
     created = g_ptr_array_new_with_free_func(g_free);

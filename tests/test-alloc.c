@@ -671,12 +671,72 @@ test_full_and_per_type_snapshots_agree(void **state)
     }
 }
 
+/* The pre-check sums the free instances of the usable parents. */
+static void
+test_check_capacity(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GHashTable) users = users_new();
+    g_autoptr(GError) error = NULL;
+    const char *const only_b[] = {GPU_B, NULL};
+
+    add_p4_4q(fx, GPU_A, 1);
+    vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-65", UUID_1);
+    add_p4_4q(fx, GPU_B, 1);
+    vgpu_test_add_mdev(fx->root, GPU_B, "nvidia-65", UUID_2);
+    parents = snapshot_for(fx, "nvidia-65");
+
+    assert_true(vgpu_alloc_check_capacity(parents, "nvidia-65", NULL, 2,
+                                          fx->config, NULL, &error));
+    assert_null(error);
+
+    g_hash_table_insert(users, (char *)GPU_A, (char *)"win10");
+    assert_false(vgpu_alloc_check_capacity(parents, "nvidia-65", NULL, 3,
+                                           fx->config, users, &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY));
+    assert_string_equal(
+        error->message,
+        "3 mediated devices of type nvidia-65 (GRID P4-4Q) are requested "
+        "but only 2 are free: 0000:05:00.0 has 1 of 2 left (used by "
+        "win10), 0000:06:00.0 has 1 of 2 left; stop a domain using one of "
+        "them or request fewer");
+    g_clear_error(&error);
+
+    /* a requested parent counts alone */
+    assert_false(vgpu_alloc_check_capacity(parents, "nvidia-65", GPU_B, 2,
+                                           fx->config, NULL, &error));
+    assert_has(error->message, "only 1 is free: 0000:06:00.0 has 1 of 2");
+    assert_has(error->message, "stop a domain using it");
+    g_clear_error(&error);
+
+    /* so does the allow-list */
+    vgpu_config_set_allowed_parents(fx->config, only_b);
+    assert_false(vgpu_alloc_check_capacity(parents, "nvidia-65", NULL, 2,
+                                           fx->config, NULL, &error));
+    assert_has(error->message, "only 1 is free");
+    g_clear_error(&error);
+    vgpu_config_set_allowed_parents(fx->config, NULL);
+
+    /* nothing free or nothing offered: left to vgpu_alloc_choose_parent */
+    assert_true(vgpu_alloc_check_capacity(parents, "nvidia-99", NULL, 2,
+                                          fx->config, NULL, &error));
+    vgpu_test_set_available(fx->root, GPU_A, "nvidia-65", 0);
+    vgpu_test_set_available(fx->root, GPU_B, "nvidia-65", 0);
+    g_clear_pointer(&parents, g_ptr_array_unref);
+    parents = snapshot_for(fx, "nvidia-65");
+    assert_true(vgpu_alloc_check_capacity(parents, "nvidia-65", NULL, 2,
+                                          fx->config, NULL, &error));
+    assert_null(error);
+}
+
 int
 main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_pack_prefers_parent_holding_type),
+        T(test_check_capacity),
         T(test_pack_holding_first_then_fewest),
         T(test_pack_fewest_available),
         T(test_ties_by_name),

@@ -65,4 +65,38 @@ VGPU_PUBLIC VgpuParent *vgpu_alloc_choose_parent(GPtrArray *parents,
                                                  GHashTable *users,
                                                  GError **error);
 
+/**
+ * vgpu_alloc_check_capacity:
+ * @parents: (element-type VgpuParent): a discovery snapshot, as for
+ *   vgpu_alloc_choose_parent()
+ * @type_id: the requested mdev type
+ * @requested_parent: (nullable): count only this parent device
+ * @count: how many new devices of @type_id one start needs
+ * @config: parent allow-list
+ * @users: (nullable) (element-type utf8 utf8): as for
+ *   vgpu_alloc_choose_parent(), to enrich the message
+ * @error: return location for a #GError, or %NULL
+ *
+ * Checks, before anything is created, that the allowed parents (or the
+ * requested one) have at least @count free instances of @type_id in
+ * total, so that a domain asking for more devices than are left fails at
+ * once instead of creating some and rolling them back (NVIDIA's vGPU
+ * manager can take seconds per device). The sum is exact for one type on
+ * homogeneous GPUs; devices of different types in one domain can still
+ * compete and are caught when placed. When nothing is free or usable at
+ * all this returns %TRUE and leaves the precise message to
+ * vgpu_alloc_choose_parent(). Pure; no I/O.
+ *
+ * Returns: %TRUE if the devices may fit; %FALSE with
+ *   %VGPU_ERROR_NO_CAPACITY ("2 mediated devices of type mtty-2 (Dual port
+ *   serial) are requested but only 1 is free: mtty has 1 of 12 left ...").
+ */
+VGPU_PUBLIC gboolean vgpu_alloc_check_capacity(GPtrArray *parents,
+                                               const char *type_id,
+                                               const char *requested_parent,
+                                               guint count,
+                                               const VgpuConfig *config,
+                                               GHashTable *users,
+                                               GError **error);
+
 G_END_DECLS

@@ -214,12 +214,24 @@ check_rejected x <"$SIM_ROOT/big.xml"
 grep -q "16 MiB" "$ERR" || fail "size cap message: $(cat "$ERR")"
 pass "hostile input ('..', bad UUID, junk, empty, XXE, entity bomb, wrong name, >16 MiB): exit 1, one line, nothing created"
 
-# --- rollback of a multi-mdev request ----------------------------------------
+# --- more devices than are left: refused before anything is created -----------
 domain_xml m "$D1" "$U1 nvidia-65" "$U2 nvidia-65" "$U3 nvidia-65" | hook m prepare begin
 expect_rc 1 "three nvidia-65 on a host with two"
+grep -q "3 mediated devices of type nvidia-65 (GRID P4-4Q) are requested but only 2 are free" "$ERR" ||
+    fail "capacity pre-check message: $(cat "$ERR")"
+[ "$(sim_count_mdevs)" = 0 ] || fail "pre-check left $(sim_count_mdevs) devices"
+pass "a domain asking for more than is left fails before creating anything"
+
+# --- rollback of a multi-mdev request ----------------------------------------
+# nvidia-65 can only go to 0000:06:00.0, which then offers no nvidia-66, so
+# the second nvidia-66 finds no room although two were free at the start.
+domain_xml m "$D1" "$U1 nvidia-65" "$U2 nvidia-66" "$U3 nvidia-66" | hook m prepare begin
+expect_rc 1 "nvidia-65 + 2 x nvidia-66 on two homogeneous P4s"
+grep -q "nvidia-66" "$ERR" || fail "rollback message: $(cat "$ERR")"
 [ "$(sim_count_mdevs)" = 0 ] || fail "rollback left $(sim_count_mdevs) devices"
 [ -z "$(ls -A "$SIM_ROOT/run/libvgpu/mdevs" 2>/dev/null)" ] || fail "rollback left records"
 [ "$(sim_available 0000:06:00.0 nvidia-65)" = 2 ] || fail "capacity after rollback"
+[ "$(sim_available 0000:05:00.0 nvidia-66)" = 1 ] || fail "capacity after rollback"
 pass "a failed multi-mdev prepare removes everything it created"
 
 # --- races: N processes for K instances ---------------------------------------
