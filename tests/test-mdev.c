@@ -111,17 +111,6 @@ available(Fixture *f, const char *parent, const char *type_id)
 }
 
 static void
-assert_error(GError *error, gint code, const char *needle)
-{
-    assert_non_null(error);
-    if (!g_error_matches(error, VGPU_ERROR, code))
-        fail_msg("expected code %d, got %d: %s", code, error->code,
-                 error->message);
-    if (needle && !strstr(error->message, needle))
-        fail_msg("\"%s\" not in: %s", needle, error->message);
-}
-
-static void
 test_create_and_remove(void **state)
 {
     Fixture *f = *state;
@@ -153,7 +142,7 @@ test_create_errors(void **state)
     /* kernel EEXIST */
     assert_false(
         vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, &error));
-    assert_error(error, VGPU_ERROR_EXISTS, UUID_A);
+    vgpu_test_assert_error(error, VGPU_ERROR_EXISTS, UUID_A);
     g_clear_error(&error);
 
     /* vendor driver ENOSPC; the message re-reads available_instances */
@@ -161,7 +150,7 @@ test_create_errors(void **state)
         vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_B, NULL));
     assert_false(
         vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_C, &error));
-    assert_error(error, VGPU_ERROR_NO_CAPACITY, "ENOSPC");
+    vgpu_test_assert_error(error, VGPU_ERROR_NO_CAPACITY, "ENOSPC");
     assert_non_null(strstr(error->message, "available_instances is now 0"));
     assert_false(vgpu_mdev_exists(f->ctx, UUID_C));
     g_clear_error(&error);
@@ -172,29 +161,29 @@ test_create_errors(void **state)
     assert_false(vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66",
                                   "9d2e9b5e-1c4a-4f7e-8a3b-00000000000d",
                                   &error));
-    assert_error(error, VGPU_ERROR_NO_CAPACITY, "EUSERS");
+    vgpu_test_assert_error(error, VGPU_ERROR_NO_CAPACITY, "EUSERS");
     g_clear_error(&error);
 
     /* a type the parent does not offer */
     assert_false(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-99",
                                   "9d2e9b5e-1c4a-4f7e-8a3b-00000000000e",
                                   &error));
-    assert_error(error, VGPU_ERROR_NOT_FOUND, "nvidia-99");
+    vgpu_test_assert_error(error, VGPU_ERROR_NOT_FOUND, "nvidia-99");
     g_clear_error(&error);
 
     /* refused before any I/O */
     assert_false(vgpu_mdev_create(f->ctx, "../0000:05:00.0", "nvidia-65",
                                   UUID_A, &error));
-    assert_error(error, VGPU_ERROR_INVALID_INPUT, "../0000:05:00.0");
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, "../0000:05:00.0");
     g_clear_error(&error);
     assert_false(
         vgpu_mdev_create(f->ctx, "0000:05:00.0", "..", UUID_A, &error));
-    assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
     g_clear_error(&error);
     assert_false(vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65",
                                   "9D2E9B5E-1C4A-4F7E-8A3B-00000000000A",
                                   &error));
-    assert_error(error, VGPU_ERROR_INVALID_INPUT, "9D2E9B5E");
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, "9D2E9B5E");
     g_clear_error(&error);
 
     assert_true(vgpu_mdev_remove(f->ctx, UUID_A, NULL));
@@ -212,13 +201,13 @@ test_injected_kernel_errors(void **state)
     sim_control(f, "inject", "create EINVAL");
     assert_false(
         vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, &error));
-    assert_error(error, VGPU_ERROR_INVALID_INPUT, "EINVAL");
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, "EINVAL");
     g_clear_error(&error);
 
     sim_control(f, "inject", "create EIO");
     assert_false(
         vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, &error));
-    assert_error(error, VGPU_ERROR_SYSTEM, g_strerror(EIO));
+    vgpu_test_assert_error(error, VGPU_ERROR_SYSTEM, g_strerror(EIO));
     g_clear_error(&error);
     assert_false(vgpu_mdev_exists(f->ctx, UUID_A));
 
@@ -226,7 +215,7 @@ test_injected_kernel_errors(void **state)
         vgpu_mdev_create(f->ctx, "0000:05:00.0", "nvidia-65", UUID_A, NULL));
     sim_control(f, "inject", "remove EIO");
     assert_false(vgpu_mdev_remove(f->ctx, UUID_A, &error));
-    assert_error(error, VGPU_ERROR_SYSTEM, UUID_A);
+    vgpu_test_assert_error(error, VGPU_ERROR_SYSTEM, UUID_A);
     assert_true(vgpu_mdev_exists(f->ctx, UUID_A));
     assert_true(vgpu_mdev_remove(f->ctx, UUID_A, NULL));
 }
@@ -238,10 +227,10 @@ test_remove_missing(void **state)
     g_autoptr(GError) error = NULL;
 
     assert_false(vgpu_mdev_remove(f->ctx, UUID_A, &error));
-    assert_error(error, VGPU_ERROR_NOT_FOUND, UUID_A);
+    vgpu_test_assert_error(error, VGPU_ERROR_NOT_FOUND, UUID_A);
     g_clear_error(&error);
     assert_false(vgpu_mdev_remove(f->ctx, "../../../etc", &error));
-    assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
 }
 
 static void
@@ -259,7 +248,7 @@ test_remove_busy_is_bounded(void **state)
     assert_false(vgpu_mdev_remove(f->ctx, UUID_A, &error));
     /* retried until the bound, then given up: never forever */
     assert_true(g_get_monotonic_time() - start >= 200 * 1000);
-    assert_error(error, VGPU_ERROR_BUSY, "EBUSY");
+    vgpu_test_assert_error(error, VGPU_ERROR_BUSY, "EBUSY");
     assert_true(vgpu_mdev_exists(f->ctx, UUID_A));
 
     sim_control(f, "release", UUID_A);
@@ -284,7 +273,7 @@ test_remove_waits_for_async_teardown(void **state)
         vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66", UUID_B, NULL));
     vgpu_context_set_remove_timeout(f->ctx, 100);
     assert_false(vgpu_mdev_remove(f->ctx, UUID_B, &error));
-    assert_error(error, VGPU_ERROR_BUSY, "teardown");
+    vgpu_test_assert_error(error, VGPU_ERROR_BUSY, "teardown");
     g_usleep(400 * 1000);
     assert_false(vgpu_mdev_exists(f->ctx, UUID_B));
 }

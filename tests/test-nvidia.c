@@ -15,6 +15,8 @@
 
 #include <libvgpu/vgpu-nvidia.h>
 
+#include "vgpu-test-util.h"
+
 /* cat .../nvidia-46/description on a Tesla P40 ("GRID P40-1Q") */
 #define P40_1Q_DESC                                                            \
     "num_heads=4, frl_config=60, framebuffer=1024M, "                          \
@@ -27,17 +29,6 @@
 #define P40_2B4_DESC                                                           \
     "num_heads=4, frl_config=45, framebuffer=2048M, "                          \
     "max_resolution=5120x2880, max_instance=12"
-
-static void
-assert_error(const GError *error, int code, const char *needle)
-{
-    assert_non_null(error);
-    assert_true(error->domain == VGPU_ERROR);
-    assert_int_equal(error->code, code);
-    if (needle && !strstr(error->message, needle))
-        fail_msg("\"%s\" not in message: %s", needle, error->message);
-    assert_null(strchr(error->message, '\n'));
-}
 
 static VgpuNvidiaType *
 decode_ok(const char *name, const char *description)
@@ -409,7 +400,8 @@ test_malformed_values(void **state)
 
         print_message("%s\n", cases[i].description);
         assert_null(type);
-        assert_error(error, VGPU_ERROR_INVALID_INPUT, cases[i].quoted);
+        vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT,
+                               cases[i].quoted);
         /* the message also names the key and quotes the description */
         assert_non_null(strstr(error->message, cases[i].description));
     }
@@ -423,7 +415,7 @@ test_duplicate_known_key(void **state)
         vgpu_nvidia_type_new("GRID P4-4Q", "num_heads=4, num_heads=2", &error);
 
     assert_null(type);
-    assert_error(error, VGPU_ERROR_INVALID_INPUT, "num_heads");
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, "num_heads");
 }
 
 /* A known key decides NVIDIA-likeness even with a foreign name. */
@@ -435,7 +427,7 @@ test_malformed_without_nvidia_name(void **state)
         vgpu_nvidia_type_new(NULL, "framebuffer=lots", &error);
 
     assert_null(type);
-    assert_error(error, VGPU_ERROR_INVALID_INPUT, "\"lots\"");
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, "\"lots\"");
 }
 
 static void
@@ -469,7 +461,8 @@ test_unsupported(void **state)
 
         print_message("%s | %s\n", cases[i].name, cases[i].description);
         assert_null(type);
-        assert_error(error, VGPU_ERROR_UNSUPPORTED, "not NVIDIA vGPU");
+        vgpu_test_assert_error(error, VGPU_ERROR_UNSUPPORTED,
+                               "not NVIDIA vGPU");
     }
 }
 

@@ -18,17 +18,9 @@
 
 #include <libvgpu/vgpu-uuid.h>
 
-#define DOMAIN_UUID "c7a5fdbd-edaf-9455-926a-d65c16db1809"
+#include "vgpu-test-util.h"
 
-static void
-assert_error(const GError *error, int code, const char *needle)
-{
-    assert_non_null(error);
-    assert_true(error->domain == VGPU_ERROR);
-    assert_int_equal(error->code, code);
-    if (needle && !strstr(error->message, needle))
-        fail_msg("\"%s\" not in message: %s", needle, error->message);
-}
+#define DOMAIN_UUID "c7a5fdbd-edaf-9455-926a-d65c16db1809"
 
 static void
 test_is_valid(void **state)
@@ -106,12 +98,12 @@ test_normalize_rejects(void **state)
         g_autofree char *result = vgpu_uuid_normalize(bad[i], &error);
 
         assert_null(result);
-        assert_error(error, VGPU_ERROR_INVALID_INPUT, quoted);
+        vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, quoted);
     }
     {
         g_autoptr(GError) error = NULL;
         assert_null(vgpu_uuid_normalize(NULL, &error));
-        assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
+        vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
     }
     assert_null(vgpu_uuid_normalize("nope", NULL));
 }
@@ -214,12 +206,12 @@ test_for_domain_rejects(void **state)
         g_autofree char *uuid = vgpu_uuid_for_domain(bad[i], 0, &error);
 
         assert_null(uuid);
-        assert_error(error, VGPU_ERROR_INVALID_INPUT, quoted);
+        vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, quoted);
     }
     {
         g_autoptr(GError) error = NULL;
         assert_null(vgpu_uuid_for_domain(NULL, 0, &error));
-        assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
+        vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, NULL);
     }
 }
 

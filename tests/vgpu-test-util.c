@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "vgpu-test-util.h"
+
+#include <libvgpu/vgpu-common.h>
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -209,6 +217,20 @@ vgpu_test_add_mdev(const char *root, const char *parent, const char *type_id,
     vgpu_test_symlink(root, type_link, type_target);
     vgpu_test_symlink(root, devlink, devlink_target);
     vgpu_test_symlink(root, buslink, bus_target);
+}
+
+void
+vgpu_test_assert_error(const GError *error, int code, const char *needle)
+{
+    if (!error)
+        fail_msg("expected VGPU_ERROR code %d, got no error", code);
+    if (error->domain != VGPU_ERROR || error->code != code)
+        fail_msg("expected VGPU_ERROR code %d, got %s code %d: %s", code,
+                 g_quark_to_string(error->domain), error->code, error->message);
+    if (needle && !strstr(error->message, needle))
+        fail_msg("\"%s\" not in message: %s", needle, error->message);
+    if (strchr(error->message, '\n'))
+        fail_msg("message is not one line: %s", error->message);
 }
 
 char *

@@ -70,6 +70,12 @@ void vgpu_test_set_available(const char *root, const char *parent,
 void vgpu_test_add_mdev(const char *root, const char *parent,
                         const char *type_id, const char *uuid);
 
+/*
+ * Fails the current cmocka test unless @error is in VGPU_ERROR with @code,
+ * its message is one line and contains @needle (nullable: not checked).
+ */
+void vgpu_test_assert_error(const GError *error, int code, const char *needle);
+
 /* Path of a data file in the source tree (tests/data/...). */
 char *vgpu_test_data_path(const char *relpath);
 
