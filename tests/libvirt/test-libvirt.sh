@@ -304,7 +304,7 @@ for _ in 1 2 3; do
     run attach "$C" --type nvidia-65 --connect "$URI"; expect_rc 0 "attach to $C"
 done
 virsh_rc start "$C"; expect_rc 1 "virsh start beyond capacity"
-grep -q "vgpu-hook: no parent offers type nvidia-65 (GRID P4-4Q) with a free instance" "$ERR" ||
+grep -q "vgpu-hook: 3 mediated devices of type nvidia-65 (GRID P4-4Q) are requested but only 2 are free" "$ERR" ||
     fail "virsh start did not show the hook's capacity message: $(cat "$ERR")"
 [ "$(sim_count_mdevs)" = 0 ] && [ "$(records)" = 0 ] || fail "capacity failure leaked devices or records"
 run detach "$C" --all --connect "$URI"; expect_rc 0 "detach $C"
