@@ -226,24 +226,22 @@ create_for_request(VgpuContext *ctx, const VgpuConfig *config,
  * Before creating anything: every type (and requested parent) must have
  * enough free instances for all the devices this start needs, so that a
  * domain asking for more than is left fails at once, without creating and
- * rolling back.
+ * rolling back. @missing: the requests whose device does not exist yet.
  */
 static gboolean
 check_capacity(VgpuContext *ctx, const VgpuConfig *config, const char *domain,
-               GPtrArray *wanted, GError **error)
+               GPtrArray *missing, GError **error)
 {
     g_autoptr(GHashTable) counts =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     GHashTableIter iter;
     gpointer key, value;
 
-    for (guint i = 0; i < wanted->len; i++) {
-        const VgpuRequest *request = g_ptr_array_index(wanted, i);
+    for (guint i = 0; i < missing->len; i++) {
+        const VgpuRequest *request = g_ptr_array_index(missing, i);
         const char *parent = vgpu_request_get_parent(request);
         char *group;
 
-        if (vgpu_mdev_exists(ctx, vgpu_request_get_uuid(request)))
-            continue;
         group = g_strconcat(vgpu_request_get_type_id(request), "/",
                             parent ? parent : "", NULL);
         value = g_hash_table_lookup(counts, group);
@@ -338,6 +336,7 @@ hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
     g_autoptr(GPtrArray) wanted = NULL;
     g_autoptr(VgpuConfig) config = NULL;
     g_autoptr(VgpuHostLock) lock = NULL;
+    g_autoptr(GPtrArray) missing = NULL; /* borrowed from wanted */
     g_autoptr(GPtrArray) created = NULL;
     const char *xml_name;
 
@@ -367,26 +366,32 @@ hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
         return TRUE; /* no vGPU requested: not our business */
 
     lock = lock_with_config(ctx, &config, error);
-    if (!lock || !check_capacity(ctx, config, domain, wanted, error))
+    if (!lock)
+        return FALSE;
+
+    /* Devices that exist already are checked (and used as they are)
+     * before anything is created; the others are counted, then made. */
+    missing = g_ptr_array_new();
+    for (guint i = 0; i < wanted->len; i++) {
+        const VgpuRequest *request = g_ptr_array_index(wanted, i);
+
+        if (!vgpu_mdev_exists(ctx, vgpu_request_get_uuid(request)))
+            g_ptr_array_add(missing, (gpointer)request);
+        else if (!check_existing(ctx, domain, request, error))
+            return FALSE;
+    }
+    if (!check_capacity(ctx, config, domain, missing, error))
         return FALSE;
 
     created = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < wanted->len; i++) {
-        const VgpuRequest *request = g_ptr_array_index(wanted, i);
-        const char *uuid = vgpu_request_get_uuid(request);
-        gboolean ok;
+    for (guint i = 0; i < missing->len; i++) {
+        const VgpuRequest *request = g_ptr_array_index(missing, i);
 
-        if (vgpu_mdev_exists(ctx, uuid)) {
-            ok = check_existing(ctx, domain, request, error);
-        } else {
-            ok = create_for_request(ctx, config, domain, request, error);
-            if (ok)
-                g_ptr_array_add(created, g_strdup(uuid));
-        }
-        if (!ok) {
+        if (!create_for_request(ctx, config, domain, request, error)) {
             roll_back(ctx, created);
             return FALSE;
         }
+        g_ptr_array_add(created, g_strdup(vgpu_request_get_uuid(request)));
     }
     return TRUE;
 }

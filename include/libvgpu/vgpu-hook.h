@@ -45,9 +45,11 @@ VGPU_PUBLIC char *vgpu_hook_read_input(int fd, gsize *len, GError **error);
  * @error: return location for a #GError, or %NULL
  *
  * Runs one hook invocation, per DESIGN.md's table:
- * - `prepare begin`: under the host lock, for every request whose UUID is
- *   an mdev hostdev of the domain: if the device exists, check its type
- *   (mismatch → %VGPU_ERROR_UNSUPPORTED); otherwise choose a parent
+ * - `prepare begin`: under the host lock, for the requests whose UUID is
+ *   an mdev hostdev of the domain: devices that exist already must match
+ *   (type mismatch → %VGPU_ERROR_UNSUPPORTED, another domain's device →
+ *   %VGPU_ERROR_EXISTS) and are used as they are; for the others,
+ *   vgpu_alloc_check_capacity() per type, then for each a parent
  *   (vgpu_alloc_choose_parent() with the host configuration), create it,
  *   record ownership. On any failure, remove what this run created and
  *   fail.
