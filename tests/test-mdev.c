@@ -246,9 +246,12 @@ test_remove_busy_is_bounded(void **state)
     vgpu_context_set_remove_timeout(f->ctx, 200);
     start = g_get_monotonic_time();
     assert_false(vgpu_mdev_remove(f->ctx, UUID_A, &error));
-    /* retried until the bound, then given up: never forever */
+    /* retried until the bound, then given up: never forever. Whether the
+     * last attempt saw EBUSY or was still blocked in the kernel depends on
+     * timing (valgrind slows the writer child), so only the common part of
+     * the message is asserted. */
     assert_true(g_get_monotonic_time() - start >= 200 * 1000);
-    vgpu_test_assert_error(error, VGPU_ERROR_BUSY, "EBUSY");
+    vgpu_test_assert_error(error, VGPU_ERROR_BUSY, "still in use");
     assert_true(vgpu_mdev_exists(f->ctx, UUID_A));
 
     sim_control(f, "release", UUID_A);
@@ -273,8 +276,11 @@ test_remove_waits_for_async_teardown(void **state)
         vgpu_mdev_create(f->ctx, "0000:06:00.0", "nvidia-66", UUID_B, NULL));
     vgpu_context_set_remove_timeout(f->ctx, 100);
     assert_false(vgpu_mdev_remove(f->ctx, UUID_B, &error));
-    vgpu_test_assert_error(error, VGPU_ERROR_BUSY, "teardown");
-    g_usleep(400 * 1000);
+    vgpu_test_assert_error(error, VGPU_ERROR_BUSY, "still present");
+    /* the teardown still completes on its own (300 ms after the write,
+     * which a loaded machine may delay); give it a generous bound */
+    for (int i = 0; i < 100 && vgpu_mdev_exists(f->ctx, UUID_B); i++)
+        g_usleep(50 * 1000);
     assert_false(vgpu_mdev_exists(f->ctx, UUID_B));
 }
 
