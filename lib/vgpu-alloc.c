@@ -80,6 +80,24 @@ type_label(GPtrArray *offers, const char *type_id)
     return g_strdup(type_id);
 }
 
+/*
+ * What the administrator would add to get more instances: a GPU for
+ * NVIDIA vGPU types, another parent device for anything else (mtty, Intel
+ * GVT-g, s390 AP/CCW parents are not GPUs).
+ */
+static const char *
+added_hardware(GPtrArray *offers, const char *type_id)
+{
+    for (guint i = 0; i < offers->len; i++) {
+        const VgpuMdevType *type =
+            vgpu_parent_find_type(offers->pdata[i], type_id);
+
+        if (vgpu_mdev_type_get_nvidia(type))
+            return "a GPU";
+    }
+    return "a parent device that offers it";
+}
+
 /* The maximum for "has <n> of <max> left". */
 static guint
 type_capacity(const VgpuMdevType *type)
@@ -279,17 +297,11 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
     g_ptr_array_sort(allowed, compare_by_name);
     label = type_label(allowed, type_id);
     entries = capacity_entries(allowed, type_id, users);
-    if (allowed->len == 1) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
-                    "no parent offers type %s with a free instance: %s; "
-                    "stop a domain using it or add a GPU",
-                    label, entries);
-    } else {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
-                    "no parent offers type %s with a free instance: %s; "
-                    "stop a domain using one of them or add a GPU",
-                    label, entries);
-    }
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
+                "no parent offers type %s with a free instance: %s; "
+                "stop a domain using %s or add %s",
+                label, entries, allowed->len == 1 ? "it" : "one of them",
+                added_hardware(allowed, type_id));
     return NULL;
 }
 

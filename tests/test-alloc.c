@@ -458,7 +458,8 @@ test_capacity_message_non_nvidia(void **state)
     assert_string_equal(message,
                         "no parent offers type mtty-2 (Dual port serial) "
                         "with a free instance: mtty has 0 of 3 left; stop a "
-                        "domain using it or add a GPU");
+                        "domain using it or add a parent device that "
+                        "offers it");
 
     unnamed = snapshot(fx);
     unnamed_message = choose_fails(unnamed, "mtty-1", NULL, fx->config, NULL,
@@ -466,7 +467,8 @@ test_capacity_message_non_nvidia(void **state)
     assert_string_equal(unnamed_message,
                         "no parent offers type mtty-1 with a free instance: "
                         "mtty has 0 of 0 left (holds mtty-2 devices); stop a "
-                        "domain using it or add a GPU");
+                        "domain using it or add a parent device that "
+                        "offers it");
 }
 
 /* An NVIDIA type whose description lacks max_instance falls back too. */
