@@ -56,7 +56,9 @@ G_BEGIN_DECLS
  *   when known, names the type with its `name` attribute when there is
  *   one, and ends with a hint, e.g. "no parent offers type nvidia-65 (GRID
  *   P4-4Q) with a free instance: 0000:05:00.0 has 0 of 2 left (used by
- *   win10, win11); stop a domain using it or add a GPU".
+ *   win10, win11); stop a domain using it or add a GPU". The hint names
+ *   a GPU only for types with NVIDIA vGPU decoding; for any other parent
+ *   (mtty, GVT-g, s390) it says "add a parent device that offers it".
  */
 VGPU_PUBLIC VgpuParent *vgpu_alloc_choose_parent(GPtrArray *parents,
                                                  const char *type_id,
