@@ -4,10 +4,11 @@
  *
  * libvirt runs qemu hooks for every step of a domain's life (docs/
  * hooks.rst: prepare, start, started, stopped, release, reconnect, ...),
- * each in a new process with the domain XML on stdin. Only `prepare begin`
- * and `release end` concern libvgpu; this front links nothing but libc,
- * answers every other call at once (exit 0, print nothing), and execs
- * vgpu-hook-worker for the two that matter. Loading libvgpu pulls in GLib
+ * each in a new process with the domain XML on stdin. Which of them
+ * concern libvgpu is the library's operation table (lib/vgpu-hook-table.h,
+ * shared, libc only); this front links nothing but libc, answers every
+ * other call at once (exit 0, print nothing), and execs vgpu-hook-worker
+ * for those that need the library. Loading libvgpu pulls in GLib
  * and libxml2 (with ICU and libstdc++ on Debian), whose dynamic relocation
  * alone costs ~3.5 million instructions per process; the front costs
  * ~0.1 million.
@@ -23,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "vgpu-hook-table.h"
 
 #define EXIT_USAGE 2
 #define WORKER_NAME "vgpu-hook-worker"
@@ -41,15 +44,21 @@ static const char usage_text[] =
     "                 does not exist yet, on a parent device with a free\n"
     "                 instance; on failure remove what was created and\n"
     "                 exit 1\n"
-    "  release end    remove the mediated devices created for the domain;\n"
-    "                 a device still busy is left for 'vgpuctl gc'\n"
+    "  release end    remove the mediated devices created for the domain,\n"
+    "                 in a helper process detached from libvirt, within\n"
+    "                 remove_timeout_ms; a device still busy then is left\n"
+    "                 for 'vgpuctl gc'\n"
     "  anything else  do nothing, print nothing, exit 0\n"
     "\n"
     "A hostdev without a libvgpu request is never created or removed.\n"
+    "Every create, remove, refusal and left-over device is logged to\n"
+    "syslog (identifier vgpu-hook, facility daemon).\n"
     "\n"
     "Environment:\n"
     "  LIBVGPU_ROOT   host root to resolve sys/, run/ and etc/ under\n"
     "                 (default /; used by tests)\n"
+    "  LIBVGPU_LOCK_TIMEOUT_MS\n"
+    "                 how long to wait for the host lock (default 30000)\n"
     "\n"
     "Files:\n"
     "  /etc/libvgpu/libvgpu.conf  placement policy, parent allow-list,\n"
@@ -57,13 +66,6 @@ static const char usage_text[] =
     "  /run/libvgpu/              host lock and ownership records\n"
     "\n"
     "Exit status: 0 success, 1 failure (reason on stderr), 2 usage error.\n";
-
-static int
-is_operation(char **argv, const char *operation, const char *sub_operation)
-{
-    return strcmp(argv[2], operation) == 0 &&
-           strcmp(argv[3], sub_operation) == 0;
-}
 
 /* libvirt writes the XML for every operation; read it to the end so that
  * libvirt never sees a broken pipe. */
@@ -103,6 +105,8 @@ exec_worker(char **argv)
 int
 main(int argc, char **argv)
 {
+    const VgpuHookTableEntry *operation;
+
     if (argc == 2 &&
         (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage_text, stdout);
@@ -114,12 +118,10 @@ main(int argc, char **argv)
               stderr);
         return EXIT_USAGE;
     }
-    if (is_operation(argv, "prepare", "begin")) {
-        exec_worker(argv); /* the worker reads the XML */
-        return EXIT_FAILURE;
-    }
-    if (is_operation(argv, "release", "end")) {
-        drain_input(); /* release works from the ownership records */
+    operation = vgpu_hook_table_lookup(argv[2], argv[3]);
+    if (operation && operation->needs_worker) {
+        if (!operation->reads_input)
+            drain_input(); /* e.g. release works from ownership records */
         exec_worker(argv);
         return EXIT_FAILURE;
     }

@@ -27,72 +27,6 @@ struct _VgpuDomainXml {
     char *uuid;
 };
 
-struct _VgpuRequest {
-    char *uuid;
-    char *type_id;
-    char *parent;
-};
-
-/* ---- requests ---------------------------------------------------------- */
-
-VgpuRequest *
-vgpu_request_new(const char *uuid, const char *type_id, const char *parent,
-                 GError **error)
-{
-    g_autoptr(VgpuRequest) request = NULL;
-    g_autofree char *canonical = NULL;
-
-    g_return_val_if_fail(uuid != NULL, NULL);
-    g_return_val_if_fail(type_id != NULL, NULL);
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-
-    canonical = vgpu_uuid_normalize(uuid, error);
-    if (!canonical)
-        return NULL;
-    if (!vgpu_name_check("mdev type", type_id, error))
-        return NULL;
-    if (parent && !vgpu_name_check("parent device", parent, error))
-        return NULL;
-
-    request = g_new0(VgpuRequest, 1);
-    request->uuid = g_steal_pointer(&canonical);
-    request->type_id = g_strdup(type_id);
-    request->parent = g_strdup(parent);
-    return g_steal_pointer(&request);
-}
-
-void
-vgpu_request_free(VgpuRequest *request)
-{
-    if (!request)
-        return;
-    g_free(request->uuid);
-    g_free(request->type_id);
-    g_free(request->parent);
-    g_free(request);
-}
-
-const char *
-vgpu_request_get_uuid(const VgpuRequest *request)
-{
-    g_return_val_if_fail(request != NULL, NULL);
-    return request->uuid;
-}
-
-const char *
-vgpu_request_get_type_id(const VgpuRequest *request)
-{
-    g_return_val_if_fail(request != NULL, NULL);
-    return request->type_id;
-}
-
-const char *
-vgpu_request_get_parent(const VgpuRequest *request)
-{
-    g_return_val_if_fail(request != NULL, NULL);
-    return request->parent;
-}
-
 /* ---- finding our elements ---------------------------------------------- */
 
 static gboolean
@@ -433,22 +367,32 @@ vgpu_domain_xml_list_requests(VgpuDomainXml *doc, GError **error)
         g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
     seen = g_hash_table_new(g_str_hash, g_str_equal);
     elements = find_request_elements(doc, NULL);
+    if (elements->len > VGPU_REQUESTS_MAX) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "domain \"%s\" has %u vGPU requests, more than the %u "
+                    "libvgpu supports per domain; remove the extra "
+                    "<vgpu:mdev> elements with 'vgpuctl detach' or "
+                    "'virsh edit'",
+                    domain_label(doc), elements->len, VGPU_REQUESTS_MAX);
+        return NULL;
+    }
     for (guint i = 0; i < elements->len; i++) {
         VgpuRequest *request =
             request_from_element(doc, elements->pdata[i], error);
 
         if (!request)
             return NULL;
-        if (g_hash_table_contains(seen, request->uuid)) {
+        if (g_hash_table_contains(seen, vgpu_request_get_uuid(request))) {
             g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                         "domain \"%s\" has two vGPU requests for mdev UUID "
                         "\"%s\"; remove one of them with 'virsh edit %s'",
-                        domain_label(doc), request->uuid, domain_label(doc));
+                        domain_label(doc), vgpu_request_get_uuid(request),
+                        domain_label(doc));
             vgpu_request_free(request);
             return NULL;
         }
         g_ptr_array_add(requests, request);
-        g_hash_table_add(seen, request->uuid);
+        g_hash_table_add(seen, (gpointer)vgpu_request_get_uuid(request));
     }
     return g_steal_pointer(&requests);
 }
@@ -568,37 +512,50 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
                     "ramfb='on' for mdev %s in domain \"%s\" needs "
                     "display='on' as well (libvirt formatdomain, mdev "
                     "hostdev); ask for the display too",
-                    request->uuid, domain_label(doc));
+                    vgpu_request_get_uuid(request), domain_label(doc));
         return FALSE;
     }
-    existing = find_request_elements(doc, request->uuid);
+    existing = find_request_elements(doc, NULL);
+    if (existing->len >= VGPU_REQUESTS_MAX) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "domain \"%s\" already has %u vGPU requests, the most "
+                    "libvgpu supports per domain; detach one first",
+                    domain_label(doc), existing->len);
+        return FALSE;
+    }
+    g_ptr_array_unref(existing);
+    existing = find_request_elements(doc, vgpu_request_get_uuid(request));
     if (existing->len > 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
                     "domain \"%s\" already has a vGPU request for mdev UUID "
                     "\"%s\"; choose another UUID or detach that one first",
-                    domain_label(doc), request->uuid);
+                    domain_label(doc), vgpu_request_get_uuid(request));
         return FALSE;
     }
-    hostdevs = find_mdev_hostdevs(doc, request->uuid);
+    hostdevs = find_mdev_hostdevs(doc, vgpu_request_get_uuid(request));
     if (hostdevs->len > 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
                     "mdev UUID \"%s\" is already used by a <hostdev> of "
                     "domain \"%s\"; choose another UUID",
-                    request->uuid, domain_label(doc));
+                    vgpu_request_get_uuid(request), domain_label(doc));
         return FALSE;
     }
 
     root = root_of(doc);
     vgpu = ensure_vgpu_element(ensure_metadata(root));
     mdev = xmlNewDocNode(doc->doc, vgpu->ns, BAD_CAST "mdev", NULL);
-    xmlNewProp(mdev, BAD_CAST MDEV_UUID_ATTR, BAD_CAST request->uuid);
-    xmlNewProp(mdev, BAD_CAST MDEV_TYPE_ATTR, BAD_CAST request->type_id);
-    if (request->parent)
-        xmlNewProp(mdev, BAD_CAST MDEV_PARENT_ATTR, BAD_CAST request->parent);
+    xmlNewProp(mdev, BAD_CAST MDEV_UUID_ATTR,
+               BAD_CAST vgpu_request_get_uuid(request));
+    xmlNewProp(mdev, BAD_CAST MDEV_TYPE_ATTR,
+               BAD_CAST vgpu_request_get_type_id(request));
+    if (vgpu_request_get_parent(request))
+        xmlNewProp(mdev, BAD_CAST MDEV_PARENT_ATTR,
+                   BAD_CAST vgpu_request_get_parent(request));
     vgpu_xml_append_element(vgpu, mdev);
 
-    vgpu_xml_append_element(ensure_devices(root),
-                            new_mdev_hostdev(doc->doc, request->uuid, flags));
+    vgpu_xml_append_element(
+        ensure_devices(root),
+        new_mdev_hostdev(doc->doc, vgpu_request_get_uuid(request), flags));
     return TRUE;
 }
 
@@ -680,6 +637,15 @@ vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
     for (guint i = 0; i < hostdevs->len; i++)
         g_hash_table_add(used, g_strdup(g_ptr_array_index(hostdevs, i)));
     elements = find_request_elements(doc, NULL);
+    if (elements->len > VGPU_REQUESTS_MAX) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "domain \"%s\" has %u vGPU requests, more than the %u "
+                    "libvgpu supports per domain; remove the extra "
+                    "<vgpu:mdev> elements with 'vgpuctl detach' or "
+                    "'virsh edit'",
+                    domain_label(doc), elements->len, VGPU_REQUESTS_MAX);
+        return NULL;
+    }
     for (guint i = 0; i < elements->len; i++) {
         char *uuid = request_element_uuid(elements->pdata[i]);
 

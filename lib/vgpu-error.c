@@ -4,8 +4,16 @@
  */
 #include <libvgpu/vgpu-common.h>
 
+#include "vgpu-text.h"
+
 GQuark
 vgpu_error_quark(void)
 {
     return g_quark_from_static_string("vgpu-error-quark");
+}
+
+char *
+vgpu_message_one_line(const char *message)
+{
+    return vgpu_text_one_line(message, VGPU_MESSAGE_LINE_MAX);
 }

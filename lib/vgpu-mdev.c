@@ -18,21 +18,20 @@
 #include <libvgpu/vgpu-mdev.h>
 #include <libvgpu/vgpu-uuid.h>
 
+#include "vgpu-mdev-private.h"
 #include "vgpu-sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* How long create waits for the device node to show up after write(). */
 #define CREATE_APPEAR_TIMEOUT_US (2 * G_USEC_PER_SEC)
 /* Poll interval while waiting for a device to appear or vanish. */
 #define POLL_INTERVAL_US 2000
-/* The remove write itself gets at least this long. */
-#define REMOVE_MIN_WAIT_US (100 * 1000)
+/* Pause between remove writes the driver refused with EBUSY. */
+#define REMOVE_RETRY_US (50 * 1000)
 
 gboolean
 vgpu_mdev_exists(VgpuContext *ctx, const char *uuid)
@@ -146,112 +145,90 @@ vgpu_mdev_create(VgpuContext *ctx, const char *parent, const char *type_id,
     return TRUE;
 }
 
-/*
- * Writes "1" to @remove_path in a child process, so that a write the
- * kernel blocks (device still open) never blocks the caller beyond
- * @deadline. The child reports the write's errno through a pipe. Returns
- * 0, that errno, or ETIMEDOUT when the child is still blocked at the
- * deadline (it is then left to finish on its own).
- */
-static int
-write_remove_bounded(const char *remove_path, gint64 deadline)
+static void
+set_remove_error(int errsv, const char *uuid, GError **error)
 {
-    int fds[2];
-    int result = ETIMEDOUT;
-    pid_t pid;
-
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        return errno;
-    pid = fork();
-    if (pid < 0) {
-        int errsv = errno;
-        close(fds[0]);
-        close(fds[1]);
-        return errsv;
+    switch (errsv) {
+    case ENOENT:
+    case ENODEV:
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
+                    "no mediated device %s in %s", uuid,
+                    VGPU_SYSFS_MDEV_DEVICES);
+        return;
+    case EBUSY:
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_BUSY,
+                    "mediated device %s is still in use (kernel EBUSY); "
+                    "stop its user and remove it again",
+                    uuid);
+        return;
+    default:
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
+                    "cannot remove mediated device %s: %s", uuid,
+                    g_strerror(errsv));
+        return;
     }
-    if (pid == 0) {
-        int errsv = vgpu_sysfs_write_attr(remove_path, "1");
-        if (write(fds[1], &errsv, sizeof(errsv)) != sizeof(errsv))
-            _exit(1);
-        _exit(0);
-    }
-    close(fds[1]);
+}
 
-    for (;;) {
-        gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        int n;
+gboolean
+vgpu_mdev_request_remove(VgpuContext *ctx, const char *uuid, GError **error)
+{
+    g_autofree char *remove_path = NULL;
+    int errsv;
 
-        if (left_ms < 0)
-            left_ms = 0;
-        n = poll(&pfd, 1, (int)MIN(left_ms, G_MAXINT));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n > 0) {
-            int errsv;
-            if (read(fds[0], &errsv, sizeof(errsv)) == sizeof(errsv))
-                result = errsv;
-            else
-                result = EIO; /* the child died without reporting */
-            waitpid(pid, NULL, 0);
-        }
-        break;
+    if (!vgpu_uuid_check(uuid, error))
+        return FALSE;
+    remove_path = vgpu_sysfs_device_path(ctx, uuid, "remove");
+    errsv = vgpu_sysfs_write_attr(remove_path, "1");
+    if (errsv != 0) {
+        set_remove_error(errsv, uuid, error);
+        return FALSE;
     }
-    close(fds[0]);
-    return result;
+    return TRUE;
+}
+
+gboolean
+vgpu_mdev_wait_gone(VgpuContext *ctx, const char *uuid, gint64 deadline)
+{
+    return wait_for_presence(ctx, uuid, FALSE, deadline);
 }
 
 gboolean
 vgpu_mdev_remove(VgpuContext *ctx, const char *uuid, GError **error)
 {
-    g_autofree char *remove_path = NULL;
+    g_autoptr(GError) local = NULL;
     guint timeout_ms;
     gint64 deadline;
-    int errsv;
 
     g_return_val_if_fail(ctx != NULL, FALSE);
 
     if (!vgpu_uuid_check(uuid, error))
         return FALSE;
     if (!vgpu_mdev_exists(ctx, uuid)) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
-                    "no mediated device %s in %s", uuid,
-                    VGPU_SYSFS_MDEV_DEVICES);
+        set_remove_error(ENODEV, uuid, error);
         return FALSE;
     }
 
     timeout_ms = vgpu_context_get_remove_timeout(ctx);
-    deadline = g_get_monotonic_time() +
-               MAX((gint64)timeout_ms * 1000, REMOVE_MIN_WAIT_US);
-    remove_path = vgpu_sysfs_device_path(ctx, uuid, "remove");
-
-    for (;;) {
-        errsv = write_remove_bounded(remove_path, deadline);
-        if (errsv != EBUSY)
-            break;
-        /* still held: retry until the deadline */
-        g_usleep(MIN(50 * 1000, MAX(deadline - g_get_monotonic_time(), 0)));
-        if (g_get_monotonic_time() >= deadline)
-            break;
-    }
-
-    if (errsv != 0 && errsv != ENOENT && errsv != ENODEV && errsv != EBUSY &&
-        errsv != ETIMEDOUT) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
-                    "cannot remove mediated device %s: %s", uuid,
-                    g_strerror(errsv));
-        return FALSE;
+    deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    while (!vgpu_mdev_request_remove(ctx, uuid, &local)) {
+        if (g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND))
+            return TRUE; /* gone between the check and the write */
+        if (!g_error_matches(local, VGPU_ERROR, VGPU_ERROR_BUSY) ||
+            g_get_monotonic_time() >= deadline) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        g_clear_error(&local);
+        g_usleep(
+            MIN(REMOVE_RETRY_US, MAX(deadline - g_get_monotonic_time(), 0)));
     }
     if (!wait_for_presence(ctx, uuid, FALSE, deadline)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_BUSY,
                     "mediated device %s is still present %u ms after "
-                    "removal was requested (%s); it is probably still in "
-                    "use: stop its user and remove it again",
-                    uuid, timeout_ms,
-                    errsv == EBUSY       ? "kernel EBUSY"
-                    : errsv == ETIMEDOUT ? "the kernel is still waiting "
-                                           "for its user"
-                                         : "vendor driver teardown");
+                    "removal was requested (vendor driver teardown); it is "
+                    "probably still in use: stop its user and remove it "
+                    "again",
+                    uuid, timeout_ms);
         return FALSE;
     }
     return TRUE;

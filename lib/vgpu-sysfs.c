@@ -166,8 +166,8 @@ vgpu_sysfs_device_path(VgpuContext *ctx, const char *uuid, const char *attr)
                             uuid, attr, NULL);
 }
 
-static gint
-compare_names(gconstpointer a, gconstpointer b)
+gint
+vgpu_compare_names(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -190,6 +190,6 @@ vgpu_sysfs_list_dir(const char *path, GError **error)
     }
     while ((name = g_dir_read_name(dir)))
         g_ptr_array_add(names, g_strdup(name));
-    g_ptr_array_sort(names, compare_names);
+    g_ptr_array_sort(names, vgpu_compare_names);
     return g_steal_pointer(&names);
 }

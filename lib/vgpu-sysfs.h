@@ -74,6 +74,9 @@ char *vgpu_sysfs_device_path(VgpuContext *ctx, const char *uuid,
  */
 GPtrArray *vgpu_sysfs_list_dir(const char *path, GError **error);
 
+/* GCompareFunc for g_ptr_array_sort() of strings, by strcmp(). */
+gint vgpu_compare_names(gconstpointer a, gconstpointer b);
+
 /* Sets VGPU_ERROR_SYSTEM with "<action> <path>: <strerror>". */
 void vgpu_set_system_error(GError **error, int errsv, const char *action,
                            const char *path);

@@ -57,12 +57,25 @@ teardown(void **state)
     return 0;
 }
 
+/* Collects the engine's warnings (left-over devices, anomalies). */
+static void
+collect_warning(VgpuEngineEvent event, const char *message, gpointer data)
+{
+    if (event == VGPU_ENGINE_EVENT_LEFT || event == VGPU_ENGINE_EVENT_ANOMALY)
+        g_ptr_array_add(data, g_strdup(message));
+}
+
 static gboolean
 run(Fixture *f, const char *domain, const char *op, const char *sub,
     const char *xml, GPtrArray *warnings, GError **error)
 {
-    return vgpu_hook_run(f->ctx, domain, op, sub, xml, xml ? strlen(xml) : 0,
-                         warnings, error);
+    VgpuEngineOptions options;
+
+    vgpu_engine_options_init(&options);
+    options.event = warnings ? collect_warning : NULL;
+    options.event_data = warnings;
+    return vgpu_hook_run(f->ctx, domain, vgpu_hook_operation_parse(op, sub),
+                         xml, xml ? strlen(xml) : 0, &options, error);
 }
 
 static gboolean
@@ -171,7 +184,7 @@ test_prepare_existing_device_is_idempotent(void **state)
      * no record claimed for a device we did not create. */
     vgpu_test_add_mdev(f->root, "0000:05:00.0", "nvidia-65", OUR_UUID);
     assert_true(run(f, "win11", "prepare", "begin", f->xml, NULL, &error));
-    records = vgpu_state_list_records(f->ctx, NULL, NULL);
+    records = vgpu_state_list_records(f->ctx, NULL, NULL, NULL);
     assert_int_equal(records->len, 0);
 }
 
@@ -194,8 +207,8 @@ test_prepare_device_owned_by_other_domain_fails(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuRecord) record =
-        vgpu_record_new("win10", OUR_UUID, "0000:05:00.0", "nvidia-65");
+    g_autoptr(VgpuRecord) record = vgpu_record_new(
+        VGPU_DEVICE_CLASS_MDEV, "win10", OUR_UUID, "0000:05:00.0", "nvidia-65");
 
     vgpu_test_add_mdev(f->root, "0000:05:00.0", "nvidia-65", OUR_UUID);
     assert_true(vgpu_state_save_record(f->ctx, record, NULL));
@@ -209,9 +222,9 @@ test_prepare_no_capacity(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuRecord) record =
-        vgpu_record_new("win10", "22222222-2222-4222-8222-222222222222",
-                        "0000:05:00.0", "nvidia-65");
+    g_autoptr(VgpuRecord) record = vgpu_record_new(
+        VGPU_DEVICE_CLASS_MDEV, "win10", "22222222-2222-4222-8222-222222222222",
+        "0000:05:00.0", "nvidia-65");
 
     /* Both instances taken: one by win10 through libvgpu, one by hand. */
     vgpu_test_set_available(f->root, "0000:05:00.0", "nvidia-65", 0);
@@ -249,8 +262,8 @@ test_release_only_removes_recorded_devices(void **state)
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(VgpuRecord) gone =
-        vgpu_record_new("win11", OUR_UUID, "0000:05:00.0", "nvidia-65");
+    g_autoptr(VgpuRecord) gone = vgpu_record_new(
+        VGPU_DEVICE_CLASS_MDEV, "win11", OUR_UUID, "0000:05:00.0", "nvidia-65");
     g_autoptr(GPtrArray) records = NULL;
 
     /* A foreign device of the same domain's hostdev list, no record. */
@@ -261,7 +274,7 @@ test_release_only_removes_recorded_devices(void **state)
     assert_true(run(f, "win11", "release", "end", f->xml, warnings, &error));
     assert_int_equal(warnings->len, 0);
     assert_true(vgpu_mdev_exists(f->ctx, FOREIGN_UUID));
-    records = vgpu_state_list_records(f->ctx, NULL, NULL);
+    records = vgpu_state_list_records(f->ctx, NULL, NULL, NULL);
     assert_int_equal(records->len, 0);
 }
 

@@ -28,8 +28,8 @@ test_record_round_trip(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuRecord) record =
-        vgpu_record_new("win11", UUID_A, "0000:05:00.0", "nvidia-65");
+    g_autoptr(VgpuRecord) record = vgpu_record_new(
+        VGPU_DEVICE_CLASS_MDEV, "win11", UUID_A, "0000:05:00.0", "nvidia-65");
     g_autoptr(VgpuRecord) loaded = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
@@ -49,8 +49,8 @@ test_record_missing_and_delete(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuRecord) record =
-        vgpu_record_new("win11", UUID_A, "mtty", "mtty-2");
+    g_autoptr(VgpuRecord) record = vgpu_record_new(
+        VGPU_DEVICE_CLASS_MDEV, "win11", UUID_A, "mtty", "mtty-2");
 
     assert_null(vgpu_state_load_record(f->ctx, UUID_A, &error));
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND));
@@ -73,15 +73,15 @@ static void
 test_list_records_by_domain(void **state)
 {
     Fixture *f = *state;
-    g_autoptr(VgpuRecord) a =
-        vgpu_record_new("win11", UUID_A, "mtty", "mtty-2");
-    g_autoptr(VgpuRecord) b =
-        vgpu_record_new("win10", UUID_B, "mtty", "mtty-1");
+    g_autoptr(VgpuRecord) a = vgpu_record_new(VGPU_DEVICE_CLASS_MDEV, "win11",
+                                              UUID_A, "mtty", "mtty-2");
+    g_autoptr(VgpuRecord) b = vgpu_record_new(VGPU_DEVICE_CLASS_MDEV, "win10",
+                                              UUID_B, "mtty", "mtty-1");
     g_autoptr(GPtrArray) all = NULL;
     g_autoptr(GPtrArray) win10 = NULL;
     g_autoptr(GPtrArray) none = NULL;
 
-    none = vgpu_state_list_records(f->ctx, NULL, NULL);
+    none = vgpu_state_list_records(f->ctx, NULL, NULL, NULL);
     assert_non_null(none);
     assert_int_equal(none->len, 0);
 
@@ -94,11 +94,11 @@ test_list_records_by_domain(void **state)
                     "run/libvgpu/mdevs/33333333-3333-4333-8333-333333333333",
                     "not a key file");
 
-    all = vgpu_state_list_records(f->ctx, NULL, NULL);
+    all = vgpu_state_list_records(f->ctx, NULL, NULL, NULL);
     assert_int_equal(all->len, 2);
     assert_string_equal(vgpu_record_get_uuid(all->pdata[0]), UUID_B);
     assert_string_equal(vgpu_record_get_uuid(all->pdata[1]), UUID_A);
-    win10 = vgpu_state_list_records(f->ctx, "win10", NULL);
+    win10 = vgpu_state_list_records(f->ctx, "win10", NULL, NULL);
     assert_int_equal(win10->len, 1);
     assert_string_equal(vgpu_record_get_domain(win10->pdata[0]), "win10");
 }
@@ -108,9 +108,9 @@ test_save_is_atomic_replace(void **state)
 {
     Fixture *f = *state;
     g_autoptr(VgpuRecord) first =
-        vgpu_record_new("a", UUID_A, "mtty", "mtty-1");
+        vgpu_record_new(VGPU_DEVICE_CLASS_MDEV, "a", UUID_A, "mtty", "mtty-1");
     g_autoptr(VgpuRecord) second =
-        vgpu_record_new("b", UUID_A, "mtty", "mtty-2");
+        vgpu_record_new(VGPU_DEVICE_CLASS_MDEV, "b", UUID_A, "mtty", "mtty-2");
     g_autoptr(VgpuRecord) loaded = NULL;
     g_autofree char *dir = g_build_filename(f->root, "run/libvgpu/mdevs", NULL);
     g_autoptr(GDir) listing = NULL;
@@ -147,7 +147,8 @@ test_host_lock_excludes_other_processes(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VgpuHostLock) lock = vgpu_state_lock_host(f->ctx, &error);
+    g_autoptr(VgpuHostLock) lock =
+        vgpu_state_lock_host(f->ctx, 0, "test", &error);
     g_autofree char *path = g_build_filename(f->root, "run/libvgpu/lock", NULL);
 
     assert_non_null(lock);

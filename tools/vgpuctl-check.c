@@ -312,7 +312,7 @@ check_config_and_state(Check *check)
         report(check, CHECK_FAIL, "%s", error->message);
 
     g_clear_error(&error);
-    records = vgpu_state_list_records(check->ctx, NULL, &error);
+    records = vgpu_state_list_records(check->ctx, NULL, NULL, &error);
     if (!records) {
         report(check, CHECK_WARN, "%s", error->message);
         return;

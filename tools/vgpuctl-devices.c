@@ -72,7 +72,7 @@ mdev_listing_load(MdevListing *listing, VgpuContext *ctx, GError **error)
     listing->mdevs = vgpu_discovery_list_mdevs(ctx, error);
     if (!listing->mdevs)
         return FALSE;
-    listing->records = vgpu_state_list_records(ctx, NULL, error);
+    listing->records = vgpu_state_list_records(ctx, NULL, NULL, error);
     if (!listing->records)
         return FALSE;
     listing->type_names = type_names(ctx);
@@ -247,142 +247,77 @@ const VgpuctlCommand vgpuctl_command_list = {
 
 /* ---- gc ---------------------------------------------------------------- */
 
-/* One run of gc: what it knows and what it did. */
-typedef struct {
-    VgpuContext *ctx;
-    GHashTable *active; /* names of the running domains; NULL: unknown */
-    gint64 asked;       /* when libvirt was asked, in seconds */
-    gboolean dry_run;
-    guint changed;
-    guint failed;
-} Collection;
-
 /* Names of the running domains, or %NULL (with a warning) if libvirt
  * cannot tell. */
-static GHashTable *
-active_domains(const char *uri)
+static GStrv
+running_domains(const char *uri)
 {
     g_autoptr(VgpuVirtConnection) conn = NULL;
     g_autoptr(GPtrArray) domains = NULL;
     g_autoptr(GError) error = NULL;
-    GHashTable *active;
+    g_autoptr(GStrvBuilder) running = g_strv_builder_new();
 
     conn = vgpuctl_open_libvirt(uri, NULL, &error);
     if (conn)
         domains = vgpu_virt_list_domains(conn, VGPU_VIRT_LIST_ALL, &error);
     if (!domains) {
         vgpuctl_warn("cannot ask libvirt which domains are running (%s); "
-                     "only records of mediated devices that are gone are "
-                     "dropped",
+                     "only leftovers of interrupted hooks and records of "
+                     "devices that are gone are collected",
                      error->message);
         return NULL;
     }
-    active = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (guint i = 0; i < domains->len; i++) {
         const VgpuVirtDomain *domain = g_ptr_array_index(domains, i);
 
         if (vgpu_virt_domain_is_active(domain))
-            g_hash_table_add(active,
-                             g_strdup(vgpu_virt_domain_get_name(domain)));
+            g_strv_builder_add(running, vgpu_virt_domain_get_name(domain));
     }
-    return active;
+    return g_strv_builder_end(running);
 }
 
-/* Counts a failure to collect and prints why. */
+/* Prints every report of the engine; counts what it did. */
 static void
-collection_failed(Collection *gc, const GError *error)
+print_event(VgpuEngineEvent event, const char *message, gpointer user_data)
 {
-    vgpuctl_fail(error);
-    gc->failed++;
-}
+    guint *reported = user_data;
 
-/* Drops the record of @uuid unless this is a dry run; counts the result. */
-static void
-drop_record(Collection *gc, const char *uuid)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (!gc->dry_run && !vgpu_state_delete_record(gc->ctx, uuid, &error))
-        collection_failed(gc, error);
-    else
-        gc->changed++;
-}
-
-/* Removes mediated device @uuid, already gone or not, then its record. */
-static void
-remove_orphan(Collection *gc, const char *uuid)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (!vgpu_mdev_remove(gc->ctx, uuid, &error) &&
-        !g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND)) {
-        collection_failed(gc, error);
-        return;
+    switch (event) {
+    case VGPU_ENGINE_EVENT_LEFT:
+    case VGPU_ENGINE_EVENT_ANOMALY:
+    case VGPU_ENGINE_EVENT_CONFIG:
+        vgpuctl_warn("%s", message);
+        break;
+    default:
+        printf("%s\n", message);
+        break;
     }
-    drop_record(gc, uuid);
-}
-
-/* Collects @record if its device is gone or its domain does not run. */
-static void
-collect_record(Collection *gc, const VgpuRecord *record)
-{
-    const char *uuid = vgpu_record_get_uuid(record);
-    const char *domain = vgpu_record_get_domain(record);
-
-    if (!vgpu_mdev_exists(gc->ctx, uuid)) {
-        printf("%s the record of mediated device %s (domain %s): the "
-               "device is gone\n",
-               gc->dry_run ? "would drop" : "dropped", uuid, domain);
-        drop_record(gc, uuid);
-        return;
-    }
-    if (!gc->active || g_hash_table_contains(gc->active, domain) ||
-        vgpu_record_get_created(record) >= gc->asked)
-        return;
-
-    printf("%s mediated device %s of domain %s, which is not running\n",
-           gc->dry_run ? "would remove" : "removing", uuid, domain);
-    if (gc->dry_run)
-        gc->changed++;
-    else
-        remove_orphan(gc, uuid);
+    (*reported)++;
 }
 
 static int
 collect(VgpuContext *ctx, const char *uri, gboolean dry_run)
 {
-    g_autoptr(VgpuConfig) config = NULL;
-    g_autoptr(GHashTable) active = NULL;
-    g_autoptr(VgpuHostLock) lock = NULL;
-    g_autoptr(GPtrArray) records = NULL;
+    g_auto(GStrv) running = NULL;
     g_autoptr(GError) error = NULL;
-    Collection gc = {.ctx = ctx, .dry_run = dry_run};
+    VgpuEngineOptions options;
+    guint reported = 0;
 
-    config = vgpu_config_load(ctx, &error);
-    if (!config)
-        return vgpuctl_fail(error);
-    vgpu_context_set_remove_timeout(ctx,
-                                    vgpu_config_get_remove_timeout(config));
-
+    vgpu_engine_options_init(&options);
     /* Before the lock: a hook inside libvirtd may hold a domain while it
-     * waits for the lock. */
-    gc.asked = g_get_real_time() / G_USEC_PER_SEC;
-    gc.active = active = active_domains(uri);
+     * waits for the lock. Records newer than the question are left. */
+    options.running_checked_at = g_get_real_time() / G_USEC_PER_SEC;
+    options.running_domains =
+        (const char *const *)(running = running_domains(uri));
+    options.flags = dry_run ? VGPU_ENGINE_DRY_RUN : VGPU_ENGINE_NONE;
+    options.event = print_event;
+    options.event_data = &reported;
 
-    if (!dry_run) {
-        lock = vgpu_state_lock_host(ctx, &error);
-        if (!lock)
-            return vgpuctl_fail(error);
-    }
-    records = vgpu_state_list_records(ctx, NULL, &error);
-    if (!records)
+    if (!vgpu_engine_reconcile(ctx, &options, &error))
         return vgpuctl_fail(error);
-    for (guint i = 0; i < records->len; i++)
-        collect_record(&gc, g_ptr_array_index(records, i));
-
-    if (gc.changed == 0 && gc.failed == 0)
+    if (reported == 0)
         printf("nothing to collect\n");
-    return gc.failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return EXIT_SUCCESS;
 }
 
 static int
@@ -422,11 +357,18 @@ const VgpuctlCommand vgpuctl_command_gc = {
                "mediated devices.",
     .description =
         "DESCRIPTION\n"
-        "  Under the host lock (/run/libvgpu/lock, the one the hook takes):\n"
+        "  Reconciles libvgpu's ownership records with the devices that exist\n"
+        "  (vgpu_engine_reconcile(); docs/engine.md, \"States of a device\"):\n"
         "  - drops ownership records whose mediated device is gone;\n"
+        "  - removes devices left by a hook that was killed while creating\n"
+        "    or removing them (record 'creating' or 'removing', its process\n"
+        "    gone);\n"
         "  - removes mediated devices that libvgpu created for a domain that\n"
         "    is not running any more (e.g. the hook's removal timed out\n"
-        "    because the device was busy), then drops their records.\n"
+        "    because the device was busy), then drops their records;\n"
+        "  - reports record files it does not trust and leaves them alone.\n"
+        "  Decisions and record changes happen under the host lock\n"
+        "  (/run/libvgpu/lock); remove writes and waits do not.\n"
         "  Devices libvgpu did not create are never touched. Which domains\n"
         "  run is asked from libvirt before the lock is taken (a hook inside\n"
         "  libvirtd may hold a domain while it waits for the lock), and\n"

@@ -15,6 +15,9 @@
 #include <libvgpu/vgpu-config.h>
 #include <libvgpu/vgpu-alloc.h>
 #include <libvgpu/vgpu-mdev.h>
+#include <libvgpu/vgpu-request.h>
 #include <libvgpu/vgpu-state.h>
 #include <libvgpu/vgpu-domain-xml.h>
+#include <libvgpu/vgpu-engine.h>
+#include <libvgpu/vgpu-hook-operation.h>
 #include <libvgpu/vgpu-hook.h>

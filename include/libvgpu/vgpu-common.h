@@ -60,4 +60,29 @@ typedef enum {
  */
 VGPU_PUBLIC GQuark vgpu_error_quark(void);
 
+/**
+ * VGPU_MESSAGE_LINE_MAX:
+ *
+ * Longest line vgpu_message_one_line() returns, in bytes (1024).
+ */
+#define VGPU_MESSAGE_LINE_MAX 1024
+
+/**
+ * vgpu_message_one_line:
+ * @message: (nullable): a message about to be printed or logged, such as
+ *   a #GError message from libvgpu
+ *
+ * The last guard before a message leaves a program (the hook's stderr,
+ * which libvirt shows to the `virsh start` user; syslog; vgpuctl output):
+ * newlines become spaces, other control characters, terminal escape and
+ * bidirectional-override characters and invalid UTF-8 become `\xNN`, and
+ * the result is cut at a character boundary to at most
+ * %VGPU_MESSAGE_LINE_MAX bytes (ending in "…" when cut). Values from
+ * domain XML or files may reach messages; this keeps the "one line"
+ * promise of DESIGN.md whatever they hold.
+ *
+ * Returns: (transfer full): one line; free with g_free().
+ */
+VGPU_PUBLIC char *vgpu_message_one_line(const char *message);
+
 G_END_DECLS

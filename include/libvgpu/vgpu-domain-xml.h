@@ -7,6 +7,7 @@
 #pragma once
 
 #include <libvgpu/vgpu-common.h>
+#include <libvgpu/vgpu-request.h>
 
 G_BEGIN_DECLS
 
@@ -38,12 +39,6 @@ G_BEGIN_DECLS
  */
 typedef struct _VgpuDomainXml VgpuDomainXml;
 
-/**
- * VgpuRequest:
- *
- * Opaque vGPU request: one `<vgpu:mdev uuid=… type=… [parent=…]/>`.
- */
-typedef struct _VgpuRequest VgpuRequest;
 
 /**
  * VgpuHostdevFlags:
@@ -208,31 +203,6 @@ VGPU_PUBLIC gboolean vgpu_domain_xml_remove_request(VgpuDomainXml *doc,
 VGPU_PUBLIC char *vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc,
                                                     GError **error);
 
-/**
- * vgpu_request_new:
- * @uuid: mdev UUID (any case; stored canonical lowercase)
- * @type_id: mdev type id, a single sysfs name (e.g. "nvidia-65")
- * @parent: (nullable): parent device name, or %NULL to choose at start
- * @error: return location for a #GError, or %NULL
- *
- * Returns: (transfer full): the request, or %NULL with
- *   %VGPU_ERROR_INVALID_INPUT quoting the bad value (not a UUID; empty
- *   name, "/", "." or ".." in @type_id or @parent, or longer than 255).
- */
-VGPU_PUBLIC VgpuRequest *vgpu_request_new(const char *uuid,
-                                          const char *type_id,
-                                          const char *parent, GError **error);
-/** vgpu_request_free: @request: (nullable): accepts %NULL. */
-VGPU_PUBLIC void vgpu_request_free(VgpuRequest *request);
-/** vgpu_request_get_uuid: Returns: (transfer none): canonical UUID. */
-VGPU_PUBLIC const char *vgpu_request_get_uuid(const VgpuRequest *request);
-/** vgpu_request_get_type_id: Returns: (transfer none): the mdev type. */
-VGPU_PUBLIC const char *vgpu_request_get_type_id(const VgpuRequest *request);
-/** vgpu_request_get_parent: Returns: (transfer none) (nullable): the
- * requested parent device, %NULL if any. */
-VGPU_PUBLIC const char *vgpu_request_get_parent(const VgpuRequest *request);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuDomainXml, vgpu_domain_xml_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuRequest, vgpu_request_free)
 
 G_END_DECLS

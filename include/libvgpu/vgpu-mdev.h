@@ -39,15 +39,16 @@ VGPU_PUBLIC gboolean vgpu_mdev_create(VgpuContext *ctx, const char *parent,
  * @uuid: canonical lowercase UUID of an existing mediated device
  * @error: return location for a #GError, or %NULL
  *
- * Writes "1" to `sys/bus/mdev/devices/<uuid>/remove` (from a short-lived
- * child process, so a write the kernel blocks cannot block the caller) and
- * waits until the device is gone, at most vgpu_context_get_remove_timeout()
- * ms (at least 100 ms, for the write itself). Does not take the host lock;
- * callers that must not race with allocation hold it. A device
- * still held by QEMU makes the kernel block or return `EBUSY`, and vendor
- * drivers (NVIDIA) may tear the device down asynchronously. The write is
- * retried while it fails with `EBUSY`; it never blocks the caller beyond
- * the bound.
+ * Writes "1" to `sys/bus/mdev/devices/<uuid>/remove` (kernel
+ * drivers/vfio/mdev/mdev_sysfs.c `remove_store()`), retrying while the
+ * vendor driver refuses with `EBUSY`, then waits until the device is gone,
+ * at most vgpu_context_get_remove_timeout() ms in all. Does not take the
+ * host lock, and must not be called with it held: the write itself can
+ * block in the kernel (`vfio_unregister_group_dev()` waits, without a
+ * timeout, until the device's user such as QEMU closes it), beyond the
+ * bound; run it in a thread if the caller needs to stay responsive.
+ * NVIDIA's vGPU manager may also finish tearing a device down after the
+ * write returns; that wait is bounded. The library never forks.
  *
  * Returns: %TRUE when the device is gone; %FALSE with
  *   %VGPU_ERROR_NOT_FOUND (no such device), %VGPU_ERROR_BUSY (still there

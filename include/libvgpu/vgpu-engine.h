@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - the engine: prepare, release and reconcile a domain's vGPUs as
+ * transactions that survive a crash at any point (docs/engine.md). The
+ * qemu hook is a thin protocol layer over it; other C programs that manage
+ * domains can call it directly.
+ */
+#pragma once
+
+#include <libvgpu/vgpu-config.h>
+#include <libvgpu/vgpu-context.h>
+#include <libvgpu/vgpu-request.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VgpuEngineEvent:
+ * @VGPU_ENGINE_EVENT_CREATED: a device was created for a domain.
+ * @VGPU_ENGINE_EVENT_ADOPTED: a device left by a killed prepare (record
+ *   still `creating`) was taken over for its domain.
+ * @VGPU_ENGINE_EVENT_REMOVED: a device libvgpu created is gone.
+ * @VGPU_ENGINE_EVENT_LEFT: a device was still present when the deadline
+ *   passed; its record stays for the next release or `vgpuctl gc`.
+ * @VGPU_ENGINE_EVENT_REFUSED: a prepare failed; the message is the error.
+ * @VGPU_ENGINE_EVENT_DROPPED: a record whose device is gone was dropped.
+ * @VGPU_ENGINE_EVENT_ANOMALY: something found and reported but not acted
+ *   on: an untrusted record file, a record that disagrees with its device.
+ * @VGPU_ENGINE_EVENT_CONFIG: a warning about the host configuration.
+ * @VGPU_ENGINE_EVENT_PENDING: a record another live process is working
+ *   on was skipped.
+ * @VGPU_ENGINE_EVENT_REMOVING: a device is about to be removed (or, in a
+ *   dry run, would be); the removals follow without the host lock, within
+ *   one deadline (`remove_timeout_ms`) that starts after the last of these.
+ *
+ * What an engine call reports through #VgpuEngineEventFunc.
+ */
+typedef enum {
+    VGPU_ENGINE_EVENT_CREATED,
+    VGPU_ENGINE_EVENT_ADOPTED,
+    VGPU_ENGINE_EVENT_REMOVED,
+    VGPU_ENGINE_EVENT_LEFT,
+    VGPU_ENGINE_EVENT_REFUSED,
+    VGPU_ENGINE_EVENT_DROPPED,
+    VGPU_ENGINE_EVENT_ANOMALY,
+    VGPU_ENGINE_EVENT_CONFIG,
+    VGPU_ENGINE_EVENT_PENDING,
+    VGPU_ENGINE_EVENT_REMOVING,
+} VgpuEngineEvent;
+
+/**
+ * VgpuEngineEventFunc:
+ * @event: what happened
+ * @message: one line (every untrusted value quoted and cut), e.g.
+ *   `created mediated device 2ccb… (nvidia-65 on 0000:05:00.0) for domain
+ *   "win11"`
+ * @user_data: #VgpuEngineOptions.event_data
+ *
+ * Receives the engine's reports. Called from the calling thread, never
+ * with the host lock held across a callback that could block it long.
+ */
+typedef void (*VgpuEngineEventFunc)(VgpuEngineEvent event, const char *message,
+                                    gpointer user_data);
+
+/**
+ * VgpuEngineFlags:
+ * @VGPU_ENGINE_NONE: no flags.
+ * @VGPU_ENGINE_DRY_RUN: vgpu_engine_reconcile() only reports what it would
+ *   do (no lock, no write).
+ *
+ * Flags of #VgpuEngineOptions.
+ */
+typedef enum {
+    VGPU_ENGINE_NONE = 0,
+    VGPU_ENGINE_DRY_RUN = 1 << 0,
+} VgpuEngineFlags;
+
+/**
+ * VGPU_ENGINE_OPTIONS_VERSION:
+ *
+ * The version of #VgpuEngineOptions this header describes.
+ */
+#define VGPU_ENGINE_OPTIONS_VERSION 1
+
+/**
+ * VgpuEngineOptions:
+ * @version: %VGPU_ENGINE_OPTIONS_VERSION (set by
+ *   vgpu_engine_options_init()); lets the struct grow compatibly
+ * @flags: #VgpuEngineFlags
+ * @config: (nullable): host configuration to use; %NULL loads
+ *   `etc/libvgpu/libvgpu.conf` (its warnings are reported as
+ *   %VGPU_ENGINE_EVENT_CONFIG). Never written into the context.
+ * @lock_timeout_ms: bound on waiting for the host lock; 0 means
+ *   %VGPU_LOCK_TIMEOUT_DEFAULT_MS
+ * @event: (nullable): receives every report
+ * @event_data: passed to @event
+ * @running_domains: (nullable) (array zero-terminated=1):
+ * vgpu_engine_reconcile() only: names of the domains running, as learnt from
+ * libvirt before the call; %NULL when unknown (then no device of a ready record
+ * is removed)
+ * @running_checked_at: when @running_domains was learnt, seconds since the
+ *   epoch; records created later are left alone
+ *
+ * Options of the engine calls, in the style of libgit2's `*_options`:
+ * initialise with vgpu_engine_options_init() or
+ * %VGPU_ENGINE_OPTIONS_INIT, then set fields.
+ */
+typedef struct {
+    guint version;
+    guint flags;
+    const VgpuConfig *config;
+    guint lock_timeout_ms;
+    VgpuEngineEventFunc event;
+    gpointer event_data;
+    const char *const *running_domains;
+    gint64 running_checked_at;
+} VgpuEngineOptions;
+
+/**
+ * VGPU_ENGINE_OPTIONS_INIT:
+ *
+ * Static initialiser of #VgpuEngineOptions with the defaults.
+ */
+#define VGPU_ENGINE_OPTIONS_INIT                                               \
+    {                                                                          \
+        VGPU_ENGINE_OPTIONS_VERSION, 0, NULL, 0, NULL, NULL, NULL, 0           \
+    }
+
+/**
+ * vgpu_engine_options_init:
+ * @options: (out caller-allocates): options to fill with the defaults
+ */
+VGPU_PUBLIC void vgpu_engine_options_init(VgpuEngineOptions *options);
+
+/**
+ * vgpu_engine_prepare:
+ * @ctx: a context
+ * @domain: the domain name (as libvirt names it)
+ * @requests: (element-type VgpuRequest): the devices the domain needs now,
+ *   at most %VGPU_REQUESTS_MAX (e.g. from vgpu_domain_xml_list_requests(),
+ *   keeping those with a hostdev)
+ * @options: (nullable): options; %NULL for the defaults
+ * @error: return location for a #GError, or %NULL
+ *
+ * Makes every requested device exist, as one transaction (docs/engine.md,
+ * "Prepare"): under the host lock, settles records this domain left
+ * behind when a run was killed (adopting devices whose record is still
+ * `creating`, removing those whose record is `removing` — without the
+ * lock), checks devices that exist already (type must match; another
+ * domain's device is refused), checks capacity per type, then for each
+ * missing device chooses a parent (vgpu_alloc_choose_parent()), writes the
+ * ownership record `creating`, creates the device and marks the record
+ * `ready`. On any failure the devices this call created are removed
+ * (without the lock) and their records dropped.
+ *
+ * Returns: %TRUE when every device exists; %FALSE with
+ *   %VGPU_ERROR_NO_CAPACITY, %VGPU_ERROR_NOT_FOUND (no parent offers the
+ *   type), %VGPU_ERROR_EXISTS (another domain's device),
+ *   %VGPU_ERROR_UNSUPPORTED (an existing device of another type; an
+ *   untrusted state directory), %VGPU_ERROR_BUSY (host lock held too
+ *   long; a device of this domain is still being removed),
+ *   %VGPU_ERROR_INVALID_INPUT (too many requests) or %VGPU_ERROR_SYSTEM.
+ *   The message is one line meant for the `virsh start` user.
+ */
+VGPU_PUBLIC gboolean vgpu_engine_prepare(VgpuContext *ctx, const char *domain,
+                                         GPtrArray *requests,
+                                         const VgpuEngineOptions *options,
+                                         GError **error);
+
+/**
+ * vgpu_engine_release:
+ * @ctx: a context
+ * @domain: the domain name
+ * @options: (nullable): options; %NULL for the defaults
+ * @error: return location for a #GError, or %NULL
+ *
+ * Removes every device recorded as created for @domain (docs/engine.md,
+ * "Release"): marks the records `removing` under the host lock, then
+ * without the lock writes `remove` (retrying while the driver answers
+ * `EBUSY`) and waits for each device to go, all within one deadline of
+ * `remove_timeout_ms` from the configuration, then drops the records of
+ * the devices that are gone under the lock. A device still present at the
+ * deadline keeps its record and is reported as %VGPU_ENGINE_EVENT_LEFT;
+ * the call still succeeds. Devices without a record are never touched,
+ * nor a device that disagrees with its record. The `remove` write can
+ * block in the kernel until the device's user lets go (see
+ * vgpu_mdev_remove()); callers that need a hard bound run this in a thread
+ * or, like the hook, in a helper process. Never forks.
+ *
+ * Returns: %TRUE unless the state could not be used: %FALSE with
+ *   %VGPU_ERROR_BUSY (host lock), %VGPU_ERROR_UNSUPPORTED (untrusted state
+ *   directory) or %VGPU_ERROR_SYSTEM.
+ */
+VGPU_PUBLIC gboolean vgpu_engine_release(VgpuContext *ctx, const char *domain,
+                                         const VgpuEngineOptions *options,
+                                         GError **error);
+
+/**
+ * vgpu_engine_reconcile:
+ * @ctx: a context
+ * @options: (nullable): options; @running_domains and @running_checked_at
+ *   tell which domains run; %VGPU_ENGINE_DRY_RUN only reports
+ * @error: return location for a #GError, or %NULL
+ *
+ * Resolves every record of the host by the rules of docs/engine.md
+ * ("States of a device"): drops records whose device is gone, removes
+ * devices whose record was left `creating` or `removing` by a process that
+ * died, and removes the devices of ready records whose domain is known not
+ * to run (created before @running_checked_at). Records another live
+ * process works on are skipped; untrusted record files are reported. Stale
+ * temporary files are deleted. Same lock discipline as
+ * vgpu_engine_release(). This is `vgpuctl gc`.
+ *
+ * Returns: %TRUE if everything that needed resolving was resolved;
+ *   %FALSE with %VGPU_ERROR_BUSY when a device is still present at the
+ *   deadline (also reported as an event), or the errors of
+ *   vgpu_engine_release().
+ */
+VGPU_PUBLIC gboolean vgpu_engine_reconcile(VgpuContext *ctx,
+                                           const VgpuEngineOptions *options,
+                                           GError **error);
+
+G_END_DECLS

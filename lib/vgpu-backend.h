@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - the device-class seam (private). One VgpuBackend table per
+ * class of DESIGN.md "Device classes"; the engine, placement and messages
+ * reach devices only through it, and only backends build sysfs paths.
+ * A new class is one backend file plus one entry in vgpu-backend.c.
+ */
+#pragma once
+
+#include <libvgpu/vgpu-context.h>
+#include <libvgpu/vgpu-request.h>
+
+#define VGPU_BACKEND_VERSION 1
+
+/* One existing device as a backend sees it. */
+typedef struct {
+    char *id;     /* device id: the mdev UUID */
+    char *parent; /* parent device it sits on */
+    char *type_id;
+} VgpuBackendDevice;
+
+void vgpu_backend_device_free(VgpuBackendDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuBackendDevice, vgpu_backend_device_free)
+
+typedef struct {
+    guint version; /* VGPU_BACKEND_VERSION */
+    VgpuDeviceClass device_class;
+    const char *device_noun; /* "mediated device", for messages */
+
+    /* Parents (VgpuParent) that offer @type_id, for vgpu-alloc; sorted by
+     * name, possibly empty. */
+    GPtrArray *(*list_parents_for_type)(VgpuContext *ctx, const char *type_id,
+                                        GError **error);
+    /* Is @id a well-formed device id of this class (before any path is
+     * built from it)? VGPU_ERROR_INVALID_INPUT otherwise. */
+    gboolean (*check_id)(const char *id, GError **error);
+    /* Does the device exist now (one stat)? */
+    gboolean (*exists)(VgpuContext *ctx, const char *id);
+    /* The device's parent and type; VGPU_ERROR_NOT_FOUND if it is gone. */
+    VgpuBackendDevice *(*get_device)(VgpuContext *ctx, const char *id,
+                                     GError **error);
+    /* Every device of this class (element-type VgpuBackendDevice). */
+    GPtrArray *(*list_devices)(VgpuContext *ctx, GError **error);
+    /* Creates the device and confirms it appeared. */
+    gboolean (*create)(VgpuContext *ctx, const char *parent,
+                       const char *type_id, const char *id, GError **error);
+    /* Asks the kernel once to remove the device: VGPU_ERROR_BUSY when the
+     * driver refuses for now (retry), VGPU_ERROR_NOT_FOUND when it is
+     * gone. The write may block in the kernel until the device's user
+     * lets go; never call it with the host lock held. */
+    gboolean (*request_remove)(VgpuContext *ctx, const char *id,
+                               GError **error);
+    /* Waits until the device is gone or @deadline (monotonic, µs). */
+    gboolean (*wait_gone)(VgpuContext *ctx, const char *id, gint64 deadline);
+} VgpuBackend;
+
+/* The backend of @device_class; never NULL for a valid class. */
+const VgpuBackend *vgpu_backend_for_class(VgpuDeviceClass device_class);

@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - the engine: a domain's vGPUs as crash-safe transactions
+ * (docs/engine.md). Data flows one way: requests → decisions under the
+ * host lock → device-class backend → ownership records. The lock covers
+ * decisions, create writes and record changes; never a remove write or a
+ * wait for a device to vanish.
+ */
+#include <libvgpu/vgpu-alloc.h>
+#include <libvgpu/vgpu-engine.h>
+#include <libvgpu/vgpu-state.h>
+
+#include "vgpu-backend.h"
+#include "vgpu-state-private.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Pause between remove writes the driver refused with EBUSY. */
+#define REMOVE_RETRY_US (50 * 1000)
+
+/* One engine call: its options resolved. */
+typedef struct {
+    VgpuContext *ctx;
+    const VgpuEngineOptions *options;
+    VgpuConfig *own_config;
+    const VgpuConfig *config;
+} Engine;
+
+static void
+engine_clear(Engine *engine)
+{
+    g_clear_pointer(&engine->own_config, vgpu_config_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Engine, engine_clear)
+
+void
+vgpu_engine_options_init(VgpuEngineOptions *options)
+{
+    static const VgpuEngineOptions defaults = VGPU_ENGINE_OPTIONS_INIT;
+
+    g_return_if_fail(options != NULL);
+    *options = defaults;
+}
+
+static gboolean
+engine_init(Engine *engine, VgpuContext *ctx, const VgpuEngineOptions *options,
+            GError **error)
+{
+    static const VgpuEngineOptions defaults = VGPU_ENGINE_OPTIONS_INIT;
+
+    engine->ctx = ctx;
+    engine->options = options ? options : &defaults;
+    if (engine->options->version != VGPU_ENGINE_OPTIONS_VERSION) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "engine options version %u is not supported (this "
+                    "libvgpu knows version %u); initialise them with "
+                    "vgpu_engine_options_init()",
+                    engine->options->version, VGPU_ENGINE_OPTIONS_VERSION);
+        return FALSE;
+    }
+    engine->config = engine->options->config;
+    if (!engine->config) {
+        engine->own_config = vgpu_config_load(ctx, error);
+        if (!engine->own_config)
+            return FALSE;
+        engine->config = engine->own_config;
+    }
+    return TRUE;
+}
+
+G_GNUC_PRINTF(3, 4)
+static void
+emit(Engine *engine, VgpuEngineEvent event, const char *format, ...)
+{
+    g_autofree char *message = NULL;
+    g_autofree char *line = NULL;
+    va_list args;
+
+    if (!engine->options->event)
+        return;
+    va_start(args, format);
+    message = g_strdup_vprintf(format, args);
+    va_end(args);
+    line = vgpu_text_one_line(message, VGPU_TEXT_LINE_MAX);
+    engine->options->event(event, line, engine->options->event_data);
+}
+
+static VgpuHostLock *
+engine_lock(Engine *engine, const char *operation, const char *domain,
+            GError **error)
+{
+    g_autofree char *quoted = vgpu_text_name(domain);
+    g_autofree char *purpose =
+        domain ? g_strdup_printf("%s of %s", operation, quoted)
+               : g_strdup(operation);
+
+    return vgpu_state_lock_host(engine->ctx, engine->options->lock_timeout_ms,
+                                purpose, error);
+}
+
+static const VgpuBackend *
+backend_of(const VgpuRecord *record)
+{
+    return vgpu_backend_for_class(vgpu_record_get_device_class(record));
+}
+
+/* Lists records (of @domain, or all), reporting untrusted files. */
+static GPtrArray *
+engine_records(Engine *engine, const char *domain, GError **error)
+{
+    g_autoptr(GPtrArray) anomalies = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *records =
+        vgpu_state_list_records(engine->ctx, domain, anomalies, error);
+
+    for (guint i = 0; i < anomalies->len; i++)
+        emit(engine, VGPU_ENGINE_EVENT_ANOMALY, "%s",
+             (const char *)anomalies->pdata[i]);
+    return records;
+}
+
+/* Saves @record in @state; under the lock. */
+static gboolean
+mark(Engine *engine, VgpuRecord *record, VgpuRecordState state, GError **error)
+{
+    vgpu_record_set_state(record, state);
+    return vgpu_state_save_record(engine->ctx, record, error);
+}
+
+/* "mediated device <id> of domain <d>" */
+static char *
+describe(const VgpuRecord *record)
+{
+    g_autofree char *domain = vgpu_text_name(vgpu_record_get_domain(record));
+
+    return g_strdup_printf("%s %s of domain %s",
+                           backend_of(record)->device_noun,
+                           vgpu_record_get_uuid(record), domain);
+}
+
+/* "the record of mediated device <id> (domain <d>): the device is gone" */
+static char *
+describe_vanished(const VgpuRecord *record)
+{
+    g_autofree char *domain = vgpu_text_name(vgpu_record_get_domain(record));
+
+    return g_strdup_printf("the record of %s %s (domain %s): the device is "
+                           "gone",
+                           backend_of(record)->device_noun,
+                           vgpu_record_get_uuid(record), domain);
+}
+
+/* Drops @record (under the lock) and reports @event with "<verb> <what>",
+ * @what from describe() or describe_vanished(). */
+static void
+drop(Engine *engine, const VgpuRecord *record, VgpuEngineEvent event,
+     const char *verb, char *(*what)(const VgpuRecord *))
+{
+    g_autoptr(GError) local = NULL;
+    g_autofree char *text = what(record);
+
+    if (!vgpu_state_delete_record(engine->ctx, vgpu_record_get_uuid(record),
+                                  &local)) {
+        emit(engine, VGPU_ENGINE_EVENT_ANOMALY, "%s", local->message);
+        return;
+    }
+    emit(engine, event, "%s %s", verb, text);
+}
+
+/*
+ * Does the device of @record exist, and is it the one recorded? A device
+ * that exists with another type or parent is reported and treated as not
+ * ours to touch (@mismatch).
+ */
+static gboolean
+device_present(Engine *engine, const VgpuRecord *record, gboolean *mismatch)
+{
+    const VgpuBackend *backend = backend_of(record);
+    const char *id = vgpu_record_get_uuid(record);
+    g_autoptr(VgpuBackendDevice) device = NULL;
+
+    *mismatch = FALSE;
+    if (!backend->exists(engine->ctx, id))
+        return FALSE;
+    device = backend->get_device(engine->ctx, id, NULL);
+    if (device &&
+        (!g_str_equal(device->type_id, vgpu_record_get_type_id(record)) ||
+         !g_str_equal(device->parent, vgpu_record_get_parent(record)))) {
+        g_autofree char *domain =
+            vgpu_text_name(vgpu_record_get_domain(record));
+        *mismatch = TRUE;
+        emit(engine, VGPU_ENGINE_EVENT_ANOMALY,
+             "%s %s is %s on %s, but its ownership record (domain %s) says "
+             "%s on %s; it is left alone: remove it by hand if it is not "
+             "in use, then run 'vgpuctl gc'",
+             backend->device_noun, id, device->type_id, device->parent, domain,
+             vgpu_record_get_type_id(record), vgpu_record_get_parent(record));
+    }
+    return TRUE;
+}
+
+/*
+ * Removes the devices of @records (already marked removing by this
+ * process) without the lock, all within one deadline. Sets gone[i].
+ */
+static void
+remove_devices(Engine *engine, GPtrArray *records, gboolean *gone)
+{
+    gint64 deadline =
+        g_get_monotonic_time() +
+        (gint64)vgpu_config_get_remove_timeout(engine->config) * 1000;
+
+    for (guint i = 0; i < records->len; i++) {
+        const VgpuRecord *record = records->pdata[i];
+        const VgpuBackend *backend = backend_of(record);
+        const char *id = vgpu_record_get_uuid(record);
+
+        for (;;) {
+            g_autoptr(GError) local = NULL;
+
+            if (backend->request_remove(engine->ctx, id, &local) ||
+                g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND))
+                break;
+            if (!g_error_matches(local, VGPU_ERROR, VGPU_ERROR_BUSY)) {
+                emit(engine, VGPU_ENGINE_EVENT_ANOMALY, "%s", local->message);
+                break;
+            }
+            if (g_get_monotonic_time() >= deadline)
+                break;
+            g_usleep(MIN(REMOVE_RETRY_US,
+                         MAX(deadline - g_get_monotonic_time(), 0)));
+        }
+        gone[i] = backend->wait_gone(engine->ctx, id, deadline);
+    }
+}
+
+/*
+ * The removal half of every transaction: @records are marked removing
+ * under @lock (held on entry), the lock is dropped for the removal, and
+ * taken again to drop the records of devices that went. Returns how many
+ * devices are still present; *lock is held again on return (or NULL with
+ * @error when it could not be retaken).
+ */
+static guint
+remove_marked(Engine *engine, const char *operation, const char *domain,
+              GPtrArray *records, VgpuHostLock **lock, GError **error)
+{
+    g_autofree gboolean *gone = g_new0(gboolean, MAX(records->len, 1));
+    guint left = 0;
+
+    if (records->len == 0)
+        return 0;
+    g_clear_pointer(lock, vgpu_host_lock_release);
+    remove_devices(engine, records, gone);
+    *lock = engine_lock(engine, operation, domain, error);
+    if (!*lock)
+        return records->len;
+
+    for (guint i = 0; i < records->len; i++) {
+        const VgpuRecord *record = records->pdata[i];
+        g_autofree char *owner = NULL;
+
+        if (gone[i] || !backend_of(record)->exists(
+                           engine->ctx, vgpu_record_get_uuid(record))) {
+            drop(engine, record, VGPU_ENGINE_EVENT_REMOVED, "removed",
+                 describe);
+            continue;
+        }
+        left++;
+        owner = vgpu_text_name(vgpu_record_get_domain(record));
+        emit(engine, VGPU_ENGINE_EVENT_LEFT,
+             "%s %s (%s on %s) of domain %s is still present %u ms after "
+             "its removal was requested, probably still in use; it was "
+             "left in place for 'vgpuctl gc'",
+             backend_of(record)->device_noun, vgpu_record_get_uuid(record),
+             vgpu_record_get_type_id(record), vgpu_record_get_parent(record),
+             owner, vgpu_config_get_remove_timeout(engine->config));
+    }
+    return left;
+}
+
+/* ---- prepare ------------------------------------------------------------ */
+
+/* Adds @name to @names unless it is there already. */
+static void
+add_unique(GPtrArray *names, const char *name)
+{
+    g_autofree char *shown = vgpu_text_name(name);
+
+    if (!g_ptr_array_find_with_equal_func(names, shown, g_str_equal, NULL))
+        g_ptr_array_add(names, g_steal_pointer(&shown));
+}
+
+/*
+ * Parent name → who holds its instances, for the no-capacity message:
+ * "\"win10\", \"win11\"", "\"win10\" and 2 mediated devices not created
+ * by libvgpu". The requesting domain's own devices are left out. Costs a
+ * scan of devices and records: failures only.
+ */
+static GHashTable *
+users_by_parent(Engine *engine, const VgpuBackend *backend,
+                const char *requester)
+{
+    g_autoptr(GPtrArray) devices = backend->list_devices(engine->ctx, NULL);
+    g_autoptr(GPtrArray) records =
+        vgpu_state_list_records(engine->ctx, NULL, NULL, NULL);
+    g_autoptr(GHashTable) owners = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) names = g_hash_table_new_full(
+        g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+    g_autoptr(GHashTable) foreign = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTable *users =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    for (guint i = 0; records && i < records->len; i++) {
+        VgpuRecord *record = g_ptr_array_index(records, i);
+        g_hash_table_insert(owners, (gpointer)vgpu_record_get_uuid(record),
+                            (gpointer)vgpu_record_get_domain(record));
+    }
+    for (guint i = 0; devices && i < devices->len; i++) {
+        const VgpuBackendDevice *device = g_ptr_array_index(devices, i);
+        const char *owner = g_hash_table_lookup(owners, device->id);
+        GPtrArray *list = g_hash_table_lookup(names, device->parent);
+
+        if (!list) {
+            list = g_ptr_array_new_with_free_func(g_free);
+            g_hash_table_insert(names, device->parent, list);
+        }
+        if (!owner) {
+            guint count =
+                GPOINTER_TO_UINT(g_hash_table_lookup(foreign, device->parent));
+            g_hash_table_insert(foreign, device->parent,
+                                GUINT_TO_POINTER(count + 1));
+        } else if (!g_str_equal(owner, requester)) {
+            add_unique(list, owner);
+        }
+    }
+
+    g_hash_table_iter_init(&iter, names);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        GPtrArray *list = value;
+        guint count = GPOINTER_TO_UINT(g_hash_table_lookup(foreign, key));
+        g_autofree char *domains = NULL;
+        char *text;
+
+        g_ptr_array_add(list, NULL);
+        domains = g_strjoinv(", ", (char **)list->pdata);
+        if (count == 0 && !*domains)
+            continue;
+        if (count == 0)
+            text = g_steal_pointer(&domains);
+        else
+            text = g_strdup_printf("%s%s%u %s%s not created by libvgpu",
+                                   domains, *domains ? " and " : "", count,
+                                   backend->device_noun, count == 1 ? "" : "s");
+        g_hash_table_insert(users, g_strdup(key), text);
+    }
+    return users;
+}
+
+/* An existing device must match the request; it may be ours already. */
+static gboolean
+check_existing(Engine *engine, const char *domain, const VgpuRequest *request,
+               GError **error)
+{
+    const VgpuBackend *backend =
+        vgpu_backend_for_class(vgpu_request_get_device_class(request));
+    const char *id = vgpu_request_get_uuid(request);
+    const char *type_id = vgpu_request_get_type_id(request);
+    const char *parent = vgpu_request_get_parent(request);
+    g_autoptr(VgpuBackendDevice) device = NULL;
+    g_autoptr(VgpuRecord) record = NULL;
+    g_autofree char *quoted = vgpu_text_name(domain);
+
+    device = backend->get_device(engine->ctx, id, error);
+    if (!device)
+        return FALSE;
+    if (!g_str_equal(device->type_id, type_id) ||
+        (parent && !g_str_equal(device->parent, parent))) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_UNSUPPORTED,
+                    "%s %s already exists as type %s on %s, but domain %s "
+                    "requests type %s%s%s; remove that device or change the "
+                    "request with 'vgpuctl detach/attach'",
+                    backend->device_noun, id, device->type_id, device->parent,
+                    quoted, type_id, parent ? " on " : "",
+                    parent ? parent : "");
+        return FALSE;
+    }
+    record = vgpu_state_load_record(engine->ctx, id, NULL);
+    if (record && !g_str_equal(vgpu_record_get_domain(record), domain)) {
+        g_autofree char *holder =
+            vgpu_text_name(vgpu_record_get_domain(record));
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
+                    "%s %s requested by domain %s was created for domain "
+                    "%s, which still holds it; give one of them another "
+                    "UUID",
+                    backend->device_noun, id, quoted, holder);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * Before creating anything: every type (and requested parent) must have
+ * enough free instances for all the devices this start needs, so that a
+ * domain asking for more than is left fails at once. @missing: the
+ * requests whose device does not exist yet.
+ */
+static gboolean
+check_capacity(Engine *engine, const char *domain, GPtrArray *missing,
+               GError **error)
+{
+    g_autoptr(GHashTable) counts =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    for (guint i = 0; i < missing->len; i++) {
+        const VgpuRequest *request = g_ptr_array_index(missing, i);
+        const char *parent = vgpu_request_get_parent(request);
+        /* class, type and parent: none holds a '/' (checked names) */
+        char *group = g_strdup_printf(
+            "%d/%s/%s", (int)vgpu_request_get_device_class(request),
+            vgpu_request_get_type_id(request), parent ? parent : "");
+
+        value = g_hash_table_lookup(counts, group);
+        g_hash_table_replace(counts, group,
+                             GUINT_TO_POINTER(GPOINTER_TO_UINT(value) + 1));
+    }
+
+    g_hash_table_iter_init(&iter, counts);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        g_auto(GStrv) group = g_strsplit(key, "/", 3);
+        const VgpuBackend *backend =
+            vgpu_backend_for_class((VgpuDeviceClass)atoi(group[0]));
+        const char *parent = *group[2] ? group[2] : NULL;
+        guint count = GPOINTER_TO_UINT(value);
+        g_autoptr(GPtrArray) parents = NULL;
+        g_autoptr(GHashTable) users = NULL;
+
+        if (count < 2)
+            continue; /* one device: placing it says it all */
+        parents = backend->list_parents_for_type(engine->ctx, group[1], error);
+        if (!parents)
+            return FALSE;
+        if (vgpu_alloc_check_capacity(parents, group[1], parent, count,
+                                      engine->config, NULL, NULL))
+            continue;
+        users = users_by_parent(engine, backend, domain); /* failures only */
+        vgpu_alloc_check_capacity(parents, group[1], parent, count,
+                                  engine->config, users, error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * Places and creates one device: the record is written `creating` before
+ * the create write and marked `ready` after the device appeared, so a
+ * process killed anywhere in between leaves a record that says the device
+ * is ours. Returns the record (added to @created) or NULL.
+ */
+static gboolean
+create_one(Engine *engine, const char *domain, const VgpuRequest *request,
+           GPtrArray *created, GError **error)
+{
+    VgpuDeviceClass device_class = vgpu_request_get_device_class(request);
+    const VgpuBackend *backend = vgpu_backend_for_class(device_class);
+    const char *id = vgpu_request_get_uuid(request);
+    const char *type_id = vgpu_request_get_type_id(request);
+    const char *wanted = vgpu_request_get_parent(request);
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *quoted = NULL;
+    VgpuRecord *record;
+    VgpuParent *parent;
+
+    parents = backend->list_parents_for_type(engine->ctx, type_id, error);
+    if (!parents)
+        return FALSE;
+    parent = vgpu_alloc_choose_parent(parents, type_id, wanted, engine->config,
+                                      NULL, &local);
+    if (!parent && g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
+        /* Say who holds the capacity: costs a scan, failures only. */
+        g_autoptr(GHashTable) users = users_by_parent(engine, backend, domain);
+        g_clear_error(&local);
+        parent = vgpu_alloc_choose_parent(parents, type_id, wanted,
+                                          engine->config, users, &local);
+    }
+    if (!parent) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+
+    record = vgpu_record_new(device_class, domain, id,
+                             vgpu_parent_get_name(parent), type_id);
+    vgpu_record_set_state(record, VGPU_RECORD_CREATING);
+    if (!vgpu_state_save_record(engine->ctx, record, error)) {
+        vgpu_record_free(record);
+        return FALSE;
+    }
+    if (!backend->create(engine->ctx, vgpu_parent_get_name(parent), type_id, id,
+                         error)) {
+        /* Nothing was created unless the kernel made it anyway (a
+         * timeout after the write): then the rollback removes it. */
+        if (backend->exists(engine->ctx, id))
+            g_ptr_array_add(created, record);
+        else {
+            vgpu_state_delete_record(engine->ctx, id, NULL);
+            vgpu_record_free(record);
+        }
+        return FALSE;
+    }
+    g_ptr_array_add(created, record);
+    if (!mark(engine, record, VGPU_RECORD_READY, error))
+        return FALSE;
+    quoted = vgpu_text_name(domain);
+    emit(engine, VGPU_ENGINE_EVENT_CREATED,
+         "created %s %s (%s on %s) for "
+         "domain %s",
+         backend->device_noun, id, type_id, vgpu_parent_get_name(parent),
+         quoted);
+    return TRUE;
+}
+
+/*
+ * Settles what a killed run of @domain left (docs/engine.md, "Prepare"
+ * step 2): drops records whose device is gone, adopts devices still
+ * `creating`, and returns (in @stale) the records whose removal must be
+ * finished before the domain can start. Under the lock.
+ */
+static gboolean
+settle_domain(Engine *engine, const char *domain, GPtrArray *stale,
+              GError **error)
+{
+    g_autoptr(GPtrArray) records = engine_records(engine, domain, error);
+    g_autofree char *quoted = vgpu_text_name(domain);
+
+    if (!records)
+        return FALSE;
+    while (records->len > 0) {
+        g_autoptr(VgpuRecord) record = g_ptr_array_steal_index(records, 0);
+        const char *id = vgpu_record_get_uuid(record);
+        gboolean mismatch;
+
+        if (vgpu_record_get_state(record) == VGPU_RECORD_READY)
+            continue;
+        if (vgpu_record_is_in_progress(record)) {
+            g_set_error(error, VGPU_ERROR, VGPU_ERROR_BUSY,
+                        "%s %s of domain %s is still being %s by process "
+                        "%" G_GINT64_FORMAT "; start the domain again once "
+                        "it has finished",
+                        backend_of(record)->device_noun, id, quoted,
+                        vgpu_record_get_state(record) == VGPU_RECORD_CREATING
+                            ? "created"
+                            : "removed",
+                        vgpu_record_get_owner_pid(record));
+            return FALSE;
+        }
+        if (!device_present(engine, record, &mismatch)) {
+            drop(engine, record, VGPU_ENGINE_EVENT_DROPPED, "dropped",
+                 describe_vanished);
+        } else if (mismatch) {
+            continue;
+        } else if (vgpu_record_get_state(record) == VGPU_RECORD_CREATING) {
+            if (!mark(engine, record, VGPU_RECORD_READY, error))
+                return FALSE;
+            emit(engine, VGPU_ENGINE_EVENT_ADOPTED,
+                 "adopted %s %s (%s on %s) for domain %s: its creator died "
+                 "after creating it",
+                 backend_of(record)->device_noun, id,
+                 vgpu_record_get_type_id(record),
+                 vgpu_record_get_parent(record), quoted);
+        } else {
+            g_autofree char *what = describe(record);
+
+            if (!mark(engine, record, VGPU_RECORD_REMOVING, error))
+                return FALSE;
+            emit(engine, VGPU_ENGINE_EVENT_REMOVING,
+                 "removing %s, left by an interrupted hook", what);
+            g_ptr_array_add(stale, g_steal_pointer(&record));
+        }
+    }
+    return TRUE;
+}
+
+/* Removes what this run created, newest first; @lock held on entry. */
+static void
+roll_back(Engine *engine, const char *domain, GPtrArray *created,
+          VgpuHostLock **lock)
+{
+    g_autoptr(GError) local = NULL;
+
+    for (guint i = 0; i < created->len / 2; i++) { /* newest first */
+        gpointer newer = created->pdata[created->len - 1 - i];
+        created->pdata[created->len - 1 - i] = created->pdata[i];
+        created->pdata[i] = newer;
+    }
+    for (guint i = 0; i < created->len; i++) {
+        g_autofree char *what = describe(created->pdata[i]);
+
+        mark(engine, created->pdata[i], VGPU_RECORD_REMOVING, NULL);
+        emit(engine, VGPU_ENGINE_EVENT_REMOVING,
+             "removing %s: the start failed", what);
+    }
+    remove_marked(engine, "prepare begin (rollback)", domain, created, lock,
+                  &local);
+}
+
+gboolean
+vgpu_engine_prepare(VgpuContext *ctx, const char *domain, GPtrArray *requests,
+                    const VgpuEngineOptions *options, GError **error)
+{
+    g_auto(Engine) engine = {0};
+    g_autoptr(VgpuHostLock) lock = NULL;
+    g_autoptr(GPtrArray) stale =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_record_free);
+    g_autoptr(GPtrArray) missing = g_ptr_array_new();
+    g_autoptr(GPtrArray) created =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_record_free);
+    g_autoptr(GError) local = NULL;
+
+    g_return_val_if_fail(ctx != NULL, FALSE);
+    g_return_val_if_fail(domain != NULL, FALSE);
+    g_return_val_if_fail(requests != NULL, FALSE);
+
+    if (requests->len == 0)
+        return TRUE; /* no vGPU requested: not our business */
+    if (requests->len > VGPU_REQUESTS_MAX) {
+        g_autofree char *quoted = vgpu_text_name(domain);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "domain %s requests %u vGPUs, more than the %u libvgpu "
+                    "supports per domain; detach the extra ones",
+                    quoted, requests->len, VGPU_REQUESTS_MAX);
+        return FALSE;
+    }
+    if (!engine_init(&engine, ctx, options, error))
+        return FALSE;
+    lock = engine_lock(&engine, "prepare begin", domain, error);
+    if (!lock)
+        return FALSE;
+    vgpu_state_clean_temporary(ctx);
+
+    if (!settle_domain(&engine, domain, stale, error))
+        return FALSE;
+    if (remove_marked(&engine, "prepare begin", domain, stale, &lock, &local) >
+            0 ||
+        !lock) {
+        g_autofree char *quoted = vgpu_text_name(domain);
+        if (local) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_BUSY,
+                    "a device of domain %s from an earlier run is still "
+                    "being torn down; start the domain again in a moment, "
+                    "or see 'vgpuctl list'",
+                    quoted);
+        return FALSE;
+    }
+
+    /* Devices that exist already are checked (and used as they are)
+     * before anything is created; the others are counted, then made. */
+    for (guint i = 0; i < requests->len; i++) {
+        const VgpuRequest *request = g_ptr_array_index(requests, i);
+        const VgpuBackend *backend =
+            vgpu_backend_for_class(vgpu_request_get_device_class(request));
+
+        if (!backend->exists(ctx, vgpu_request_get_uuid(request)))
+            g_ptr_array_add(missing, (gpointer)request);
+        else if (!check_existing(&engine, domain, request, &local))
+            goto refused;
+    }
+    if (!check_capacity(&engine, domain, missing, &local))
+        goto refused;
+    for (guint i = 0; i < missing->len; i++) {
+        if (!create_one(&engine, domain, missing->pdata[i], created, &local)) {
+            roll_back(&engine, domain, created, &lock);
+            goto refused;
+        }
+    }
+    return TRUE;
+
+refused:
+    emit(&engine, VGPU_ENGINE_EVENT_REFUSED, "%s", local->message);
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
+}
+
+/* ---- release and reconcile ---------------------------------------------- */
+
+/* Should reconciliation remove the device of this ready @record? */
+static gboolean
+domain_is_gone(Engine *engine, const VgpuRecord *record)
+{
+    const char *const *running = engine->options->running_domains;
+
+    if (!running)
+        return FALSE;
+    if (vgpu_record_get_created(record) >= engine->options->running_checked_at)
+        return FALSE; /* created after libvirt was asked */
+    return !g_strv_contains(running, vgpu_record_get_domain(record));
+}
+
+/*
+ * The records among @records whose device must go, marked removing by
+ * this process (under the lock). Records whose device is gone are dropped;
+ * records another live process works on, and devices that disagree with
+ * their record, are reported and skipped. @all_ready: remove ready
+ * records' devices too (release), else only those of domains not running.
+ */
+static GPtrArray *
+collect_removals(Engine *engine, GPtrArray *records, gboolean all_ready,
+                 GError **error)
+{
+    gboolean dry_run = (engine->options->flags & VGPU_ENGINE_DRY_RUN) != 0;
+    g_autoptr(GPtrArray) todo =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_record_free);
+
+    while (records->len > 0) {
+        g_autoptr(VgpuRecord) record = g_ptr_array_steal_index(records, 0);
+        const char *id = vgpu_record_get_uuid(record);
+        g_autofree char *what = NULL;
+        gboolean mismatch;
+
+        if (vgpu_record_is_in_progress(record)) {
+            emit(engine, VGPU_ENGINE_EVENT_PENDING,
+                 "%s %s is being %s by process %" G_GINT64_FORMAT
+                 "; left to it",
+                 backend_of(record)->device_noun, id,
+                 vgpu_record_get_state(record) == VGPU_RECORD_CREATING
+                     ? "created"
+                     : "removed",
+                 vgpu_record_get_owner_pid(record));
+            continue;
+        }
+        if (!device_present(engine, record, &mismatch)) {
+            if (dry_run) {
+                what = describe_vanished(record);
+                emit(engine, VGPU_ENGINE_EVENT_DROPPED, "would drop %s", what);
+            } else {
+                drop(engine, record, VGPU_ENGINE_EVENT_DROPPED, "dropped",
+                     describe_vanished);
+            }
+            continue;
+        }
+        if (mismatch)
+            continue;
+        if (!all_ready && vgpu_record_get_state(record) == VGPU_RECORD_READY &&
+            !domain_is_gone(engine, record))
+            continue;
+        what = describe(record);
+        emit(engine, VGPU_ENGINE_EVENT_REMOVING, "%s %s%s",
+             dry_run ? "would remove" : "removing", what,
+             vgpu_record_get_state(record) != VGPU_RECORD_READY
+                 ? ", left by an interrupted hook"
+             : all_ready ? ""
+                         : ", which is not running");
+        if (dry_run)
+            continue;
+        if (!mark(engine, record, VGPU_RECORD_REMOVING, error))
+            return NULL;
+        g_ptr_array_add(todo, g_steal_pointer(&record));
+    }
+    return g_steal_pointer(&todo);
+}
+
+gboolean
+vgpu_engine_release(VgpuContext *ctx, const char *domain,
+                    const VgpuEngineOptions *options, GError **error)
+{
+    g_auto(Engine) engine = {0};
+    g_autoptr(VgpuHostLock) lock = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GPtrArray) todo = NULL;
+
+    g_return_val_if_fail(ctx != NULL, FALSE);
+    g_return_val_if_fail(domain != NULL, FALSE);
+
+    /* Cheap check first, without the lock: most domains have no vGPU. */
+    records = vgpu_state_list_records(ctx, domain, NULL, error);
+    if (!records)
+        return FALSE;
+    if (records->len == 0)
+        return TRUE;
+    g_clear_pointer(&records, g_ptr_array_unref);
+
+    if (!engine_init(&engine, ctx, options, error))
+        return FALSE;
+    lock = engine_lock(&engine, "release end", domain, error);
+    if (!lock)
+        return FALSE;
+    vgpu_state_clean_temporary(ctx);
+    records = engine_records(&engine, domain, error);
+    if (!records)
+        return FALSE;
+    todo = collect_removals(&engine, records, TRUE, error);
+    if (!todo)
+        return FALSE;
+    remove_marked(&engine, "release end", domain, todo, &lock, error);
+    return lock != NULL;
+}
+
+gboolean
+vgpu_engine_reconcile(VgpuContext *ctx, const VgpuEngineOptions *options,
+                      GError **error)
+{
+    g_auto(Engine) engine = {0};
+    g_autoptr(VgpuHostLock) lock = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GPtrArray) todo = NULL;
+    guint left;
+
+    g_return_val_if_fail(ctx != NULL, FALSE);
+
+    if (!engine_init(&engine, ctx, options, error))
+        return FALSE;
+    if (!(engine.options->flags & VGPU_ENGINE_DRY_RUN)) {
+        lock = engine_lock(&engine, "vgpuctl gc", NULL, error);
+        if (!lock)
+            return FALSE;
+        vgpu_state_clean_temporary(ctx);
+    }
+    records = engine_records(&engine, NULL, error);
+    if (!records)
+        return FALSE;
+    todo = collect_removals(&engine, records, FALSE, error);
+    if (!todo)
+        return FALSE;
+    left = remove_marked(&engine, "vgpuctl gc", NULL, todo, &lock, error);
+    if (todo->len > 0 && !lock)
+        return FALSE;
+    if (left > 0) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_BUSY,
+                    "%u device%s still present after the removal timeout; "
+                    "stop what uses them and run 'vgpuctl gc' again",
+                    left, left == 1 ? " is" : "s are");
+        return FALSE;
+    }
+    return TRUE;
+}

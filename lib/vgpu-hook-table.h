@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvgpu - the hook's operation table (private, header-only, libc only).
+ * The one place that says which libvirt hook operations libvgpu acts on:
+ * lib/vgpu-hook.c and the libc-only front hooks/vgpu-hook.c both include
+ * it, so the front's fast path and the library can never disagree.
+ */
+#pragma once
+
+#include <libvgpu/vgpu-hook-operation.h>
+
+#include <string.h>
+
+typedef struct {
+    const char *operation;     /* argv[2] */
+    const char *sub_operation; /* argv[3] */
+    VgpuHookOperation value;
+    int needs_worker; /* the front must exec the worker (libvgpu) */
+    int reads_input;  /* the worker reads the domain XML from stdin */
+} VgpuHookTableEntry;
+
+static const VgpuHookTableEntry vgpu_hook_table[] = {
+    {"prepare", "begin", VGPU_HOOK_OPERATION_PREPARE_BEGIN, 1, 1},
+    {"release", "end", VGPU_HOOK_OPERATION_RELEASE_END, 1, 0},
+    /* Nothing to rewrite for mdev requests: libvirt keeps the XML when
+     * the hook prints nothing, so the front answers these itself. */
+    {"migrate", "begin", VGPU_HOOK_OPERATION_MIGRATE_BEGIN, 0, 0},
+    {"restore", "begin", VGPU_HOOK_OPERATION_RESTORE_BEGIN, 0, 0},
+};
+
+/* The entry of an operation pair, or NULL for one libvgpu ignores. */
+static inline const VgpuHookTableEntry *
+vgpu_hook_table_lookup(const char *operation, const char *sub_operation)
+{
+    for (size_t i = 0; i < sizeof(vgpu_hook_table) / sizeof(vgpu_hook_table[0]);
+         i++) {
+        if (strcmp(operation, vgpu_hook_table[i].operation) == 0 &&
+            strcmp(sub_operation, vgpu_hook_table[i].sub_operation) == 0)
+            return &vgpu_hook_table[i];
+    }
+    return NULL;
+}
