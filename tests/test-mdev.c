@@ -50,39 +50,16 @@ typedef struct {
 static void
 sim_control(Fixture *f, const char *file, const char *text)
 {
-    g_autofree char *path = g_build_filename(f->sys, ".vgpu-sim", file, NULL);
-
-    /* one write(2), like echo into sysfs */
-    g_assert_cmpint(vgpu_sysfs_write_attr(path, text), ==, 0);
+    vgpu_test_sim_control(f->sys, file, text);
 }
 
 static int
 setup(void **state)
 {
-    const char *sim = g_getenv("VGPU_SIM");
-    g_autofree char *conf = NULL;
-    Fixture *f;
-    int status = -1;
+    Fixture *f = g_new0(Fixture, 1);
 
-    if (!sim || access("/dev/fuse", R_OK | W_OK) != 0) {
-        print_message("SKIP: needs VGPU_SIM and /dev/fuse\n");
-        exit(77);
-    }
-    f = g_new0(Fixture, 1);
     f->ctx = vgpu_test_context_new(&f->root);
-    f->sys = g_build_filename(f->root, "sys", NULL);
-    conf = g_build_filename(f->root, "scenario.conf", NULL);
-    g_assert_cmpint(g_mkdir_with_parents(f->sys, 0755), ==, 0);
-    g_assert_true(g_file_set_contents(conf, scenario, -1, NULL));
-    {
-        const char *argv[] = {sim, "--scenario", conf, f->sys, NULL};
-        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
-                                   NULL, NULL, NULL, NULL, &status, NULL));
-    }
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        print_message("SKIP: vgpu-sim could not mount %s\n", f->sys);
-        exit(77);
-    }
+    f->sys = vgpu_test_sim_mount(f->root, scenario);
     *state = f;
     return 0;
 }
@@ -91,11 +68,8 @@ static int
 teardown(void **state)
 {
     Fixture *f = *state;
-    const char *argv[] = {"fusermount3", "-u", f->sys, NULL};
 
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                 NULL, NULL, NULL, NULL);
-    g_free(f->sys);
+    vgpu_test_sim_unmount(f->sys);
     vgpu_test_context_free(f->ctx, f->root);
     g_free(f);
     return 0;

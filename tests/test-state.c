@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -158,6 +159,104 @@ test_host_lock_excludes_other_processes(void **state)
     vgpu_host_lock_release(NULL);
 }
 
+/* A second lock holder in this process (another open file description)
+ * gives up after the bound and names the holder. */
+static void
+test_host_lock_is_bounded_and_names_holder(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuHostLock) held =
+        vgpu_state_lock_host(f->ctx, 0, "release end of win11", &error);
+    g_autoptr(VgpuHostLock) second = NULL;
+    gint64 started = g_get_monotonic_time();
+
+    assert_non_null(held);
+    second = vgpu_state_lock_host(f->ctx, 150, "prepare begin", &error);
+    assert_null(second);
+    assert_true(g_get_monotonic_time() - started >= 150 * 1000);
+    vgpu_test_assert_error(error, VGPU_ERROR_BUSY, "release end of win11");
+    g_autofree char *pid = g_strdup_printf("pid %d", (int)getpid());
+    assert_non_null(strstr(error->message, pid));
+}
+
+/* The state directory, records directory and lock file must not be
+ * symlinks nor writable by others; nothing is written through them. */
+static void
+test_untrusted_state_is_refused(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *state_dir = g_build_filename(f->root, "run/libvgpu", NULL);
+    g_autofree char *elsewhere = g_build_filename(f->root, "elsewhere", NULL);
+    g_autoptr(VgpuRecord) record = vgpu_record_new(
+        VGPU_DEVICE_CLASS_MDEV, "win11", UUID_A, "mtty", "mtty-2");
+
+    assert_int_equal(g_mkdir_with_parents(elsewhere, 0700), 0);
+    assert_int_equal(
+        g_mkdir_with_parents(g_build_filename(f->root, "run", NULL), 0755), 0);
+    assert_int_equal(symlink(elsewhere, state_dir), 0);
+    assert_null(vgpu_state_lock_host(f->ctx, 0, "test", &error));
+    vgpu_test_assert_error(error, VGPU_ERROR_UNSUPPORTED, "symlink");
+    g_clear_error(&error);
+    assert_false(vgpu_state_save_record(f->ctx, record, &error));
+    vgpu_test_assert_error(error, VGPU_ERROR_UNSUPPORTED, state_dir);
+    g_clear_error(&error);
+    assert_int_equal(unlink(state_dir), 0);
+
+    assert_int_equal(g_mkdir_with_parents(state_dir, 0700), 0);
+    assert_int_equal(chmod(state_dir, 0777), 0);
+    assert_null(vgpu_state_lock_host(f->ctx, 0, "test", &error));
+    vgpu_test_assert_error(error, VGPU_ERROR_UNSUPPORTED, "chmod go-w");
+    g_clear_error(&error);
+    assert_int_equal(chmod(state_dir, 0755), 0); /* 0.1's mode: accepted */
+
+    g_autofree char *lock = g_build_filename(state_dir, "lock", NULL);
+    g_autofree char *canary = g_build_filename(elsewhere, "canary", NULL);
+    assert_true(g_file_set_contents(canary, "keep", -1, NULL));
+    assert_int_equal(symlink(canary, lock), 0);
+    assert_null(vgpu_state_lock_host(f->ctx, 0, "test", &error));
+    vgpu_test_assert_error(error, VGPU_ERROR_UNSUPPORTED, "symlink");
+    g_autofree char *content = NULL;
+    assert_true(g_file_get_contents(canary, &content, NULL, NULL));
+    assert_string_equal(content, "keep");
+}
+
+/* Record files that are not small regular files are reported, never
+ * read into memory or waited on. */
+static void
+test_hostile_records_are_reported(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) anomalies = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) records = NULL;
+    g_autofree char *dir = g_build_filename(f->root, "run/libvgpu/mdevs", NULL);
+    g_autofree char *fifo = g_build_filename(dir, UUID_A, NULL);
+    g_autofree char *huge = g_build_filename(dir, UUID_B, NULL);
+    g_autofree char *junk = g_build_filename(dir, "junk", NULL);
+    int fd;
+
+    assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    fd = open(huge, O_CREAT | O_WRONLY, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 512 * 1024 * 1024), 0);
+    close(fd);
+    assert_true(g_file_set_contents(junk, "x", -1, NULL));
+
+    records = vgpu_state_list_records(f->ctx, NULL, anomalies, &error);
+    assert_non_null(records);
+    assert_int_equal(records->len, 0);
+    assert_int_equal(anomalies->len, 3);
+    for (guint i = 0; i < anomalies->len; i++)
+        assert_null(strchr(anomalies->pdata[i], '\n'));
+    /* sorted by name: UUID_B (huge), UUID_A (FIFO), junk */
+    g_assert_nonnull(strstr(anomalies->pdata[0], "larger than"));
+    g_assert_nonnull(strstr(anomalies->pdata[1], "not a regular file"));
+    g_assert_nonnull(strstr(anomalies->pdata[2], "not an ownership record"));
+}
+
 int
 main(void)
 {
@@ -171,6 +270,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_save_is_atomic_replace, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_host_lock_excludes_other_processes,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_host_lock_is_bounded_and_names_holder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untrusted_state_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_records_are_reported,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <libvgpu/vgpu-common.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,4 +253,52 @@ vgpu_test_read_data(const char *relpath, gsize *len)
     g_file_get_contents(path, &text, len, &error);
     g_assert_no_error(error);
     return text;
+}
+
+char *
+vgpu_test_sim_mount(const char *root, const char *scenario)
+{
+    const char *sim = g_getenv("VGPU_SIM");
+    g_autofree char *conf = g_build_filename(root, "scenario.conf", NULL);
+    char *sys = g_build_filename(root, "sys", NULL);
+    int status = -1;
+
+    if (!sim || access("/dev/fuse", R_OK | W_OK) != 0) {
+        print_message("SKIP: needs VGPU_SIM and /dev/fuse\n");
+        exit(77);
+    }
+    g_assert_cmpint(g_mkdir_with_parents(sys, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(conf, scenario, -1, NULL));
+    {
+        const char *argv[] = {sim, "--scenario", conf, sys, NULL};
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
+                                   NULL, NULL, NULL, NULL, &status, NULL));
+    }
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        print_message("SKIP: vgpu-sim could not mount %s\n", sys);
+        exit(77);
+    }
+    return sys;
+}
+
+void
+vgpu_test_sim_unmount(char *sys)
+{
+    const char *argv[] = {"fusermount3", "-u", sys, NULL};
+
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                 NULL, NULL, NULL, NULL);
+    g_free(sys);
+}
+
+void
+vgpu_test_sim_control(const char *sys, const char *file, const char *text)
+{
+    g_autofree char *path = g_build_filename(sys, ".vgpu-sim", file, NULL);
+    int fd = open(path, O_WRONLY);
+
+    /* one write(2), like echo into sysfs */
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, text, strlen(text)), ==, (gssize)strlen(text));
+    close(fd);
 }

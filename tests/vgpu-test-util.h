@@ -81,3 +81,13 @@ char *vgpu_test_data_path(const char *relpath);
 
 /* Reads a data file (tests/data/...) or fails the test. */
 char *vgpu_test_read_data(const char *relpath, gsize *len);
+
+/* Mounts the emulator (VGPU_SIM) with the scenario text @scenario on
+ * @root/sys; exits 77 (skip) where FUSE is not available. Returns the
+ * mount point; vgpu_test_sim_unmount() unmounts and frees it. */
+char *vgpu_test_sim_mount(const char *root, const char *scenario);
+void vgpu_test_sim_unmount(char *sys);
+
+/* Writes @text to the emulator's control file @file (.vgpu-sim/) in one
+ * write(2). */
+void vgpu_test_sim_control(const char *sys, const char *file, const char *text);

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The engine (vgpu-engine.h) against the mdev sysfs emulator: every state
+ * of docs/engine.md's "States of a device" table is set up by hand (a
+ * record as a killed hook leaves it) and resolved by prepare, release or
+ * reconcile; records of libvgpu 0.1; untrusted records; events.
+ * Skips (77) where FUSE cannot be mounted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libvgpu/libvgpu.h>
+
+#include "vgpu-test-util.h"
+
+#define UUID_A "9d2e9b5e-1c4a-4f7e-8a3b-00000000000a"
+#define UUID_B "9d2e9b5e-1c4a-4f7e-8a3b-00000000000b"
+#define UUID_F "11111111-2222-4333-8444-555555555555"
+#define PARENT "0000:05:00.0"
+
+static const char scenario[] = "[parent 0000:05:00.0]\n"
+                               "model=homogeneous\n"
+                               "types=nvidia-65\n"
+                               "[type nvidia-65]\n"
+                               "name=GRID P4-4Q\n"
+                               "max_instances=4\n";
+
+typedef struct {
+    char *root;
+    char *sys;
+    VgpuContext *ctx;
+    GPtrArray *events; /* "<event number> <message>" */
+    VgpuEngineOptions options;
+} Fixture;
+
+static void
+record_event(VgpuEngineEvent event, const char *message, gpointer data)
+{
+    g_ptr_array_add(data, g_strdup_printf("%d %s", (int)event, message));
+}
+
+static int
+setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+
+    f->ctx = vgpu_test_context_new(&f->root);
+    f->sys = vgpu_test_sim_mount(f->root, scenario);
+    f->events = g_ptr_array_new_with_free_func(g_free);
+    vgpu_engine_options_init(&f->options);
+    f->options.event = record_event;
+    f->options.event_data = f->events;
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    Fixture *f = *state;
+
+    vgpu_test_sim_unmount(f->sys);
+    vgpu_test_context_free(f->ctx, f->root);
+    g_ptr_array_unref(f->events);
+    g_free(f);
+    return 0;
+}
+
+/* Did an event of kind @event mention @needle? */
+static gboolean
+has_event(Fixture *f, VgpuEngineEvent event, const char *needle)
+{
+    g_autofree char *prefix = g_strdup_printf("%d ", (int)event);
+
+    for (guint i = 0; i < f->events->len; i++) {
+        const char *line = f->events->pdata[i];
+        if (g_str_has_prefix(line, prefix) && strstr(line, needle))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean
+device_exists(Fixture *f, const char *uuid)
+{
+    return vgpu_mdev_exists(f->ctx, uuid);
+}
+
+static gboolean
+record_exists(Fixture *f, const char *uuid)
+{
+    g_autofree char *path =
+        g_build_filename(f->root, "run/libvgpu/mdevs", uuid, NULL);
+    return g_file_test(path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK);
+}
+
+static void
+create_device(Fixture *f, const char *uuid)
+{
+    g_autoptr(GError) error = NULL;
+
+    assert_true(vgpu_mdev_create(f->ctx, PARENT, "nvidia-65", uuid, &error));
+}
+
+/* The pid of a process that has exited (and was reaped). */
+static gint64
+dead_pid(void)
+{
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    return pid;
+}
+
+/* Writes a record by hand, as a hook killed at some point leaves it.
+ * @extra: more key=value lines (state, pid, ...), or "" for a 0.1 record. */
+static void
+write_record(Fixture *f, const char *name, const char *domain, const char *uuid,
+             const char *extra)
+{
+    g_autofree char *dir = g_build_filename(f->root, "run/libvgpu/mdevs", NULL);
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[mdev]\ndomain=%s\nuuid=%s\nparent=" PARENT "\ntype=nvidia-65\n"
+        "created=1763686800\n%s",
+        domain, uuid, extra);
+
+    assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
+    assert_true(g_file_set_contents(path, text, -1, NULL));
+    assert_int_equal(chmod(path, 0600), 0);
+}
+
+static GPtrArray *
+requests_for(const char *uuid)
+{
+    GPtrArray *requests =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
+
+    g_ptr_array_add(requests, vgpu_request_new(uuid, "nvidia-65", NULL, NULL));
+    return requests;
+}
+
+static void
+test_prepare_release_cycle(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_A);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuRecord) record = NULL;
+
+    assert_true(
+        vgpu_engine_prepare(f->ctx, "win11", requests, &f->options, &error));
+    assert_true(device_exists(f, UUID_A));
+    record = vgpu_state_load_record(f->ctx, UUID_A, &error);
+    assert_non_null(record);
+    assert_int_equal(vgpu_record_get_state(record), VGPU_RECORD_READY);
+    assert_int_equal(vgpu_record_get_device_class(record),
+                     VGPU_DEVICE_CLASS_MDEV);
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_CREATED, UUID_A));
+
+    assert_true(vgpu_engine_release(f->ctx, "win11", &f->options, &error));
+    assert_false(device_exists(f, UUID_A));
+    assert_false(record_exists(f, UUID_A));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_REMOVED, UUID_A));
+}
+
+/* Killed after create, before "ready": the next prepare adopts it. */
+static void
+test_prepare_adopts_creating(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_A);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *extra = g_strdup_printf(
+        "state=creating\npid=%" G_GINT64_FORMAT "\npid_start=1\n", dead_pid());
+    g_autoptr(VgpuRecord) record = NULL;
+
+    create_device(f, UUID_A);
+    write_record(f, UUID_A, "win11", UUID_A, extra);
+    assert_true(
+        vgpu_engine_prepare(f->ctx, "win11", requests, &f->options, &error));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_ADOPTED, UUID_A));
+    record = vgpu_state_load_record(f->ctx, UUID_A, &error);
+    assert_int_equal(vgpu_record_get_state(record), VGPU_RECORD_READY);
+    assert_true(vgpu_engine_release(f->ctx, "win11", &f->options, &error));
+    assert_false(device_exists(f, UUID_A));
+    assert_false(record_exists(f, UUID_A));
+}
+
+/* Killed before create, or killed after create whose domain never
+ * started: release drops the record and removes what exists. */
+static void
+test_release_resolves_creating(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *extra = g_strdup_printf(
+        "state=creating\npid=%" G_GINT64_FORMAT "\npid_start=1\n", dead_pid());
+
+    write_record(f, UUID_A, "win11", UUID_A, extra); /* no device */
+    create_device(f, UUID_B);
+    write_record(f, UUID_B, "win11", UUID_B, extra);
+    assert_true(vgpu_engine_release(f->ctx, "win11", &f->options, &error));
+    assert_false(record_exists(f, UUID_A));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_DROPPED, UUID_A));
+    assert_false(device_exists(f, UUID_B));
+    assert_false(record_exists(f, UUID_B));
+}
+
+/* A record "removing" whose owner is alive belongs to that process (the
+ * hook's detached helper): release and gc leave it. Once the owner is
+ * gone, gc finishes the removal. */
+static void
+test_removing_owner_alive_then_dead(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *stat = NULL;
+    g_autofree char *extra = NULL;
+    g_auto(GStrv) fields = NULL;
+    pid_t owner = fork();
+
+    if (owner == 0) {
+        pause();
+        _exit(0);
+    }
+    /* its start time, as the engine reads it (proc(5) field 22) */
+    g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)owner);
+    assert_true(g_file_get_contents(path, &stat, NULL, NULL));
+    fields = g_strsplit(strrchr(stat, ')') + 2, " ", 21);
+    extra = g_strdup_printf("state=removing\npid=%d\npid_start=%s\n",
+                            (int)owner, fields[19]);
+    create_device(f, UUID_A);
+    write_record(f, UUID_A, "win11", UUID_A, extra);
+
+    assert_true(vgpu_engine_release(f->ctx, "win11", &f->options, &error));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_PENDING, UUID_A));
+    assert_true(device_exists(f, UUID_A));
+    assert_true(record_exists(f, UUID_A));
+
+    kill(owner, SIGKILL);
+    waitpid(owner, NULL, 0);
+    assert_true(vgpu_engine_reconcile(f->ctx, &f->options, &error));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_REMOVING, "interrupted"));
+    assert_false(device_exists(f, UUID_A));
+    assert_false(record_exists(f, UUID_A));
+}
+
+/* Upgrading from libvgpu 0.1 while a domain runs: its record has neither
+ * class nor state; release still removes the device. */
+static void
+test_release_understands_old_records(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+
+    create_device(f, UUID_A);
+    write_record(f, UUID_A, "win11", UUID_A, "");
+    assert_true(vgpu_engine_release(f->ctx, "win11", &f->options, &error));
+    assert_false(device_exists(f, UUID_A));
+    assert_false(record_exists(f, UUID_A));
+}
+
+/* A record named after one device but naming another is reported and
+ * never acted on: the foreign device survives release and gc. */
+static void
+test_foreign_naming_record_is_reported(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    const char *running[] = {NULL};
+
+    create_device(f, UUID_F); /* made by hand, no record */
+    write_record(f, UUID_A, "win11", UUID_F, "");
+    assert_true(vgpu_engine_release(f->ctx, "win11", &f->options, &error));
+    f->options.running_domains = running;
+    f->options.running_checked_at = G_MAXINT64;
+    assert_true(vgpu_engine_reconcile(f->ctx, &f->options, &error));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_ANOMALY, "names another"));
+    assert_true(device_exists(f, UUID_F));
+    assert_true(record_exists(f, UUID_A));
+}
+
+/* gc removes the devices of domains that do not run, keeps the others. */
+static void
+test_reconcile_running_domains(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    const char *running[] = {"win10", NULL};
+
+    create_device(f, UUID_A);
+    write_record(f, UUID_A, "win10", UUID_A, "state=ready\n");
+    create_device(f, UUID_B);
+    write_record(f, UUID_B, "win11", UUID_B, "state=ready\n");
+    f->options.running_domains = running;
+    f->options.running_checked_at = G_MAXINT64;
+
+    f->options.flags = VGPU_ENGINE_DRY_RUN;
+    assert_true(vgpu_engine_reconcile(f->ctx, &f->options, &error));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_REMOVING, "would remove"));
+    assert_true(device_exists(f, UUID_B));
+
+    f->options.flags = VGPU_ENGINE_NONE;
+    assert_true(vgpu_engine_reconcile(f->ctx, &f->options, &error));
+    assert_true(device_exists(f, UUID_A));
+    assert_true(record_exists(f, UUID_A));
+    assert_false(device_exists(f, UUID_B));
+    assert_false(record_exists(f, UUID_B));
+}
+
+/* A device still held at the deadline keeps its record and is reported. */
+static void
+test_release_busy_device_is_left(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_A);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuConfig) config = vgpu_config_new();
+    g_autoptr(VgpuRecord) record = NULL;
+    g_autofree char *conf = g_build_filename(f->root, "etc/libvgpu", NULL);
+
+    assert_true(
+        vgpu_engine_prepare(f->ctx, "win11", requests, &f->options, &error));
+    vgpu_test_sim_control(f->sys, "hold", UUID_A);
+    assert_int_equal(g_mkdir_with_parents(conf, 0755), 0);
+    vgpu_test_write(f->root, "etc/libvgpu/libvgpu.conf",
+                    "[libvgpu]\nremove_timeout_ms=200\n");
+    assert_true(vgpu_engine_release(f->ctx, "win11", &f->options, &error));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_LEFT, UUID_A));
+    record = vgpu_state_load_record(f->ctx, UUID_A, &error);
+    assert_non_null(record);
+    assert_int_equal(vgpu_record_get_state(record), VGPU_RECORD_REMOVING);
+
+    /* the device let go: the next release finishes the job */
+    vgpu_test_sim_control(f->sys, "release", UUID_A);
+    assert_true(vgpu_engine_release(f->ctx, "win11", &f->options, &error));
+    assert_false(device_exists(f, UUID_A));
+    assert_false(record_exists(f, UUID_A));
+}
+
+/* A failed prepare leaves nothing behind: the first device is rolled
+ * back when the second cannot be placed (its parent does not exist). */
+static void
+test_prepare_rolls_back(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_A);
+    g_autoptr(GError) error = NULL;
+
+    g_ptr_array_add(
+        requests, vgpu_request_new(UUID_B, "nvidia-65", "0000:99:00.0", NULL));
+    create_device(f, UUID_F); /* not ours: must survive the rollback */
+    assert_false(
+        vgpu_engine_prepare(f->ctx, "win11", requests, &f->options, &error));
+    vgpu_test_assert_error(error, VGPU_ERROR_NOT_FOUND, "0000:99:00.0");
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_CREATED, UUID_A));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_REMOVED, UUID_A));
+    assert_false(device_exists(f, UUID_A));
+    assert_false(device_exists(f, UUID_B));
+    assert_false(record_exists(f, UUID_A));
+    assert_false(record_exists(f, UUID_B));
+    assert_true(device_exists(f, UUID_F));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_REFUSED, "0000:99:00.0"));
+}
+
+static void
+test_options_version_checked(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_A);
+    g_autoptr(GError) error = NULL;
+
+    f->options.version = 99;
+    assert_false(
+        vgpu_engine_prepare(f->ctx, "win11", requests, &f->options, &error));
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT,
+                           "vgpu_engine_options_init");
+    assert_false(device_exists(f, UUID_A));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_prepare_release_cycle, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_adopts_creating, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_release_resolves_creating, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_removing_owner_alive_then_dead,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_understands_old_records,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_naming_record_is_reported,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_running_domains, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_release_busy_device_is_left, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_rolls_back, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_options_version_checked, setup,
+                                        teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
