@@ -312,6 +312,11 @@ main(int argc, char **argv)
     options.event = on_event;
     options.event_data = &reporter;
 
+    /* The configuration is this program's: its warnings are logged once
+     * per run (libvirt drops a successful hook's stderr). */
+    for (const char *const *w = vgpu_config_get_warnings(config); *w; w++)
+        syslog(LOG_WARNING, "%s: %s", reporter.what, *w);
+
     if (operation == VGPU_HOOK_OPERATION_RELEASE_END)
         return release(ctx, domain, &options, &reporter);
     if (!vgpu_hook_run(ctx, domain, operation, xml, xml_len, &options, &error))

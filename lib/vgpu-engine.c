@@ -44,6 +44,23 @@ vgpu_engine_options_init(VgpuEngineOptions *options)
     *options = defaults;
 }
 
+G_GNUC_PRINTF(3, 4)
+static void
+emit(Engine *engine, VgpuEngineEvent event, const char *format, ...)
+{
+    g_autofree char *message = NULL;
+    g_autofree char *line = NULL;
+    va_list args;
+
+    if (!engine->options->event)
+        return;
+    va_start(args, format);
+    message = g_strdup_vprintf(format, args);
+    va_end(args);
+    line = vgpu_text_one_line(message, VGPU_TEXT_LINE_MAX);
+    engine->options->event(event, line, engine->options->event_data);
+}
+
 static gboolean
 engine_init(Engine *engine, VgpuContext *ctx, const VgpuEngineOptions *options,
             GError **error)
@@ -62,29 +79,17 @@ engine_init(Engine *engine, VgpuContext *ctx, const VgpuEngineOptions *options,
     }
     engine->config = engine->options->config;
     if (!engine->config) {
+        const char *const *warnings;
+
         engine->own_config = vgpu_config_load(ctx, error);
         if (!engine->own_config)
             return FALSE;
         engine->config = engine->own_config;
+        warnings = vgpu_config_get_warnings(engine->config);
+        for (guint i = 0; warnings[i]; i++)
+            emit(engine, VGPU_ENGINE_EVENT_CONFIG, "%s", warnings[i]);
     }
     return TRUE;
-}
-
-G_GNUC_PRINTF(3, 4)
-static void
-emit(Engine *engine, VgpuEngineEvent event, const char *format, ...)
-{
-    g_autofree char *message = NULL;
-    g_autofree char *line = NULL;
-    va_list args;
-
-    if (!engine->options->event)
-        return;
-    va_start(args, format);
-    message = g_strdup_vprintf(format, args);
-    va_end(args);
-    line = vgpu_text_one_line(message, VGPU_TEXT_LINE_MAX);
-    engine->options->event(event, line, engine->options->event_data);
 }
 
 static VgpuHostLock *

@@ -62,6 +62,31 @@ assert_defaults(const VgpuConfig *config)
                      VGPU_REMOVE_TIMEOUT_DEFAULT_MS);
 }
 
+/* The warnings of @config are exactly @expected (NULL-terminated). */
+static void
+assert_warnings(const VgpuConfig *config, const char *const *expected)
+{
+    const char *const *warnings = vgpu_config_get_warnings(config);
+    guint i;
+
+    assert_non_null(warnings);
+    for (i = 0; expected[i]; i++) {
+        if (!warnings[i])
+            fail_msg("missing warning %u: %s", i, expected[i]);
+        assert_string_equal(warnings[i], expected[i]);
+    }
+    if (warnings[i])
+        fail_msg("unexpected warning: %s", warnings[i]);
+}
+
+static void
+assert_no_warnings(const VgpuConfig *config)
+{
+    const char *const none[] = {NULL};
+
+    assert_warnings(config, none);
+}
+
 static VgpuConfig *
 load_ok(Fixture *fx, const char *content)
 {
@@ -105,6 +130,7 @@ test_new_defaults(void **state)
     g_autoptr(VgpuConfig) config = vgpu_config_new();
 
     assert_defaults(config);
+    assert_no_warnings(config);
     assert_int_equal(VGPU_REMOVE_TIMEOUT_DEFAULT_MS, 10000);
     vgpu_config_free(NULL);
 }
@@ -115,6 +141,7 @@ test_missing_file(void **state)
     g_autoptr(VgpuConfig) config = load_ok(*state, NULL);
 
     assert_defaults(config);
+    assert_no_warnings(config);
 }
 
 static void
@@ -125,11 +152,19 @@ test_empty_file_and_other_groups(void **state)
     {
         g_autoptr(VgpuConfig) config = load_ok(fx, "");
         assert_defaults(config);
+        assert_no_warnings(config);
     }
     {
+        /* the other group's keys are not read, but it is reported */
         g_autoptr(VgpuConfig) config =
             load_ok(fx, "# only another group\n[other]\nplacement=bogus\n");
+        const char *const warnings[] = {
+            "libvgpu.conf: unknown group [other]; the only group is "
+            "[libvgpu]",
+            NULL,
+        };
         assert_defaults(config);
+        assert_warnings(config, warnings);
     }
 }
 
@@ -153,9 +188,11 @@ test_full_file(void **state)
     assert_false(vgpu_config_is_parent_allowed(config, "0000:07:00.0"));
     assert_false(vgpu_config_is_parent_allowed(config, "0000:05:00"));
     assert_int_equal(vgpu_config_get_remove_timeout(config), 2500);
+    assert_no_warnings(config);
 }
 
-/* Comments, unknown keys and groups are ignored; blanks tolerated. */
+/* Comments are ignored, blanks tolerated; unknown keys and groups do not
+ * fail the load (forward compatibility) but are reported. */
 static void
 test_comments_unknown_keys(void **state)
 {
@@ -169,9 +206,142 @@ test_comments_unknown_keys(void **state)
                                                    "[future-group]\n"
                                                    "placement=bogus\n");
 
+    const char *const warnings[] = {
+        "libvgpu.conf: unknown key \"future_key\" in [libvgpu] (keys: "
+        "placement, parents, remove_timeout_ms)",
+        "libvgpu.conf: unknown group [future-group]; the only group is "
+        "[libvgpu]",
+        NULL,
+    };
+
     assert_int_equal(vgpu_config_get_placement(config), VGPU_PLACEMENT_PACK);
     assert_null(vgpu_config_get_allowed_parents(config));
     assert_int_equal(vgpu_config_get_remove_timeout(config), 0);
+    assert_warnings(config, warnings);
+}
+
+/* Typos in key names: reported with the closest known key, when close. */
+static void
+test_unknown_key_suggestions(void **state)
+{
+    Fixture *fx = *state;
+    static const struct {
+        const char *key;
+        const char *suggestion; /* NULL: none */
+    } cases[] = {
+        {"placment", "placement"},
+        {"placemnet", "placement"},
+        {"Placement", "placement"},
+        {"PLACEMENT", "placement"},
+        {"placements", "placement"},
+        {"parent", "parents"},
+        {"parnets", "parents"},
+        {"remove_timeout", "remove_timeout_ms"},
+        {"remove-timeout-ms", "remove_timeout_ms"},
+        {"remove_timeout_s", "remove_timeout_ms"},
+        {"policy", NULL},
+        {"timeout", NULL},
+        {"allow", NULL},
+        {"x", NULL},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *content = g_strdup_printf(
+            "[libvgpu]\nplacement=spread\n%s=1\n", cases[i].key);
+        g_autofree char *want = NULL;
+        g_autoptr(VgpuConfig) config = load_ok(fx, content);
+        const char *warnings[] = {NULL, NULL};
+
+        if (cases[i].suggestion)
+            want = g_strdup_printf("libvgpu.conf: unknown key \"%s\" in "
+                                   "[libvgpu]; did you mean \"%s\"? (keys: "
+                                   "placement, parents, remove_timeout_ms)",
+                                   cases[i].key, cases[i].suggestion);
+        else
+            want = g_strdup_printf("libvgpu.conf: unknown key \"%s\" in "
+                                   "[libvgpu] (keys: placement, parents, "
+                                   "remove_timeout_ms)",
+                                   cases[i].key);
+        warnings[0] = want;
+        assert_warnings(config, warnings);
+        /* the known keys still apply */
+        assert_int_equal(vgpu_config_get_placement(config),
+                         VGPU_PLACEMENT_SPREAD);
+    }
+}
+
+/* A typo in the group name: its keys do nothing, and that is reported. */
+static void
+test_unknown_group(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(VgpuConfig) config =
+        load_ok(fx, "[libvpgu]\nplacement=spread\nplacment=pack\n");
+    const char *const warnings[] = {
+        "libvgpu.conf: unknown group [libvpgu]; the only group is [libvgpu]",
+        NULL,
+    };
+
+    assert_defaults(config);
+    assert_warnings(config, warnings);
+}
+
+/* Several unknown names: groups in file order, then keys in group order. */
+static void
+test_warnings_order_and_escaping(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(VgpuConfig) config = load_ok(fx, "[libvgpu]\n"
+                                               "placment=spread\n"
+                                               "a\"b\\c=1\n"
+                                               "[Libvgpu]\n"
+                                               "x=1\n");
+    const char *const warnings[] = {
+        "libvgpu.conf: unknown key \"placment\" in [libvgpu]; did you mean "
+        "\"placement\"? (keys: placement, parents, remove_timeout_ms)",
+        "libvgpu.conf: unknown key \"a\\\"b\\\\c\" in [libvgpu] (keys: "
+        "placement, parents, remove_timeout_ms)",
+        "libvgpu.conf: unknown group [Libvgpu]; the only group is [libvgpu]",
+        NULL,
+    };
+
+    assert_warnings(config, warnings);
+}
+
+/* GKeyFile refuses control characters in key names and quotes the line in
+ * its error: the message stays one safe line. */
+static void
+test_syntax_error_escaped(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuConfig) config = NULL;
+
+    vgpu_test_write(fx->root, VGPU_CONFIG_PATH, "[libvgpu]\nevil\x1b[2J\r=1\n");
+    config = vgpu_config_load(fx->ctx, &error);
+    assert_null(config);
+    assert_int_equal(error->code, VGPU_ERROR_INVALID_INPUT);
+    assert_null(strchr(error->message, '\x1b'));
+    assert_null(strchr(error->message, '\r'));
+    assert_message_has(error, "\\x1b[2J");
+}
+
+/* A file full of unknown keys gives a bounded number of warnings. */
+static void
+test_warnings_bounded(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(GString) content = g_string_new("[libvgpu]\n");
+    g_autoptr(VgpuConfig) config = NULL;
+    const char *const *warnings;
+
+    for (guint i = 0; i < 100; i++)
+        g_string_append_printf(content, "unknown%u=%u\n", i, i);
+    config = load_ok(fx, content->str);
+    warnings = vgpu_config_get_warnings(config);
+    assert_int_equal(g_strv_length((char **)warnings), 17);
+    assert_string_equal(warnings[16], "libvgpu.conf: 84 more unknown keys or "
+                                      "groups are not listed");
 }
 
 static void
@@ -225,19 +395,106 @@ test_bad_policy(void **state)
     assert_message_has(error, "\"spread\"");
 }
 
-/* GKeyFile has no trailing comments; say so. */
+/* A '#' after a space or tab starts a comment, removed with the blanks
+ * before it; on a line of its own it is GKeyFile's comment. */
 static void
 test_inline_comment(void **state)
+{
+    Fixture *fx = *state;
+
+    {
+        g_autoptr(VgpuConfig) config =
+            load_ok(fx, "[libvgpu]   # the only group\n"
+                        "placement=spread   # or pack\n"
+                        "  # indented comment line\n"
+                        "parents=0000:05:00.0;0000:06:00.0\t# two GPUs\n"
+                        "remove_timeout_ms=2500 \t #\n");
+        const char *const *parents = vgpu_config_get_allowed_parents(config);
+
+        assert_int_equal(vgpu_config_get_placement(config),
+                         VGPU_PLACEMENT_SPREAD);
+        assert_non_null(parents);
+        assert_int_equal(g_strv_length((char **)parents), 2);
+        assert_string_equal(parents[0], "0000:05:00.0");
+        assert_string_equal(parents[1], "0000:06:00.0");
+        assert_int_equal(vgpu_config_get_remove_timeout(config), 2500);
+        assert_no_warnings(config);
+    }
+    {
+        /* only a comment after '=': the value is empty */
+        g_autoptr(VgpuConfig) config =
+            load_ok(fx, "[libvgpu]\nparents= # none yet\n");
+        assert_null(vgpu_config_get_allowed_parents(config));
+        assert_no_warnings(config);
+    }
+    {
+        /* a comment on a line without a final newline */
+        g_autoptr(VgpuConfig) config =
+            load_ok(fx, "[libvgpu]\nplacement=spread # last line");
+        assert_int_equal(vgpu_config_get_placement(config),
+                         VGPU_PLACEMENT_SPREAD);
+    }
+    {
+        /* a comment after an unknown key does not hide the key */
+        g_autoptr(VgpuConfig) config =
+            load_ok(fx, "[libvgpu]\nplacment=spread # typo\n");
+        const char *const warnings[] = {
+            "libvgpu.conf: unknown key \"placment\" in [libvgpu]; did you "
+            "mean \"placement\"? (keys: placement, parents, "
+            "remove_timeout_ms)",
+            NULL,
+        };
+        assert_warnings(config, warnings);
+    }
+}
+
+/* A '#' without a blank before it is part of the value: an error that
+ * says how to write a comment. */
+static void
+test_inline_comment_without_blank(void **state)
 {
     Fixture *fx = *state;
     g_autoptr(GError) error = NULL;
     g_autoptr(VgpuConfig) config = NULL;
 
-    load_invalid(fx, "[libvgpu]\nplacement=spread   # or pack\n", "placement",
-                 "\"spread   # or pack\"");
+    load_invalid(fx, "[libvgpu]\nplacement=spread#or pack\n", "placement",
+                 "\"spread#or pack\"");
     config = vgpu_config_load(fx->ctx, &error);
     assert_null(config);
+    assert_message_has(error, "a space before the '#'");
     assert_message_has(error, "line of its own");
+    load_invalid(fx, "[libvgpu]\nremove_timeout_ms=10#s\n", "remove_timeout_ms",
+                 "\"10#s\"");
+}
+
+/*
+ * The example in README.md ("Host configuration lives in
+ * /etc/libvgpu/libvgpu.conf"), copied as written there without the
+ * Markdown indentation. It mirrors README.md: change both together.
+ */
+static const char readme_example[] =
+    "[libvgpu]\n"
+    "placement=pack          # fill the GPU already holding this type "
+    "(default)\n"
+    "                        # or spread: the GPU with most free instances\n"
+    "parents=0000:05:00.0;0000:06:00.0   # only use these parent devices\n"
+    "remove_timeout_ms=10000             # how long release waits for a busy "
+    "device\n";
+
+static void
+test_readme_example(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(VgpuConfig) config = load_ok(fx, readme_example);
+    const char *const *parents = vgpu_config_get_allowed_parents(config);
+
+    assert_int_equal(vgpu_config_get_placement(config), VGPU_PLACEMENT_PACK);
+    assert_non_null(parents);
+    assert_int_equal(g_strv_length((char **)parents), 2);
+    assert_string_equal(parents[0], "0000:05:00.0");
+    assert_string_equal(parents[1], "0000:06:00.0");
+    assert_int_equal(vgpu_config_get_remove_timeout(config), 10000);
+    assert_no_warnings(config);
 }
 
 static void
@@ -374,12 +631,23 @@ main(void)
         cmocka_unit_test_setup_teardown(test_full_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_comments_unknown_keys, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_key_suggestions, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_warnings_order_and_escaping, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_syntax_error_escaped, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_warnings_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parents_list_cleanup, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_parents_empty_means_all, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inline_comment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inline_comment_without_blank,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readme_example, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),

@@ -8,6 +8,9 @@
 
 #include <stdio.h>
 
+/* How messages name the configuration file (VGPU_CONFIG_PATH). */
+#define VGPU_CONFIG_NAME "libvgpu.conf"
+
 typedef struct {
     VgpuContext *ctx;
     guint problems;
@@ -292,6 +295,67 @@ check_hook(Check *check)
     }
 }
 
+/* The configuration's warnings (unknown keys and groups): the setting
+ * they were meant to make is not in effect. */
+static void
+check_config_warnings(Check *check, const VgpuConfig *config)
+{
+    const char *const *warnings = vgpu_config_get_warnings(config);
+
+    for (guint i = 0; warnings[i]; i++)
+        report(check, CHECK_WARN,
+               "%s; it has no effect: correct the name or remove the line",
+               warnings[i]);
+}
+
+/* A parents= allow-list naming no parent device of this host makes every
+ * vGPU start fail; names that are not parents here are never used. */
+static void
+check_allowed_parents(Check *check, const VgpuConfig *config)
+{
+    const char *const *allowed = vgpu_config_get_allowed_parents(config);
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GString) missing = NULL;
+    guint found = 0;
+    guint absent = 0;
+
+    if (!allowed)
+        return;
+    parents = vgpu_discovery_list_parents(check->ctx, NULL);
+    if (!parents)
+        return; /* check_parents() reported why */
+
+    missing = g_string_new(NULL);
+    for (guint i = 0; allowed[i]; i++) {
+        gboolean exists = FALSE;
+
+        for (guint j = 0; j < parents->len && !exists; j++)
+            exists = g_str_equal(
+                allowed[i],
+                vgpu_parent_get_name(g_ptr_array_index(parents, j)));
+        if (exists) {
+            found++;
+            continue;
+        }
+        absent++;
+        g_string_append_printf(missing, "%s%s", missing->len ? ", " : "",
+                               allowed[i]);
+    }
+    if (found == 0)
+        report(check, CHECK_WARN,
+               "parents= in " VGPU_CONFIG_NAME " names no existing parent "
+               "device (%s); vGPU starts will fail: fix the list or remove "
+               "it",
+               missing->str);
+    else if (absent > 0)
+        report(check, CHECK_WARN,
+               "parents= in " VGPU_CONFIG_NAME " names %s, which %s on "
+               "this host and never used: fix the list",
+               missing->str,
+               absent == 1 ? "is not a parent device"
+                           : "are not parent devices");
+}
+
 static void
 check_config_and_state(Check *check)
 {
@@ -310,6 +374,10 @@ check_config_and_state(Check *check)
                 : "every parent allowed");
     else
         report(check, CHECK_FAIL, "%s", error->message);
+    if (config) {
+        check_config_warnings(check, config);
+        check_allowed_parents(check, config);
+    }
 
     g_clear_error(&error);
     records = vgpu_state_list_records(check->ctx, NULL, NULL, &error);
@@ -384,7 +452,10 @@ const VgpuctlCommand vgpuctl_command_check = {
         "    vGPU manager, vfio-pci passthrough binding, nouveau, ...) and\n"
         "    what to install or change;\n"
         "  - the hook in /etc/libvirt/hooks/qemu.d/vgpu;\n"
-        "  - /etc/libvgpu/libvgpu.conf and stale ownership records.\n"
+        "  - /etc/libvgpu/libvgpu.conf: can it be read, does it have\n"
+        "    unknown keys or groups (typos), does its parents= list name\n"
+        "    parent devices of this host;\n"
+        "  - stale ownership records.\n"
         "  Each finding is one line starting with ok, warning or FAIL.\n"
         "  Exits 1 if anything FAILed (the host is not ready), else 0.\n"
         "\n"

@@ -29,15 +29,16 @@ typedef enum {
  * VGPU_CONFIG_PATH:
  *
  * Path of the configuration file relative to the host root. A GKeyFile
- * (comments only on lines of their own, starting with '#'):
+ * with one group, [libvgpu]. Comments start with '#', on a line of their
+ * own or after a value: a '#' preceded by a space or tab ends the value
+ * (values never contain " #"):
  *
  *     [libvgpu]
  *     # "pack" (default) or "spread", see #VgpuPlacementPolicy
- *     placement=pack
+ *     placement=pack          # fill the GPU already holding this type
  *     # optional allow-list of parent devices, separated by ';'
  *     parents=0000:05:00.0;0000:06:00.0
- *     # bound on waiting for a removed mdev to vanish, 0..600000
- *     remove_timeout_ms=10000
+ *     remove_timeout_ms=10000 # bound on waiting for a removed mdev, ms
  */
 #define VGPU_CONFIG_PATH "etc/libvgpu/libvgpu.conf"
 
@@ -65,8 +66,11 @@ VGPU_PUBLIC VgpuConfig *vgpu_config_new(void);
  *
  * Reads %VGPU_CONFIG_PATH under the context's root (file I/O, no lock). A
  * missing file, a missing [libvgpu] group or a missing key gives the
- * defaults of vgpu_config_new(). Unknown keys and groups are ignored
- * (forward compatibility). `placement` is "pack" or "spread" (exact,
+ * defaults of vgpu_config_new(). Inline comments (a '#' after a space or
+ * tab, to the end of the line) are removed before the values are read,
+ * with the blanks before them. Unknown keys and groups do not fail the
+ * load (forward compatibility), but each is a warning, see
+ * vgpu_config_get_warnings(). `placement` is "pack" or "spread" (exact,
  * lowercase). `parents` is a ';'-separated list of parent device names as
  * in `sys/class/mdev_bus/` (whitespace around names and empty entries are
  * dropped, so "parents=" means no allow-list; each name must pass the
@@ -81,6 +85,35 @@ VGPU_PUBLIC VgpuConfig *vgpu_config_new(void);
  *   cannot be read, e.g. permissions).
  */
 VGPU_PUBLIC VgpuConfig *vgpu_config_load(VgpuContext *ctx, GError **error);
+
+/**
+ * vgpu_config_get_warnings:
+ * @config: a configuration
+ *
+ * What vgpu_config_load() found in the file but did not use: one warning
+ * per unknown group and per unknown key of [libvgpu], groups in the order
+ * of the file, keys in the order of the group; at most 16, then one line
+ * that counts the rest. Each is one line of text that names the file as
+ * "libvgpu.conf", quotes the unknown name (control characters and invalid
+ * UTF-8 escaped as `\xNN`, cut after 128 bytes) and lists the known
+ * names, with the closest known key when the unknown one looks like a
+ * typo of it (ASCII case ignored, at most a third of the known key's
+ * length in inserted, deleted, replaced or swapped characters), e.g.
+ *
+ *     libvgpu.conf: unknown key "placment" in [libvgpu]; did you mean
+ *     "placement"? (keys: placement, parents, remove_timeout_ms)
+ *     libvgpu.conf: unknown group [libvpgu]; the only group is [libvgpu]
+ *
+ * (each one line). The library never prints them: vgpuctl check does.
+ * A configuration from vgpu_config_new(), or a file without unknown
+ * names, has none. No I/O.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the warnings, a
+ *   %NULL-terminated array, empty if there are none (never %NULL); valid
+ *   as long as @config.
+ */
+VGPU_PUBLIC const char *const *
+vgpu_config_get_warnings(const VgpuConfig *config);
 
 /** vgpu_config_free: @config: (nullable): accepts %NULL. */
 VGPU_PUBLIC void vgpu_config_free(VgpuConfig *config);

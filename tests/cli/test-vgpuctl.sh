@@ -314,11 +314,20 @@ expect_out "1 parent device offers mdev types: 0000:05:00.0 (1 type)" "check rea
 expect_out "the hook is installed" "check ready"
 expect_out "ready" "check ready"
 ! grep -q FAIL "$OUT" || fail "check ready: $(cat "$OUT")"
-mkdir -p "$READY/etc/libvgpu"; echo "[libvgpu]
+mkdir -p "$READY/etc/libvgpu"; printf '%s\n' "[libvgpu]" \
+    "placement=spread   # inline comments are fine" "placment=pack" \
+    "parents=0000:99:00.0" "[libvpgu]" >"$READY/etc/libvgpu/libvgpu.conf"
+LIBVGPU_ROOT=$READY run check; expect_rc 0 "check with configuration warnings"
+expect_out "configuration /etc/libvgpu/libvgpu.conf: placement spread" "check config warnings"
+expect_out 'warning  libvgpu.conf: unknown key "placment" in [libvgpu]; did you mean "placement"?' "check config typo"
+expect_out "warning  libvgpu.conf: unknown group [libvpgu]; the only group is [libvgpu]" "check config group"
+expect_out "warning  parents= in libvgpu.conf names no existing parent device (0000:99:00.0); vGPU starts will fail: fix the list or remove it" "check parents"
+expect_out "ready (see the warnings above)" "check config warnings"
+echo "[libvgpu]
 placement=sideways" >"$READY/etc/libvgpu/libvgpu.conf"
 LIBVGPU_ROOT=$READY run check; expect_rc 1 "check with a bad configuration"
 expect_out "sideways" "check bad config"
-pass "check: a ready host passes; a missing hook or a bad configuration fails"
+pass "check: a ready host passes; configuration typos and a parents= list without parents warn; a missing hook or a bad configuration fails"
 
 # --- install-hook ----------------------------------------------------------
 R=$WORK/hook-root
