@@ -12,18 +12,18 @@
 #include <libvgpu/vgpu-uuid.h>
 
 #include "vgpu-sysfs.h"
+#include "vgpu-text.h"
 #include "vgpu-xml.h"
 
 #define MDEV_UUID_ATTR "uuid"
 #define MDEV_TYPE_ATTR "type"
 #define MDEV_PARENT_ATTR "parent"
 
-/* Longest attribute value quoted in full in an error message. */
-#define QUOTE_MAX_CHARS 80
-
 struct _VgpuDomainXml {
     xmlDoc *doc;
     char *name;
+    char *label; /* name for messages: quoted, cut, escaped */
+    char *shell; /* name in suggested commands (domain_shell()) */
     char *uuid;
 };
 
@@ -97,26 +97,6 @@ hostdev_mdev_uuid(const xmlNode *node)
     return vgpu_uuid_normalize(uuid, NULL);
 }
 
-/* A printable, bounded copy of an attribute value for a message. */
-static char *
-quote_value(const char *value)
-{
-    GString *out = g_string_new(NULL);
-    glong chars = 0;
-
-    for (const char *p = value; *p; p = g_utf8_next_char(p)) {
-        if (chars++ == QUOTE_MAX_CHARS) {
-            g_string_append(out, "...");
-            break;
-        }
-        if (g_ascii_iscntrl(*p))
-            g_string_append_c(out, '?');
-        else
-            g_string_append_len(out, p, g_utf8_next_char(p) - p);
-    }
-    return g_string_free(out, FALSE);
-}
-
 /* "<vgpu:mdev uuid="…" type="…">" with the attributes present. */
 static char *
 describe_mdev(const xmlNode *node)
@@ -137,8 +117,8 @@ describe_mdev(const xmlNode *node)
 
         if (!value)
             continue;
-        quoted = quote_value(value);
-        g_string_append_printf(out, " %s=\"%s\"", attrs[i], quoted);
+        quoted = vgpu_text_quote(value);
+        g_string_append_printf(out, " %s=%s", attrs[i], quoted);
     }
     g_string_append_c(out, '>');
     return g_string_free(out, FALSE);
@@ -147,7 +127,15 @@ describe_mdev(const xmlNode *node)
 static const char *
 domain_label(const VgpuDomainXml *self)
 {
-    return self->name ? self->name : "(unnamed)";
+    return self->label;
+}
+
+/* The name as a command argument ('virsh edit win11'): bare when it is a
+ * plain name, quoted and escaped otherwise. */
+static const char *
+domain_shell(const VgpuDomainXml *self)
+{
+    return self->shell;
 }
 
 static xmlNode *
@@ -198,6 +186,11 @@ vgpu_domain_xml_parse(const char *xml, gsize len, GError **error)
 
     self = g_new0(VgpuDomainXml, 1);
     self->name = vgpu_xml_get_text(vgpu_xml_find_child(root, "name"));
+    /* every message names the domain quoted and cut: its name is
+     * untrusted text */
+    self->label =
+        self->name ? vgpu_text_quote(self->name) : g_strdup("(unnamed)");
+    self->shell = self->name ? vgpu_text_name(self->name) : g_strdup("DOMAIN");
     self->uuid = vgpu_xml_get_text(vgpu_xml_find_child(root, "uuid"));
     self->doc = g_steal_pointer(&doc);
     return g_steal_pointer(&self);
@@ -210,6 +203,8 @@ vgpu_domain_xml_free(VgpuDomainXml *doc)
         return;
     xmlFreeDoc(doc->doc);
     g_free(doc->name);
+    g_free(doc->label);
+    g_free(doc->shell);
     g_free(doc->uuid);
     g_free(doc);
 }
@@ -313,41 +308,42 @@ request_from_element(VgpuDomainXml *doc, const xmlNode *node, GError **error)
     g_autofree char *type_id = vgpu_xml_get_prop(node, MDEV_TYPE_ATTR);
     g_autofree char *parent = vgpu_xml_get_prop(node, MDEV_PARENT_ATTR);
     const char *name = domain_label(doc);
+    const char *shell = domain_shell(doc);
     g_autoptr(GError) local = NULL;
     g_autofree char *canonical = NULL;
     VgpuRequest *request;
 
     if (!uuid) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "vGPU request %s in domain \"%s\" has no uuid "
+                    "vGPU request %s in domain %s has no uuid "
                     "attribute; add the mdev UUID (uuid=\"...\") or remove "
                     "the element with 'virsh edit %s'",
-                    what, name, name);
+                    what, name, shell);
         return NULL;
     }
     if (!type_id) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "vGPU request %s in domain \"%s\" has no type "
+                    "vGPU request %s in domain %s has no type "
                     "attribute; add the mdev type (e.g. type=\"nvidia-65\") "
                     "with 'virsh edit %s' or remove the request with "
                     "'vgpuctl detach'",
-                    what, name, name);
+                    what, name, shell);
         return NULL;
     }
     canonical = vgpu_uuid_normalize(uuid, &local);
     if (!canonical) {
         g_set_error(error, VGPU_ERROR, local->code,
-                    "vGPU request %s in domain \"%s\": %s; fix it with "
+                    "vGPU request %s in domain %s: %s; fix it with "
                     "'virsh edit %s'",
-                    what, name, local->message, name);
+                    what, name, local->message, shell);
         return NULL;
     }
     request = vgpu_request_new(canonical, type_id, parent, &local);
     if (!request) {
         g_set_error(error, VGPU_ERROR, local->code,
-                    "vGPU request %s in domain \"%s\": %s; fix it with "
+                    "vGPU request %s in domain %s: %s; fix it with "
                     "'virsh edit %s' or remove it with 'vgpuctl detach'",
-                    what, name, local->message, name);
+                    what, name, local->message, shell);
         return NULL;
     }
     return request;
@@ -369,7 +365,7 @@ vgpu_domain_xml_list_requests(VgpuDomainXml *doc, GError **error)
     elements = find_request_elements(doc, NULL);
     if (elements->len > VGPU_REQUESTS_MAX) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "domain \"%s\" has %u vGPU requests, more than the %u "
+                    "domain %s has %u vGPU requests, more than the %u "
                     "libvgpu supports per domain; remove the extra "
                     "<vgpu:mdev> elements with 'vgpuctl detach' or "
                     "'virsh edit'",
@@ -384,10 +380,10 @@ vgpu_domain_xml_list_requests(VgpuDomainXml *doc, GError **error)
             return NULL;
         if (g_hash_table_contains(seen, vgpu_request_get_uuid(request))) {
             g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                        "domain \"%s\" has two vGPU requests for mdev UUID "
+                        "domain %s has two vGPU requests for mdev UUID "
                         "\"%s\"; remove one of them with 'virsh edit %s'",
                         domain_label(doc), vgpu_request_get_uuid(request),
-                        domain_label(doc));
+                        domain_shell(doc));
             vgpu_request_free(request);
             return NULL;
         }
@@ -509,7 +505,7 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
 
     if ((flags & VGPU_HOSTDEV_RAMFB) && !(flags & VGPU_HOSTDEV_DISPLAY)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "ramfb='on' for mdev %s in domain \"%s\" needs "
+                    "ramfb='on' for mdev %s in domain %s needs "
                     "display='on' as well (libvirt formatdomain, mdev "
                     "hostdev); ask for the display too",
                     vgpu_request_get_uuid(request), domain_label(doc));
@@ -518,7 +514,7 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
     existing = find_request_elements(doc, NULL);
     if (existing->len >= VGPU_REQUESTS_MAX) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "domain \"%s\" already has %u vGPU requests, the most "
+                    "domain %s already has %u vGPU requests, the most "
                     "libvgpu supports per domain; detach one first",
                     domain_label(doc), existing->len);
         return FALSE;
@@ -527,7 +523,7 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
     existing = find_request_elements(doc, vgpu_request_get_uuid(request));
     if (existing->len > 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
-                    "domain \"%s\" already has a vGPU request for mdev UUID "
+                    "domain %s already has a vGPU request for mdev UUID "
                     "\"%s\"; choose another UUID or detach that one first",
                     domain_label(doc), vgpu_request_get_uuid(request));
         return FALSE;
@@ -536,7 +532,7 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
     if (hostdevs->len > 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
                     "mdev UUID \"%s\" is already used by a <hostdev> of "
-                    "domain \"%s\"; choose another UUID",
+                    "domain %s; choose another UUID",
                     vgpu_request_get_uuid(request), domain_label(doc));
         return FALSE;
     }
@@ -579,7 +575,7 @@ vgpu_domain_xml_remove_request(VgpuDomainXml *doc, const char *uuid,
     requests = find_request_elements(doc, canonical);
     if (requests->len == 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
-                    "domain \"%s\" has no vGPU request for mdev UUID \"%s\" "
+                    "domain %s has no vGPU request for mdev UUID \"%s\" "
                     "in its <metadata>; nothing was changed",
                     domain_label(doc), canonical);
         return FALSE;
@@ -613,7 +609,7 @@ vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
 
     if (!doc->uuid) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "domain \"%s\" has no <uuid>: define it with libvirt "
+                    "domain %s has no <uuid>: define it with libvirt "
                     "first (libvirt assigns one) or give an explicit mdev "
                     "UUID",
                     domain_label(doc));
@@ -621,14 +617,14 @@ vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
     }
     domain_uuid = vgpu_uuid_normalize(doc->uuid, NULL);
     if (!domain_uuid) {
-        g_autofree char *quoted = quote_value(doc->uuid);
+        g_autofree char *quoted = vgpu_text_quote(doc->uuid);
 
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "domain \"%s\" has a malformed <uuid> \"%s\": expected "
+                    "domain %s has a malformed <uuid> %s: expected "
                     "36 characters of hex digits and hyphens as libvirt "
                     "writes it; fix it with 'virsh edit %s' or give an "
                     "explicit mdev UUID",
-                    domain_label(doc), quoted, domain_label(doc));
+                    domain_label(doc), quoted, domain_shell(doc));
         return NULL;
     }
 
@@ -639,7 +635,7 @@ vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
     elements = find_request_elements(doc, NULL);
     if (elements->len > VGPU_REQUESTS_MAX) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "domain \"%s\" has %u vGPU requests, more than the %u "
+                    "domain %s has %u vGPU requests, more than the %u "
                     "libvgpu supports per domain; remove the extra "
                     "<vgpu:mdev> elements with 'vgpuctl detach' or "
                     "'virsh edit'",
