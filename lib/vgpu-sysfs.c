@@ -3,6 +3,7 @@
  * libvgpu - private sysfs attribute and path helpers.
  */
 #include "vgpu-sysfs.h"
+#include "vgpu-text.h"
 
 #include <libvgpu/vgpu-uuid.h>
 
@@ -35,13 +36,16 @@ vgpu_name_is_safe(const char *name)
 gboolean
 vgpu_name_check(const char *what, const char *name, GError **error)
 {
+    g_autofree char *quoted = NULL;
+
     if (vgpu_name_is_safe(name))
         return TRUE;
+    quoted = vgpu_text_quote(name);
     g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                "%s name \"%s\" is not a valid sysfs name: it must be one "
+                "%s name %s is not a valid sysfs name: it must be one "
                 "path component of 1-255 characters without '/', control "
                 "characters, \".\" or \"..\"",
-                what, name ? name : "(null)");
+                what, quoted);
     return FALSE;
 }
 

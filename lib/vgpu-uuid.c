@@ -5,6 +5,8 @@
  */
 #include <libvgpu/vgpu-uuid.h>
 
+#include "vgpu-text.h"
+
 #include <string.h>
 #include <uuid/uuid.h>
 
@@ -50,11 +52,12 @@ vgpu_uuid_normalize(const char *uuid, GError **error)
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
     if (!uuid || !uuid_has_shape(uuid, FALSE)) {
+        g_autofree char *quoted = vgpu_text_quote(uuid);
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "\"%s\" is not a UUID: expected 36 characters of hex "
+                    "%s is not a UUID: expected 36 characters of hex "
                     "digits and hyphens such as "
                     "9d2e9b5e-6a3c-4f62-8b0e-2f5a7c1d4e90",
-                    uuid ? uuid : "(null)");
+                    quoted);
         return NULL;
     }
     return g_ascii_strdown(uuid, -1);
@@ -94,11 +97,12 @@ vgpu_uuid_for_domain(const char *domain_uuid, guint index, GError **error)
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
     if (!domain_uuid || !uuid_has_shape(domain_uuid, FALSE)) {
+        g_autofree char *quoted = vgpu_text_quote(domain_uuid);
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "domain UUID \"%s\" is not a UUID: expected 36 "
+                    "domain UUID %s is not a UUID: expected 36 "
                     "characters of hex digits and hyphens as in the "
                     "domain's <uuid> element",
-                    domain_uuid ? domain_uuid : "(null)");
+                    quoted);
         return NULL;
     }
     domain = g_ascii_strdown(domain_uuid, -1);

@@ -730,7 +730,10 @@ test_request_new(void **state)
             vgpu_request_new(U1, long_name, NULL, &error);
 
         assert_null(b);
-        assert_vgpu_error(error, VGPU_ERROR_INVALID_INPUT, long_name);
+        /* the untrusted value is quoted and cut to 128 bytes */
+        g_autofree char *cut = g_strnfill(128, 'a');
+        g_autofree char *shown = g_strconcat("\"", cut, "\xe2\x80\xa6\"", NULL);
+        assert_vgpu_error(error, VGPU_ERROR_INVALID_INPUT, shown);
     }
     vgpu_request_free(NULL);
 }
