@@ -39,16 +39,17 @@
 #define EXIT_USAGE 2
 /* Slack past the removal deadline before this process gives up waiting
  * for the helper's report. */
-#define RELEASE_SLACK_MS 1000
+#define RELEASE_SLACK_MS 500
 /* Status pipe messages of the helper: a letter, a space, one line. */
 #define REPORT_WARNING 'W'
 #define REPORT_ERROR 'E'
 #define REPORT_REMOVING 'R'
 
 typedef struct {
-    const char *what;   /* `prepare begin of "win11"`, for syslog */
-    int report_fd;      /* helper: the status pipe; else -1 */
-    gboolean to_stderr; /* print warnings on stderr */
+    const char *what;        /* `prepare begin of "win11"`, for syslog */
+    int report_fd;           /* helper: the status pipe; else -1 */
+    gboolean refusal_logged; /* the engine's refusal event is in syslog */
+    gboolean to_stderr;      /* print warnings on stderr */
 } Reporter;
 
 static int
@@ -88,9 +89,9 @@ on_event(VgpuEngineEvent event, const char *message, gpointer user_data)
     Reporter *reporter = user_data;
     int priority = event_priority(event);
 
-    /* Refusals are logged once, by main, with the final error. */
-    if (event != VGPU_ENGINE_EVENT_REFUSED)
-        syslog(priority, "%s: %s", reporter->what, message);
+    syslog(priority, "%s: %s", reporter->what, message);
+    if (event == VGPU_ENGINE_EVENT_REFUSED)
+        reporter->refusal_logged = TRUE; /* it names the devices */
     if (event == VGPU_ENGINE_EVENT_REMOVING)
         report(reporter->report_fd, REPORT_REMOVING, message);
     if (priority > LOG_WARNING || event == VGPU_ENGINE_EVENT_REFUSED)
@@ -106,7 +107,8 @@ fail(const Reporter *reporter, const char *message)
 {
     g_autofree char *line = vgpu_message_one_line(message);
 
-    syslog(LOG_ERR, "%s: %s", reporter->what, line);
+    if (!reporter->refusal_logged)
+        syslog(LOG_ERR, "%s: %s", reporter->what, line);
     fprintf(stderr, "vgpu-hook: %s\n", line);
     return EXIT_FAILURE;
 }
@@ -181,7 +183,6 @@ static int
 release(VgpuContext *ctx, const char *domain, VgpuEngineOptions *options,
         Reporter *reporter)
 {
-    g_autoptr(GPtrArray) records = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GString) pending = g_string_new(NULL);
     guint remove_timeout_ms = vgpu_config_get_remove_timeout(options->config);
@@ -190,11 +191,8 @@ release(VgpuContext *ctx, const char *domain, VgpuEngineOptions *options,
     int fds[2];
     pid_t pid;
 
-    records = vgpu_state_list_records(ctx, domain, NULL, &error);
-    if (!records)
-        return fail(reporter, error->message);
-    if (records->len == 0)
-        return EXIT_SUCCESS;
+    if (!vgpu_engine_release_needed(ctx, domain, &error))
+        return error ? fail(reporter, error->message) : EXIT_SUCCESS;
 
     if (pipe2(fds, O_CLOEXEC) != 0)
         return fail(reporter, g_strerror(errno));

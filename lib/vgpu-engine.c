@@ -614,6 +614,31 @@ roll_back(Engine *engine, const char *domain, GPtrArray *created,
                   &local);
 }
 
+/*
+ * Reports and returns the refusal @local of a prepare: the event names the
+ * domain and the device(s) concerned (@request, or every one of
+ * @requests), for the administrator reading the system log.
+ */
+static gboolean
+refuse(Engine *engine, const char *domain, const VgpuRequest *request,
+       GPtrArray *requests, GError **local, GError **error)
+{
+    g_autoptr(GString) ids = g_string_new(NULL);
+    g_autofree char *name = vgpu_text_name(domain);
+
+    for (guint i = 0; request ? i < 1 : i < requests->len; i++) {
+        const VgpuRequest *r = request ? request : requests->pdata[i];
+
+        g_string_append_printf(ids, "%s%s", i ? ", " : "",
+                               vgpu_request_get_uuid(r));
+    }
+    emit(engine, VGPU_ENGINE_EVENT_REFUSED,
+         "refused to start domain %s (%s): %s", name, ids->str,
+         (*local)->message);
+    g_propagate_error(error, g_steal_pointer(local));
+    return FALSE;
+}
+
 gboolean
 vgpu_engine_prepare(VgpuContext *ctx, const char *domain, GPtrArray *requests,
                     const VgpuEngineOptions *options, GError **error)
@@ -676,22 +701,18 @@ vgpu_engine_prepare(VgpuContext *ctx, const char *domain, GPtrArray *requests,
         if (!backend->exists(ctx, vgpu_request_get_uuid(request)))
             g_ptr_array_add(missing, (gpointer)request);
         else if (!check_existing(&engine, domain, request, &local))
-            goto refused;
+            return refuse(&engine, domain, request, NULL, &local, error);
     }
     if (!check_capacity(&engine, domain, missing, &local))
-        goto refused;
+        return refuse(&engine, domain, NULL, missing, &local, error);
     for (guint i = 0; i < missing->len; i++) {
         if (!create_one(&engine, domain, missing->pdata[i], created, &local)) {
             roll_back(&engine, domain, created, &lock);
-            goto refused;
+            return refuse(&engine, domain, missing->pdata[i], NULL, &local,
+                          error);
         }
     }
     return TRUE;
-
-refused:
-    emit(&engine, VGPU_ENGINE_EVENT_REFUSED, "%s", local->message);
-    g_propagate_error(error, g_steal_pointer(&local));
-    return FALSE;
 }
 
 /* ---- release and reconcile ---------------------------------------------- */
@@ -773,9 +794,26 @@ collect_removals(Engine *engine, GPtrArray *records, gboolean all_ready,
 }
 
 gboolean
+vgpu_engine_release_needed(VgpuContext *ctx, const char *domain, GError **error)
+{
+    g_autoptr(GPtrArray) records = NULL;
+
+    g_return_val_if_fail(ctx != NULL, FALSE);
+    g_return_val_if_fail(domain != NULL, FALSE);
+
+    records = vgpu_state_list_records(ctx, domain, NULL, error);
+    if (!records)
+        return FALSE;
+    /* A temporary record file is what a hook killed while writing a
+     * record leaves; the release of that domain cleans it. */
+    return records->len > 0 || vgpu_state_has_temporary(ctx);
+}
+
+gboolean
 vgpu_engine_release(VgpuContext *ctx, const char *domain,
                     const VgpuEngineOptions *options, GError **error)
 {
+    g_autoptr(GError) local = NULL;
     g_auto(Engine) engine = {0};
     g_autoptr(VgpuHostLock) lock = NULL;
     g_autoptr(GPtrArray) records = NULL;
@@ -785,12 +823,12 @@ vgpu_engine_release(VgpuContext *ctx, const char *domain,
     g_return_val_if_fail(domain != NULL, FALSE);
 
     /* Cheap check first, without the lock: most domains have no vGPU. */
-    records = vgpu_state_list_records(ctx, domain, NULL, error);
-    if (!records)
+    if (!vgpu_engine_release_needed(ctx, domain, &local)) {
+        if (!local)
+            return TRUE;
+        g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
-    if (records->len == 0)
-        return TRUE;
-    g_clear_pointer(&records, g_ptr_array_unref);
+    }
 
     if (!engine_init(&engine, ctx, options, error))
         return FALSE;

@@ -28,3 +28,7 @@ int vgpu_state_open(VgpuContext *ctx, gboolean records, gboolean create,
  * Returns how many were deleted.
  */
 guint vgpu_state_clean_temporary(VgpuContext *ctx);
+
+/* Is there a temporary file of a record save in run/libvgpu/mdevs (one
+ * readdir)? Outside the lock it may be an in-flight save. */
+gboolean vgpu_state_has_temporary(VgpuContext *ctx);

@@ -35,8 +35,9 @@
 #define LOCK_NAME "lock"
 #define RECORD_GROUP "mdev"
 #define TEMP_PREFIX ".tmp-"
-/* A record is a few hundred bytes; anything larger is not ours. */
-#define RECORD_MAX_BYTES 4096
+/* A record is a few hundred bytes (a domain name of libvirt's usual size
+ * included); anything larger than this is not ours and is never read. */
+#define RECORD_MAX_BYTES (64 * 1024)
 /* Lock polling: first and longest pause between attempts. */
 #define LOCK_POLL_MIN_US 500
 #define LOCK_POLL_MAX_US (20 * 1000)
@@ -307,6 +308,10 @@ vgpu_host_lock_release(VgpuHostLock *lock)
 {
     if (!lock)
         return;
+    /* The holder line names the holder only while it holds the lock. */
+    if (ftruncate(lock->fd, 0) != 0) {
+        /* informational only */
+    }
     flock(lock->fd, LOCK_UN);
     close(lock->fd);
     g_free(lock);
@@ -519,6 +524,16 @@ vgpu_state_save_record(VgpuContext *ctx, const VgpuRecord *record,
 
     data = record_to_data(record, &len);
     path = record_path(ctx, record->uuid);
+    if (len > RECORD_MAX_BYTES) {
+        close(dir_fd);
+        g_set_error(
+            error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+            "cannot record device %s: its domain name is %" G_GSIZE_FORMAT
+            " bytes long, too long for an ownership record (at most "
+            "%u bytes in all); give the domain a shorter name",
+            record->uuid, strlen(record->domain), RECORD_MAX_BYTES);
+        return FALSE;
+    }
     temp = g_strdup_printf(TEMP_PREFIX "%s-%d", record->uuid, (int)getpid());
     /* A stale file of this name can only be ours from a reused pid. */
     unlinkat(dir_fd, temp, 0);
@@ -620,7 +635,7 @@ read_record(VgpuContext *ctx, int dir_fd, const char *name, char **anomaly,
 {
     g_autofree char *path = record_path(ctx, name);
     g_autofree char *why = NULL;
-    char data[RECORD_MAX_BYTES + 1];
+    g_autofree char *data = NULL;
     VgpuRecord *record = NULL;
     struct stat st;
     ssize_t n;
@@ -648,7 +663,8 @@ read_record(VgpuContext *ctx, int dir_fd, const char *name, char **anomaly,
         why = g_strdup_printf("it is %" G_GINT64_FORMAT " bytes, larger than "
                               "a record can be",
                               (gint64)st.st_size);
-    } else if ((n = pread(fd, data, RECORD_MAX_BYTES, 0)) < 0) {
+    } else if ((n = pread(fd, data = g_malloc(st.st_size + 1), st.st_size, 0)) <
+               0) {
         why = g_strdup(g_strerror(errno));
     } else {
         record = record_from_data(name, data, (gsize)n, &why);
@@ -819,4 +835,21 @@ vgpu_state_clean_temporary(VgpuContext *ctx)
     }
     close(dir_fd);
     return removed;
+}
+
+gboolean
+vgpu_state_has_temporary(VgpuContext *ctx)
+{
+    g_autoptr(GPtrArray) names = NULL;
+    int dir_fd = vgpu_state_open(ctx, TRUE, FALSE, NULL);
+
+    if (dir_fd < 0)
+        return FALSE;
+    names = list_names(dir_fd);
+    close(dir_fd);
+    for (guint i = 0; i < names->len; i++) {
+        if (g_str_has_prefix(g_ptr_array_index(names, i), TEMP_PREFIX))
+            return TRUE;
+    }
+    return FALSE;
 }

@@ -7,6 +7,12 @@
 #   sim_stop                  unmount and remove the root (EXIT trap)
 #   sim_available PARENT TYPE print available_instances
 #   sim_count_mdevs           print the number of mediated devices
+#   sim_list_mdevs            print the UUIDs of the mediated devices
+#   sim_list_records          print the names of the ownership records
+#   sim_list_tmp_records      print other files in the records directory
+#   sim_wait_hooks SECONDS    wait for hook processes on this root to end
+#   sim_scrub                 remove every device and record by hand
+#   domain_xml NAME UUID REQ… sim_domain_xml under its older name
 #   fail MESSAGE              print and exit 1
 #   pass NAME                 count a passed check
 
@@ -69,4 +75,240 @@ sim_mdev_exists() {
 # Creates a mediated device by hand, as users do today (a "foreign" one).
 sim_create_by_hand() { # PARENT TYPE UUID
     echo "$3" > "$SIM_ROOT/sys/class/mdev_bus/$1/mdev_supported_types/$2/create"
+}
+
+# --- helpers of the hook suites (test-hook-*.sh) ------------------------------
+#   sim_domain_xml NAME DOMAIN_UUID [REQUEST...]  print a domain XML; REQUEST is
+#                             "uuid type [parent]", "hostdev-only:UUID" adds only
+#                             a hostdev, "meta-only:UUID type" only metadata
+#   sim_run_hook DOMAIN OP SUBOP  run "$HOOK" (stdin = the XML) under
+#                             `timeout $SIM_HOOK_TIMEOUT` (default 10 s); sets
+#                             RC (124 = hung), HOOK_MS, files $HOOK_OUT $HOOK_ERR
+#   sim_now_ms                monotonic-enough wall clock in milliseconds
+#   sim_conf KEY=VALUE...     write etc/libvgpu/libvgpu.conf ([libvgpu] group)
+#   sim_ctl FILE TEXT         write TEXT to sys/.vgpu-sim/FILE (status only)
+#   sim_record UUID           print the path of UUID's ownership record
+#   sim_wait_for SECONDS CMD... poll CMD every 50 ms until it succeeds
+#   sim_stderr_problem FILE   print why FILE is not one clean stderr line
+#                             (empty output: it is one line of at most
+#                             1024 bytes + "vgpu-hook: ", no control bytes)
+#   sim_case NAME FUNCTION [ARG...]  run FUNCTION in a subshell with its own
+#                             emulator; `fail` inside counts as one failed
+#                             check and the suite goes on; exit 77 = skipped
+#   sim_finish                print the totals; exit 1 if a case failed
+
+FAILED=0
+SKIPPED=0
+FAILED_NAMES=""
+
+sim_domain_xml() {
+    local name=$1 duuid=$2; shift 2
+    local meta="" hostdevs="" r uuid type parent
+    for r in "$@"; do
+        read -r uuid type parent <<<"$r"
+        case $uuid in
+        hostdev-only:*) uuid=${uuid#hostdev-only:} ;;
+        meta-only:*) uuid=${uuid#meta-only:} ;;
+        esac
+        case $r in
+        hostdev-only:*) ;;
+        *) meta+="      <vgpu:mdev uuid=\"$uuid\" type=\"$type\"${parent:+ parent=\"$parent\"}/>
+" ;;
+        esac
+        case $r in
+        meta-only:*) continue ;;
+        esac
+        hostdevs+="    <hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci' display='off'>
+      <source>
+        <address uuid='$uuid'/>
+      </source>
+    </hostdev>
+"
+    done
+    cat <<XML
+<domain type='kvm'>
+  <name>$name</name>
+  <uuid>$duuid</uuid>
+  <metadata>
+    <vgpu:vgpu xmlns:vgpu="urn:libvgpu:domain:1">
+$meta    </vgpu:vgpu>
+  </metadata>
+  <memory unit='KiB'>1048576</memory>
+  <devices>
+$hostdevs  </devices>
+</domain>
+XML
+}
+
+sim_now_ms() {
+    local ns
+    ns=$(date +%s%N)
+    echo $((ns / 1000000))
+}
+
+sim_run_hook() { # DOMAIN OP SUBOP (stdin: the XML)
+    local start
+    : "${HOOK_OUT:=$(mktemp /tmp/vgpu-hook-out.XXXXXX)}"
+    : "${HOOK_ERR:=$(mktemp /tmp/vgpu-hook-err.XXXXXX)}"
+    start=$(sim_now_ms)
+    set +e
+    timeout -k 2 "${SIM_HOOK_TIMEOUT:-10}" "$HOOK" "$1" "$2" "$3" - >"$HOOK_OUT" 2>"$HOOK_ERR"
+    RC=$?
+    set -e
+    HOOK_MS=$(($(sim_now_ms) - start))
+}
+
+sim_conf() { # KEY=VALUE...
+    mkdir -p "$SIM_ROOT/etc/libvgpu"
+    { echo "[libvgpu]"; printf '%s\n' "$@"; } >"$SIM_ROOT/etc/libvgpu/libvgpu.conf"
+}
+
+sim_ctl() { # FILE TEXT
+    [ -e "$SIM_ROOT/sys/.vgpu-sim/$1" ] || return 1
+    printf '%s\n' "$2" 2>/dev/null >"$SIM_ROOT/sys/.vgpu-sim/$1"
+}
+
+sim_record() {
+    echo "$SIM_ROOT/run/libvgpu/mdevs/$1"
+}
+
+sim_wait_for() { # SECONDS CMD...
+    local end=$(($(sim_now_ms) + $1 * 1000))
+    shift
+    until "$@"; do
+        [ "$(sim_now_ms)" -lt "$end" ] || return 1
+        sleep 0.05
+    done
+}
+
+sim_stderr_problem() { # FILE
+    local lines bytes
+    lines=$(tr -cd '\n' <"$1" | wc -c)
+    bytes=$(wc -c <"$1")
+    if [ "$lines" != 1 ] || [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" != '\n' ]; then
+        echo "stderr is $lines lines, not one"
+    elif [ "$bytes" -gt $((1024 + 11 + 1)) ]; then
+        echo "stderr line is $bytes bytes, over 1024 + prefix"
+    elif head -c -1 "$1" | LC_ALL=C grep -qaP '[\x00-\x1f\x7f]'; then
+        echo "stderr holds raw control characters: $(head -c 300 "$1" | od -An -c | head -5 | tr -s ' ')"
+    elif ! grep -q '^vgpu-hook: ' "$1"; then
+        echo "stderr does not start with 'vgpu-hook: '"
+    fi
+}
+
+sim_case() { # NAME FUNCTION [ARG...]
+    local name=$1 rc
+    shift
+    set +e
+    (
+        SIM_ROOT=""
+        trap 'sim_stop' EXIT
+        set -e
+        "$@"
+    )
+    rc=$?
+    set -e
+    case $rc in
+    0) pass "$name" ;;
+    77) SKIPPED=$((SKIPPED + 1)); echo "skip - $name" ;;
+    *) FAILED=$((FAILED + 1)); FAILED_NAMES+="    $name
+"; echo "not ok - $name" ;;
+    esac
+}
+
+sim_finish() { # SUITE
+    echo "$1: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+    if [ "$FAILED" != 0 ]; then
+        printf 'failed:\n%s' "$FAILED_NAMES"
+        exit 1
+    fi
+}
+
+# The records directory of the engine (docs/engine.md).
+sim_records_dir() {
+    echo "$SIM_ROOT/run/libvgpu/mdevs"
+}
+
+sim_list_mdevs() {
+    local d
+    for d in "$SIM_ROOT"/sys/bus/mdev/devices/*; do
+        [ -e "$d" ] || [ -L "$d" ] || continue
+        basename "$d"
+    done
+}
+
+# Records are the files named by a device id (a canonical UUID for mdevs).
+sim_list_records() {
+    local f
+    for f in "$(sim_records_dir)"/* "$(sim_records_dir)"/.[!.]*; do
+        [ -e "$f" ] || [ -L "$f" ] || continue
+        f=$(basename "$f")
+        [[ $f =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] &&
+            echo "$f"
+    done
+    return 0
+}
+
+# Anything else there: temporary files of a record write (.tmp-ID-PID for
+# the engine, ID.XXXXXX for GLib's g_file_set_contents()).
+sim_list_tmp_records() {
+    local f
+    for f in "$(sim_records_dir)"/* "$(sim_records_dir)"/.[!.]*; do
+        [ -e "$f" ] || [ -L "$f" ] || continue
+        f=$(basename "$f")
+        [[ $f =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] ||
+            echo "$f"
+    done
+    return 0
+}
+
+# PIDs of hook processes (vgpu-hook, vgpu-hook-worker, and the helpers the
+# worker forks) working on this root: their executable is a vgpu-hook* and
+# their environment names our LIBVGPU_ROOT. Helpers run in a session of
+# their own, so this is how to find them.
+sim_hook_pids() {
+    local p exe
+    for p in /proc/[0-9]*; do
+        exe=$(readlink "$p/exe" 2>/dev/null) || continue
+        case ${exe##*/} in
+        vgpu-hook | vgpu-hook-worker) ;;
+        *) continue ;;
+        esac
+        tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qx "LIBVGPU_ROOT=$SIM_ROOT" &&
+            echo "${p#/proc/}"
+    done
+    return 0
+}
+
+# Waits (bounded) until no hook process works on this root; 1 if some
+# still do after SECONDS.
+sim_wait_hooks() { # SECONDS
+    local tries=$(($1 * 20))
+    while [ -n "$(sim_hook_pids)" ]; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || return 1
+        sleep 0.05
+    done
+}
+
+# Removes every mediated device and record by hand (after a failed check,
+# so that the next trial starts from an empty host).
+sim_scrub() {
+    local u
+    for u in $(sim_list_mdevs); do
+        echo "$u" >"$SIM_ROOT/sys/.vgpu-sim/release" 2>/dev/null || true
+        echo 1 >"$SIM_ROOT/sys/bus/mdev/devices/$u/remove" 2>/dev/null || true
+    done
+    rm -f "$(sim_records_dir)"/* "$(sim_records_dir)"/.[!.]*
+    local tries=200
+    while [ "$(sim_count_mdevs)" != 0 ] && [ $tries -gt 0 ]; do
+        tries=$((tries - 1))
+        sleep 0.05
+    done
+}
+
+# domain_xml NAME DOMAIN_UUID [REQUEST...]: the name test-hook-sim.sh,
+# the crash and the stress suites use for sim_domain_xml.
+domain_xml() {
+    sim_domain_xml "$@"
 }

@@ -195,6 +195,25 @@ VGPU_PUBLIC gboolean vgpu_engine_release(VgpuContext *ctx, const char *domain,
                                          GError **error);
 
 /**
+ * vgpu_engine_release_needed:
+ * @ctx: a context
+ * @domain: the domain name
+ * @error: return location for a #GError, or %NULL
+ *
+ * Whether vgpu_engine_release() of @domain has anything to do: records of
+ * @domain, or a temporary record file left by a killed hook. Reads the
+ * records directory once, without the lock: for the vast majority of
+ * domains, which have no vGPU, this is the whole cost of `release end`.
+ *
+ * Returns: %TRUE if a release would act; %FALSE when there is nothing to
+ *   do, or with %VGPU_ERROR_UNSUPPORTED (untrusted state directory) or
+ *   %VGPU_ERROR_SYSTEM set.
+ */
+VGPU_PUBLIC gboolean vgpu_engine_release_needed(VgpuContext *ctx,
+                                                const char *domain,
+                                                GError **error);
+
+/**
  * vgpu_engine_reconcile:
  * @ctx: a context
  * @options: (nullable): options; @running_domains and @running_checked_at

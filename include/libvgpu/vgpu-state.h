@@ -166,7 +166,8 @@ VGPU_PUBLIC gint64 vgpu_record_get_created(const VgpuRecord *record);
  *
  * Returns: %TRUE on success, %FALSE with %VGPU_ERROR_SYSTEM,
  *   %VGPU_ERROR_UNSUPPORTED (untrusted state directory) or
- *   %VGPU_ERROR_INVALID_INPUT (bad UUID).
+ *   %VGPU_ERROR_INVALID_INPUT (bad UUID; a record over 64 KiB, i.e. an
+ *   absurdly long domain name, which could not be read back).
  */
 VGPU_PUBLIC gboolean vgpu_state_save_record(VgpuContext *ctx,
                                             const VgpuRecord *record,
@@ -178,7 +179,7 @@ VGPU_PUBLIC gboolean vgpu_state_save_record(VgpuContext *ctx,
  * @uuid: canonical lowercase mdev UUID
  * @error: return location for a #GError, or %NULL
  *
- * Reads the record named @uuid. Only a regular file of at most 4 KiB,
+ * Reads the record named @uuid. Only a regular file of at most 64 KiB,
  * owned by the effective user and not writable by others, whose `uuid`
  * key equals its name, is trusted; it is opened with `O_NOFOLLOW` and
  * `O_NONBLOCK` (a symlink or FIFO is refused without blocking). Records of
@@ -204,7 +205,8 @@ vgpu_state_load_record(VgpuContext *ctx, const char *uuid, GError **error);
  *
  * Returns: %TRUE on success, %FALSE with %VGPU_ERROR_SYSTEM,
  *   %VGPU_ERROR_UNSUPPORTED (untrusted state directory) or
- *   %VGPU_ERROR_INVALID_INPUT (bad UUID).
+ *   %VGPU_ERROR_INVALID_INPUT (bad UUID; a record over 64 KiB, i.e. an
+ *   absurdly long domain name, which could not be read back).
  */
 VGPU_PUBLIC gboolean vgpu_state_delete_record(VgpuContext *ctx,
                                               const char *uuid, GError **error);

@@ -19,44 +19,6 @@ ERR=$(mktemp)
 cleanup() { sim_stop; rm -f "$OUT" "$ERR"; }
 trap cleanup EXIT
 
-# domain_xml NAME DOMAIN_UUID [REQUEST...] where REQUEST is
-# "uuid type [parent]"; a request named "hostdev-only:UUID" adds only a
-# hostdev, "meta-only:UUID type" only metadata.
-domain_xml() {
-    local name=$1 duuid=$2; shift 2
-    local meta="" hostdevs="" r uuid type parent
-    for r in "$@"; do
-        read -r uuid type parent <<<"$r"
-        case $uuid in
-        hostdev-only:*) uuid=${uuid#hostdev-only:} ;;
-        *) meta+="      <vgpu:mdev uuid=\"$uuid\" type=\"$type\"${parent:+ parent=\"$parent\"}/>
-" ;;
-        esac
-        case $r in
-        meta-only:*) continue ;;
-        esac
-        hostdevs+="    <hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci' display='off'>
-      <source>
-        <address uuid='$uuid'/>
-      </source>
-    </hostdev>
-"
-    done
-    cat <<XML
-<domain type='kvm'>
-  <name>$name</name>
-  <uuid>$duuid</uuid>
-  <metadata>
-    <vgpu:vgpu xmlns:vgpu="urn:libvgpu:domain:1">
-$meta    </vgpu:vgpu>
-  </metadata>
-  <memory unit='KiB'>1048576</memory>
-  <devices>
-$hostdevs  </devices>
-</domain>
-XML
-}
-
 # hook DOMAIN OP SUBOP < xml ; records exit status in RC, output in OUT/ERR
 hook() {
     set +e

@@ -49,8 +49,21 @@ typedef enum {
     SIM_ATTR_CTL_HOLD,          /* .vgpu-sim/hold */
     SIM_ATTR_CTL_RELEASE,       /* .vgpu-sim/release */
     SIM_ATTR_CTL_INJECT,        /* .vgpu-sim/inject */
+    SIM_ATTR_CTL_DELAY,         /* .vgpu-sim/delay */
     SIM_ATTR_CTL_STATE,         /* .vgpu-sim/state */
 } SimAttr;
+
+/* How a device is used (.vgpu-sim/hold). */
+typedef enum {
+    SIM_HOLD_NONE,
+    SIM_HOLD_BUSY,              /* remove fails with EBUSY */
+    SIM_HOLD_BLOCK,             /* remove blocks until released */
+} SimHold;
+
+/* Longest delay a scenario or .vgpu-sim/delay may set, in ms. */
+#define SIM_MAX_DELAY_MS 600000
+/* How often a blocked remove looks for an interrupt, in µs. */
+#define SIM_BLOCK_POLL_US 20000
 
 typedef struct _SimNode SimNode;
 typedef struct _SimParent SimParent;
@@ -91,6 +104,7 @@ struct _SimParent {
     guint n_mdevs;
     int exhausted_errno;
     guint remove_delay_ms;
+    guint create_delay_ms;
     char *driver;
     GPtrArray *types;           /* SimType, owned */
     SimNode *dir;
@@ -100,13 +114,16 @@ struct _SimMdev {
     char uuid[SIM_UUID_LEN + 1];
     SimType *type;
     guint iommu_group;
-    gboolean held;
+    SimHold held;
+    guint n_blocked;            /* remove writes waiting for a release */
     gint64 gone_at;             /* monotonic µs when a removed one vanishes */
     GPtrArray *nodes;           /* tree nodes to unlink when it vanishes */
 };
 
 struct _SimState {
     GMutex lock;
+    GCond changed;              /* a hold was released */
+    gboolean (*interrupted)(void); /* has the current request been? */
     SimNode *root;
     GPtrArray *parents;         /* SimParent, owned */
     GHashTable *mdevs;          /* uuid -> SimMdev, owned */
@@ -414,8 +431,17 @@ sim_state_free(SimState *state)
     g_clear_pointer(&state->groups, g_hash_table_unref);
     g_clear_pointer(&state->parents, g_ptr_array_unref);
     g_clear_pointer(&state->root, sim_node_free);
+    g_cond_clear(&state->changed);
     g_mutex_clear(&state->lock);
     g_free(state);
+}
+
+void
+sim_state_set_interrupt_check(SimState *state, gboolean (*interrupted)(void))
+{
+    g_mutex_lock(&state->lock);
+    state->interrupted = interrupted;
+    g_mutex_unlock(&state->lock);
 }
 
 void
@@ -698,7 +724,8 @@ sim_state_load_parent(SimState *state, GKeyFile *keyfile, const char *group,
 {
     static const char *const keys[] = {
         "model", "types", "path", "copies", "pool", "exhausted_errno",
-        "remove_delay_ms", "driver", "vendor", "device", NULL
+        "remove_delay_ms", "create_delay_ms", "driver", "vendor", "device",
+        NULL
     };
     g_autofree char *model = NULL;
     g_autofree char *path = NULL;
@@ -707,7 +734,7 @@ sim_state_load_parent(SimState *state, GKeyFile *keyfile, const char *group,
     g_autofree char *vendor = NULL;
     g_autofree char *device = NULL;
     g_auto(GStrv) types = NULL;
-    guint copies, pool, remove_delay_ms;
+    guint copies, pool, remove_delay_ms, create_delay_ms;
     guint domain = 0, bus = 0, slot = 0, function = 0;
     SimModel model_value = SIM_MODEL_HOMOGENEOUS;
     int exhausted_errno = ENOSPC;
@@ -745,8 +772,10 @@ sim_state_load_parent(SimState *state, GKeyFile *keyfile, const char *group,
                       &copies, origin, error) ||
         !sim_get_uint(keyfile, group, "pool", 0, 1, SIM_MAX_INSTANCES, &pool,
                       origin, error) ||
-        !sim_get_uint(keyfile, group, "remove_delay_ms", 0, 0, 600000,
-                      &remove_delay_ms, origin, error))
+        !sim_get_uint(keyfile, group, "remove_delay_ms", 0, 0,
+                      SIM_MAX_DELAY_MS, &remove_delay_ms, origin, error) ||
+        !sim_get_uint(keyfile, group, "create_delay_ms", 0, 0,
+                      SIM_MAX_DELAY_MS, &create_delay_ms, origin, error))
         return FALSE;
     if (model_value == SIM_MODEL_POOL && pool == 0) {
         g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
@@ -830,6 +859,7 @@ sim_state_load_parent(SimState *state, GKeyFile *keyfile, const char *group,
         parent->pool = pool;
         parent->exhausted_errno = exhausted_errno;
         parent->remove_delay_ms = remove_delay_ms;
+        parent->create_delay_ms = create_delay_ms;
         parent->driver = g_strdup(driver != NULL ? driver : "vfio_mdev");
         parent->types = g_ptr_array_new_with_free_func(sim_type_free);
         parent->path = path != NULL ? g_strdup(path)
@@ -871,6 +901,7 @@ sim_state_new(const char *data, gsize length, const char *origin,
 
     state = g_new0(SimState, 1);
     g_mutex_init(&state->lock);
+    g_cond_init(&state->changed);
     state->root = sim_node_new(SIM_NODE_DIR, "", 0755);
     state->parents = g_ptr_array_new_with_free_func(sim_parent_free);
     state->mdevs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
@@ -890,6 +921,8 @@ sim_state_new(const char *data, gsize length, const char *origin,
     sim_node_add_file(control, "release", 0200, SIM_ATTR_CTL_RELEASE, NULL,
                       NULL);
     sim_node_add_file(control, "inject", 0200, SIM_ATTR_CTL_INJECT, NULL,
+                      NULL);
+    sim_node_add_file(control, "delay", 0200, SIM_ATTR_CTL_DELAY, NULL,
                       NULL);
     sim_node_add_file(control, "state", 0444, SIM_ATTR_CTL_STATE, NULL,
                       NULL);
@@ -1044,6 +1077,23 @@ sim_state_reap(SimState *state)
         sim_state_vanish(state, g_ptr_array_index(due, i));
 }
 
+/* The duplicate and capacity checks of a create; lock held. */
+static int
+sim_state_create_check(SimState *state, SimType *type, const char *uuid)
+{
+    SimParent *parent = type->parent;
+
+    if (g_hash_table_contains(state->mdevs, uuid))
+        return -EEXIST;
+    if (sim_type_available(type) == 0) {
+        sim_log(state, "create %s on %s/%s: no instance left (%s)", uuid,
+                parent->name, type->id,
+                sim_errno_name(parent->exhausted_errno));
+        return -parent->exhausted_errno;
+    }
+    return 0;
+}
+
 /* mdev_sysfs.c: create_store() + mdev_core.c: mdev_device_create(). */
 static ssize_t
 sim_state_create(SimState *state, SimType *type, const char *buf,
@@ -1056,19 +1106,33 @@ sim_state_create(SimState *state, SimType *type, const char *buf,
     SimNode *group_dir, *mdev_dir, *drivers_dir;
     g_autofree char *uevent = NULL;
     char group_name[16];
+    int ret;
 
     if (size < SIM_UUID_LEN || size > SIM_UUID_LEN + 1)
         return -EINVAL;
     text = g_strndup(buf, size);
     if (!sim_uuid_parse(text, uuid))
         return -EINVAL;
-    if (g_hash_table_contains(state->mdevs, uuid))
-        return -EEXIST;
-    if (sim_type_available(type) == 0) {
-        sim_log(state, "create %s on %s/%s: no instance left (%s)", uuid,
-                parent->name, type->id,
-                sim_errno_name(parent->exhausted_errno));
-        return -parent->exhausted_errno;
+    ret = sim_state_create_check(state, type, uuid);
+    if (ret < 0)
+        return ret;
+    if (parent->create_delay_ms > 0) {
+        guint delay_ms = parent->create_delay_ms;
+
+        /* A slow vendor create (NVIDIA): the write returns, and the
+         * device appears, only after the delay.  Other requests are
+         * served meanwhile.  A signal to the writer does not stop it,
+         * as a sysfs store runs to its end; what changed meanwhile is
+         * checked again. */
+        sim_log(state, "create %s on %s/%s: takes %u ms", uuid,
+                parent->name, type->id, delay_ms);
+        g_mutex_unlock(&state->lock);
+        g_usleep((gulong) delay_ms * 1000);
+        g_mutex_lock(&state->lock);
+        sim_state_reap(state);
+        ret = sim_state_create_check(state, type, uuid);
+        if (ret < 0)
+            return ret;
     }
     if (state->inject_create_count > 0) {
         state->inject_create_count--;
@@ -1127,6 +1191,42 @@ sim_state_create(SimState *state, SimType *type, const char *buf,
     return size;
 }
 
+/*
+ * Waits, with the state lock released, until the "block" hold of @mdev
+ * is released, as vfio_unregister_group_dev() waits for the device's
+ * user.  Returns @mdev, or NULL when the device went meanwhile (another
+ * remove), or sets *@interrupted and returns @mdev when the writer got a
+ * signal (the kernel sends FUSE_INTERRUPT; for SIGKILL it then discards
+ * the answer, so the killed writer is not kept waiting) or the file system
+ * is exiting (libfuse joins its worker threads, so none may stay here).
+ * Lock held.
+ */
+static SimMdev *
+sim_state_wait_unblocked(SimState *state, SimMdev *mdev,
+                         gboolean *interrupted)
+{
+    char uuid[SIM_UUID_LEN + 1];
+
+    memcpy(uuid, mdev->uuid, sizeof(uuid));
+    *interrupted = FALSE;
+    mdev->n_blocked++;
+    sim_log(state, "remove %s: blocks until released", uuid);
+    while (mdev->held == SIM_HOLD_BLOCK) {
+        if (state->interrupted != NULL && state->interrupted()) {
+            sim_log(state, "remove %s: interrupted", uuid);
+            *interrupted = TRUE;
+            break;
+        }
+        g_cond_wait_until(&state->changed, &state->lock,
+                          g_get_monotonic_time() + SIM_BLOCK_POLL_US);
+        sim_state_reap(state);
+        if (g_hash_table_lookup(state->mdevs, uuid) != mdev)
+            return NULL;        /* removed (and freed) by another writer */
+    }
+    mdev->n_blocked--;
+    return mdev;
+}
+
 /* mdev_sysfs.c: remove_store() + mdev_core.c: mdev_device_remove(). */
 static ssize_t
 sim_state_remove(SimState *state, SimMdev *mdev, const char *buf,
@@ -1142,7 +1242,16 @@ sim_state_remove(SimState *state, SimMdev *mdev, const char *buf,
         return size;
     if (mdev->gone_at != 0)
         return size;            /* device_remove_file_self() lost the race */
-    if (mdev->held) {
+    if (mdev->held == SIM_HOLD_BLOCK) {
+        gboolean interrupted;
+
+        mdev = sim_state_wait_unblocked(state, mdev, &interrupted);
+        if (mdev == NULL || mdev->gone_at != 0)
+            return size;        /* another remove got there first */
+        if (interrupted)
+            return -EINTR;
+    }
+    if (mdev->held == SIM_HOLD_BUSY) {
         sim_log(state, "remove %s: busy (held)", mdev->uuid);
         return -EBUSY;
     }
@@ -1163,21 +1272,74 @@ sim_state_remove(SimState *state, SimMdev *mdev, const char *buf,
     return size;
 }
 
+/* .vgpu-sim/hold: "UUID" or "UUID block"; .vgpu-sim/release: "UUID". */
 static ssize_t
 sim_state_hold(SimState *state, const char *buf, size_t size, gboolean hold)
 {
     g_autofree char *text = g_strndup(buf, size);
     char uuid[SIM_UUID_LEN + 1];
+    SimHold how = hold ? SIM_HOLD_BUSY : SIM_HOLD_NONE;
     SimMdev *mdev;
 
-    g_strchomp(text);
+    g_strstrip(text);
+    if (hold && strlen(text) > SIM_UUID_LEN) {
+        const char *mode = text + SIM_UUID_LEN;
+
+        if (!g_ascii_isspace(*mode))
+            return -EINVAL;
+        while (g_ascii_isspace(*mode))
+            mode++;
+        if (strcmp(mode, "block") != 0)
+            return -EINVAL;
+        how = SIM_HOLD_BLOCK;
+        text[SIM_UUID_LEN] = '\0';
+    }
     if (strlen(text) != SIM_UUID_LEN || !sim_uuid_parse(text, uuid))
         return -EINVAL;
     mdev = g_hash_table_lookup(state->mdevs, uuid);
     if (mdev == NULL || (hold && mdev->gone_at != 0))
         return -ENODEV;
-    mdev->held = hold;
-    sim_log(state, "%s %s", hold ? "hold" : "release", uuid);
+    mdev->held = how;
+    g_cond_broadcast(&state->changed);
+    sim_log(state, "%s %s%s", hold ? "hold" : "release", uuid,
+            how == SIM_HOLD_BLOCK ? " (remove blocks)" : "");
+    return size;
+}
+
+/* .vgpu-sim/delay: "create MS" (every parent's create_delay_ms) or
+ * "remove MS" (every parent's remove_delay_ms), one per line. */
+static ssize_t
+sim_state_delay(SimState *state, const char *buf, size_t size)
+{
+    g_autofree char *text = g_strndup(buf, size);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+    for (char **line = lines; *line != NULL; line++) {
+        char what[16];
+        char ms_text[16];
+        guint64 ms;
+        int end = -1;
+
+        g_strstrip(*line);
+        if (**line == '\0')
+            continue;
+        if (sscanf(*line, "%15s %15s%n", what, ms_text, &end) != 2 ||
+            (*line)[end] != '\0' ||
+            !g_ascii_string_to_unsigned(ms_text, 10, 0, SIM_MAX_DELAY_MS,
+                                        &ms, NULL))
+            return -EINVAL;
+        if (strcmp(what, "create") != 0 && strcmp(what, "remove") != 0)
+            return -EINVAL;
+        for (guint i = 0; i < state->parents->len; i++) {
+            SimParent *parent = g_ptr_array_index(state->parents, i);
+
+            if (what[0] == 'c')
+                parent->create_delay_ms = (guint) ms;
+            else
+                parent->remove_delay_ms = (guint) ms;
+        }
+        sim_log(state, "delay: every %s now takes %u ms", what, (guint) ms);
+    }
     return size;
 }
 
@@ -1270,6 +1432,9 @@ sim_state_describe_locked(SimState *state)
                                    parent->pool);
         g_string_append_printf(out, " exhausted=%s",
                                sim_errno_name(parent->exhausted_errno));
+        if (parent->create_delay_ms > 0)
+            g_string_append_printf(out, " create_delay_ms=%u",
+                                   parent->create_delay_ms);
         if (parent->remove_delay_ms > 0)
             g_string_append_printf(out, " remove_delay_ms=%u",
                                    parent->remove_delay_ms);
@@ -1294,8 +1459,13 @@ sim_state_describe_locked(SimState *state)
                     continue;
                 g_string_append_printf(out, "    mdev %s iommu_group=%u",
                                        mdev->uuid, mdev->iommu_group);
-                if (mdev->held)
+                if (mdev->held == SIM_HOLD_BUSY)
                     g_string_append(out, " held");
+                else if (mdev->held == SIM_HOLD_BLOCK)
+                    g_string_append(out, " held(block)");
+                if (mdev->n_blocked > 0)
+                    g_string_append_printf(out, " blocked-removes=%u",
+                                           mdev->n_blocked);
                 if (mdev->gone_at != 0) {
                     g_string_append_printf(out, " removing(%" G_GINT64_FORMAT
                                            " ms left)",
@@ -1589,6 +1759,9 @@ sim_state_write(SimState *state, const char *path, const char *buf,
             break;
         case SIM_ATTR_CTL_INJECT:
             ret = sim_state_inject(state, buf, size);
+            break;
+        case SIM_ATTR_CTL_DELAY:
+            ret = sim_state_delay(state, buf, size);
             break;
         default:
             ret = -EACCES;

@@ -37,6 +37,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimState, sim_state_free)
 
 void
 sim_state_set_verbose(SimState *state, gboolean verbose);
+/* @interrupted tells whether the request being served got a signal
+ * (fuse_interrupted()) or the file system is exiting; a blocked remove
+ * polls it. */
+void
+sim_state_set_interrupt_check(SimState *state,
+                              gboolean (*interrupted)(void));
 
 int
 sim_state_getattr(SimState *state, const char *path, struct stat *st);

@@ -557,6 +557,150 @@ eq "capacity back after the delay" "$(cat "$T/t-a/available_instances")" 1
 sim_umount "$SYS"
 
 # ------------------------------------------------------------------------
+echo "# create delay, delay control, blocking remove"
+
+# now_ms: monotonic enough for bounds of hundreds of milliseconds
+now_ms() {
+    echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 50 ms; fails after
+# SECONDS.  Bounds are generous: only a hang should ever reach them.
+wait_for() {
+    local tries=$(($1 * 20))
+    shift
+    while ! "$@"; do
+        tries=$((tries - 1))
+        [[ $tries -gt 0 ]] || return 1
+        sleep 0.05
+    done
+}
+
+is_gone() {
+    ! kill -0 "$1" 2>/dev/null
+}
+
+# bg_write FILE DATA OUT: writes DATA to FILE from a background process
+# that is itself the writer (dash runs the builtin printf and its
+# redirection without forking), so a signal to $WRITER reaches the write;
+# "ok" or "error" goes to OUT.  The writer is the child of a subshell, so
+# that this shell does not report it "Killed".
+bg_write() {
+    rm -f "$TMP/writer.pid"
+    (
+        sh -c 'if printf "%s" "$2" >"$1" 2>/dev/null; then echo ok
+               else echo error; fi >"$3"' sh "$1" "$2" "$3" &
+        echo $! >"$TMP/writer.pid"
+        wait
+    ) 2>/dev/null &
+    wait_for 10 test -s "$TMP/writer.pid"
+    WRITER=$(cat "$TMP/writer.pid")
+}
+
+cat >"$TMP/slow.conf" <<'EOF2'
+[parent 0000:20:00.0]
+create_delay_ms=1500
+types=slow
+
+[type slow]
+max_instances=4
+EOF2
+sim_mount slow "$TMP/slow.conf"
+P=$SYS/class/mdev_bus/0000:20:00.0
+T=$P/mdev_supported_types/slow
+check "state shows create_delay_ms from the scenario" \
+    grep -q "^parent 0000:20:00.0 .*create_delay_ms=1500" "$SYS/.vgpu-sim/state"
+S1=$(uuid)
+start=$(now_ms)
+bg_write "$T/create" "$S1" "$TMP/slow.1"
+writer=$WRITER
+# the writer is inside its 1.5 s create: the device is not there yet, and
+# the file system serves other requests meanwhile
+check "no device while create is delayed" test ! -e "$P/$S1"
+eq "available_instances readable during a delayed create" \
+    "$(cat "$T/available_instances")" 4
+check "the delayed writer is still writing" kill -0 "$writer"
+wait_for 10 is_gone "$writer"
+elapsed=$(($(now_ms) - start))
+eq "delayed create succeeds" "$(cat "$TMP/slow.1")" ok
+check "delayed create took at least 1500 ms (${elapsed} ms)" \
+    test "$elapsed" -ge 1500
+check "device there once create returned" test -d "$P/$S1"
+
+# A SIGKILL does not stop a sysfs store: the device appears anyway (what
+# a hook killed mid-create leaves behind).
+S2=$(uuid)
+bg_write "$T/create" "$S2" /dev/null
+writer=$WRITER
+sleep 0.2
+kill -KILL "$writer" 2>/dev/null || true
+check "device of a create killed mid-write appears" \
+    wait_for 10 test -d "$P/$S2"
+
+eq "delay: create 0" "$(wrn "$SYS/.vgpu-sim/delay" "create 0")" ok
+check "state shows no create delay" \
+    eval '! grep -q create_delay_ms "$SYS/.vgpu-sim/state"'
+S3=$(uuid)
+start=$(now_ms)
+eq "create without delay" "$(wrn "$T/create" "$S3")" ok
+elapsed=$(($(now_ms) - start))
+check "create without delay is quick (${elapsed} ms)" test "$elapsed" -lt 1000
+eq "delay: create 300 and remove 2500 in one write" \
+    "$(wr "$SYS/.vgpu-sim/delay" $'create 300\nremove 2500\n')" ok
+check "state shows both delays" \
+    grep -q "create_delay_ms=300 remove_delay_ms=2500" "$SYS/.vgpu-sim/state"
+S4=$(uuid)
+start=$(now_ms)
+eq "create with the delay set at run time" "$(wrn "$T/create" "$S4")" ok
+elapsed=$(($(now_ms) - start))
+check "it took at least 300 ms (${elapsed} ms)" test "$elapsed" -ge 300
+eq "remove with the delay set at run time" "$(wrn "$P/$S4/remove" 1)" ok
+check "the removed device lingers" test -d "$P/$S4"
+check "then goes" wait_for 20 test ! -e "$P/$S4"
+eq "delay: remove 0" "$(wrn "$SYS/.vgpu-sim/delay" "remove 0")" ok
+for bad in "create" "create -1" "create 1x" "frob 10" "create 600001" \
+    "remove 5 6"; do
+    eq "delay '$bad': EINVAL" "$(wrn "$SYS/.vgpu-sim/delay" "$bad")" \
+        "Invalid argument"
+done
+eq "delay: create 0 again" "$(wrn "$SYS/.vgpu-sim/delay" "create 0")" ok
+
+# hold "UUID block": remove blocks (the request is not answered) until
+# release, like vfio_unregister_group_dev() waiting for QEMU
+eq "hold block of garbage mode: EINVAL" \
+    "$(wrn "$SYS/.vgpu-sim/hold" "$S1 frob")" "Invalid argument"
+eq "hold block" "$(wrn "$SYS/.vgpu-sim/hold" "$S1 block")" ok
+check "state shows held(block)" grep -q "$S1.*held(block)" "$SYS/.vgpu-sim/state"
+bg_write "$P/$S1/remove" 1 "$TMP/block.1"
+writer=$WRITER
+check "the remove write is waiting in the file system" \
+    wait_for 10 grep -q "$S1.*blocked-removes=1" "$SYS/.vgpu-sim/state"
+check "the blocked writer has not returned" kill -0 "$writer"
+check "device still there while remove blocks" test -d "$P/$S1"
+S5=$(uuid)
+eq "create served while a remove blocks" "$(wrn "$T/create" "$S5")" ok
+eq "remove of another device served while one blocks" \
+    "$(wrn "$P/$S5/remove" 1)" ok
+eq "release" "$(wrn "$SYS/.vgpu-sim/release" "$S1")" ok
+check "the blocked writer returns after release" wait_for 10 is_gone "$writer"
+eq "the blocked remove succeeds" "$(cat "$TMP/block.1")" ok
+check "device removed after release" test ! -e "$P/$S1"
+
+# SIGKILL of a blocked writer aborts its request (FUSE_INTERRUPT), and the
+# mount can then be unmounted
+eq "hold block again" "$(wrn "$SYS/.vgpu-sim/hold" "$S2 block")" ok
+bg_write "$P/$S2/remove" 1 /dev/null
+writer=$WRITER
+check "second blocked remove waiting" \
+    wait_for 10 grep -q "$S2.*blocked-removes=1" "$SYS/.vgpu-sim/state"
+kill -KILL "$writer"
+check "a SIGKILLed blocked writer goes" wait_for 10 is_gone "$writer"
+check "its request is no longer waiting" \
+    eval '! grep -q blocked-removes "$SYS/.vgpu-sim/state"'
+check "the device stays (remove was aborted)" test -d "$P/$S2"
+check "unmount after a killed blocked writer" sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
 echo "# example.conf"
 
 sim_mount example "$HERE/scenarios/example.conf"
@@ -582,11 +726,25 @@ for _ in $(seq 100); do
 done
 check "--foreground mounts" is_mounted "$TMP/fg/sys"
 check "--foreground serves" test -d "$TMP/fg/sys/class/mdev_bus/0000:05:00.0"
+# a remove blocked in the file system must not keep it from exiting
+T=$TMP/fg/sys/class/mdev_bus/0000:05:00.0/mdev_supported_types/nvidia-66
+F=$(uuid)
+wrn "$T/create" "$F" >/dev/null
+wrn "$TMP/fg/sys/.vgpu-sim/hold" "$F block" >/dev/null
+bg_write "$TMP/fg/sys/bus/mdev/devices/$F/remove" 1 "$TMP/fg.block"
+writer=$WRITER
+check "blocked remove waiting before SIGTERM" wait_for 10 \
+    grep -q "blocked-removes=1" "$TMP/fg/sys/.vgpu-sim/state"
 kill -TERM "$fg_pid"
+check "SIGTERM ends the process despite a blocked remove" \
+    wait_for 20 is_gone "$fg_pid"
 rc=0
 wait "$fg_pid" || rc=$?
 check "SIGTERM ends the process" test "$rc" -lt 128
 check "SIGTERM unmounts" eval '! is_mounted "$TMP/fg/sys"'
+check "the blocked writer returns" wait_for 10 is_gone "$writer"
+check "the blocked writer got an error" \
+    eval '[[ $(cat "$TMP/fg.block") != ok ]]'
 
 # ------------------------------------------------------------------------
 echo "# $PASS passed, $FAIL failed"

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <glib.h>
 #include <locale.h>
 #include <signal.h>
@@ -31,6 +32,20 @@ static SimState *
 sim_fs_state(void)
 {
     return fuse_get_context()->private_data;
+}
+
+/* Whether the kernel sent FUSE_INTERRUPT for the request being served
+ * (the writer got a signal; for SIGKILL the answer is then discarded), or
+ * the file system is exiting: fuse_loop_mt() joins its worker threads, and
+ * they process requests with cancellation disabled, so a blocked request
+ * must give up by itself. */
+static gboolean
+sim_fs_interrupted(void)
+{
+    struct fuse *fuse = fuse_get_context()->fuse;
+
+    return fuse_interrupted() != 0 ||
+           (fuse != NULL && fuse_session_exited(fuse_get_session(fuse)));
 }
 
 static void *
@@ -376,8 +391,12 @@ static const char sim_description[] =
     "(no instance left), EBUSY (device held).\n"
     "\n"
     "Control files (not in a real sysfs), in MOUNTPOINT/.vgpu-sim/:\n"
-    "  hold      write a UUID: its remove now fails with EBUSY\n"
-    "  release   write a UUID: undo hold\n"
+    "  hold      write a UUID: its remove now fails with EBUSY; write\n"
+    "            \"UUID block\": its remove blocks until released\n"
+    "  release   write a UUID: undo hold (a blocked remove then succeeds)\n"
+    "  delay     write \"create MS\" or \"remove MS\": every later create\n"
+    "            takes MS before the device appears / every removed\n"
+    "            device lingers MS (create_delay_ms, remove_delay_ms)\n"
     "  inject    write \"create ERRNO [COUNT]\", \"remove ERRNO [COUNT]\"\n"
     "            or \"clear\": make the next COUNT (default 1) creates or\n"
     "            removes fail with ERRNO (EIO, ENODEV, ...)\n"
@@ -480,6 +499,7 @@ main(int argc, char **argv)
         return 1;
     }
     sim_state_set_verbose(state, verbose);
+    sim_state_set_interrupt_check(state, sim_fs_interrupted);
 
     if (stat(mountpoint, &st) < 0 || !S_ISDIR(st.st_mode)) {
         g_printerr("vgpu-sim: mount point %s is not a directory; create it "
