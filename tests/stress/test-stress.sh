@@ -139,10 +139,19 @@ check_allocation() {
 }
 
 # check_records: every device present has its ownership record (written
-# before the device is created, dropped after it is gone). A device whose
-# record is missing is looked at again, so that one removed between the
-# two listings does not count.
+# before the device is created, dropped after it is gone). Checked under
+# the host lock, as the engine changes records and creates devices only
+# under it; devices may still vanish meanwhile (removal runs without the
+# lock), so a device whose record is missing is looked at again.
 check_records() {
+    local lock="$SIM_ROOT/run/libvgpu/lock" fd
+    [ -e "$lock" ] || return 0
+    exec {fd}<"$lock"
+    flock -x "$fd"
+    check_records_locked
+    exec {fd}<&-
+}
+check_records_locked() {
     local records u
     records=" $(sim_list_records | tr '\n' ' ') "
     for u in $(sim_list_mdevs); do
