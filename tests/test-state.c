@@ -192,9 +192,10 @@ test_untrusted_state_is_refused(void **state)
     g_autoptr(VgpuRecord) record = vgpu_record_new(
         VGPU_DEVICE_CLASS_MDEV, "win11", UUID_A, "mtty", "mtty-2");
 
+    g_autofree char *run = g_build_filename(f->root, "run", NULL);
+
     assert_int_equal(g_mkdir_with_parents(elsewhere, 0700), 0);
-    assert_int_equal(
-        g_mkdir_with_parents(g_build_filename(f->root, "run", NULL), 0755), 0);
+    assert_int_equal(g_mkdir_with_parents(run, 0755), 0);
     assert_int_equal(symlink(elsewhere, state_dir), 0);
     assert_null(vgpu_state_lock_host(f->ctx, 0, "test", &error));
     vgpu_test_assert_error(error, VGPU_ERROR_UNSUPPORTED, "symlink");
