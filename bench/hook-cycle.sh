@@ -6,7 +6,8 @@
 # GPU is the 16th (the worst case of the bash+xmllint+mdevctl hooks users
 # run today: ~30 ms per cycle, 55-60 ms on the 16th GPU). Reports the
 # wall-clock mean over N cycles and, with valgrind, the instruction count
-# of one prepare (repeatable whatever the machine's load) and its peak
+# of one prepare+release, every process included (repeatable whatever the
+# machine's load), and the prepare's peak
 # resident memory (GNU time). FUSE adds its
 # own cost to every sysfs access, so these numbers are an upper bound of
 # what the hook costs on a real kernel. Not a test: nothing is asserted.
@@ -38,21 +39,26 @@ cycle_ms() { # XMLFILE DOMAIN -> mean ms per prepare+release
     echo "scale=3; ($end - $start) / $N / 1000000" | bc
 }
 
+callgrind() { # COMMAND... -> instructions of each process, one per line
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        --trace-children=yes "$@" 2>&1 | sed -n 's/.*Collected : //p'
+}
+
 report() { # LABEL XMLFILE DOMAIN
     local ms rss instr=""
     ms=$(cycle_ms "$2" "$3")
     if command -v valgrind >/dev/null; then
-        instr=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-            --trace-children=yes "$HOOK" "$3" prepare begin - <"$2" 2>&1 |
-            sed -n 's/.*Collected : //p' | paste -sd+ | bc)
-        "$HOOK" "$3" release end - <"$2"
+        # every process of the cycle: front, worker, and release's helper
+        instr=$( { callgrind "$HOOK" "$3" prepare begin - <"$2"
+                   callgrind "$HOOK" "$3" release end - <"$2"; } |
+            paste -sd+ | bc)
     fi
     rss=n/a
     if [ -x /usr/bin/time ]; then # Debian package "time"
         rss=$( { /usr/bin/time -f '%M' "$HOOK" "$3" prepare begin - <"$2" >/dev/null; } 2>&1 | tail -1)
         "$HOOK" "$3" release end - <"$2"
     fi
-    printf '%-36s %8s ms/cycle %10s instructions %6s KiB max RSS (prepare)\n' \
+    printf '%-36s %8s ms/cycle %10s instructions/cycle %6s KiB max RSS (prepare)\n' \
         "$1" "$ms" "${instr:-n/a}" "$rss"
 }
 

@@ -4,6 +4,7 @@
  * both with libxml2.
  */
 #include "vgpu-xml.h"
+#include "vgpu-text.h"
 
 #include <libvgpu/vgpu-common.h>
 
@@ -41,12 +42,14 @@ on_parse_error(void *data, ParseError *err)
 {
     xmlParserCtxt *ctxt = data;
     ParseState *state = ctxt ? ctxt->_private : NULL;
+    g_autofree char *raw = NULL;
     g_autofree char *text = NULL;
 
     if (!state || state->message || !err || err->level < XML_ERR_ERROR)
         return;
-    text = g_strdup(err->message ? err->message : "unknown error");
-    g_strdelimit(g_strstrip(text), "\n\r\t", ' ');
+    /* libxml2 repeats bytes of the document in its messages */
+    raw = g_strdup(err->message ? err->message : "unknown error");
+    text = vgpu_text_one_line(g_strstrip(raw), VGPU_TEXT_LINE_MAX / 2);
     state->message =
         g_strdup_printf("line %d, column %d: %s", err->line, err->int2, text);
 }

@@ -31,13 +31,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char *root;
 static VgpuContext *ctx;
 
+/* Every event of the engine is a message too: all must be one line. */
+static void
+collect_event(VgpuEngineEvent event, const char *message, gpointer data)
+{
+    g_ptr_array_add(data, g_strdup(message));
+}
+
 /* The one place that knows the hook's signature. */
 static gboolean
 run_hook(VgpuContext *context, const char *domain, const char *xml,
          gsize xml_len, GPtrArray *warnings, GError **error)
 {
-    return vgpu_hook_run(context, domain, "prepare", "begin", xml, xml_len,
-                         warnings, error);
+    VgpuEngineOptions options;
+
+    vgpu_engine_options_init(&options);
+    options.event = collect_event;
+    options.event_data = warnings;
+    return vgpu_hook_run(context, domain, VGPU_HOOK_OPERATION_PREPARE_BEGIN,
+                         xml, xml_len, &options, error);
 }
 
 static int
