@@ -300,6 +300,25 @@ find_request_elements(VgpuDomainXml *doc, const char *uuid)
     return found;
 }
 
+/* All <vgpu:mdev> elements, or NULL with VGPU_ERROR_INVALID_INPUT when
+ * there are more than VGPU_REQUESTS_MAX (a hostile or broken definition is
+ * refused before any per-element work). */
+static GPtrArray *
+find_request_elements_capped(VgpuDomainXml *doc, GError **error)
+{
+    GPtrArray *elements = find_request_elements(doc, NULL);
+
+    if (elements->len <= VGPU_REQUESTS_MAX)
+        return elements;
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                "domain %s has %u vGPU requests, more than the %u libvgpu "
+                "supports per domain; remove the extra <vgpu:mdev> elements "
+                "with 'vgpuctl detach' or 'virsh edit'",
+                domain_label(doc), elements->len, VGPU_REQUESTS_MAX);
+    g_ptr_array_unref(elements);
+    return NULL;
+}
+
 static VgpuRequest *
 request_from_element(VgpuDomainXml *doc, const xmlNode *node, GError **error)
 {
@@ -362,16 +381,9 @@ vgpu_domain_xml_list_requests(VgpuDomainXml *doc, GError **error)
     requests =
         g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
     seen = g_hash_table_new(g_str_hash, g_str_equal);
-    elements = find_request_elements(doc, NULL);
-    if (elements->len > VGPU_REQUESTS_MAX) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "domain %s has %u vGPU requests, more than the %u "
-                    "libvgpu supports per domain; remove the extra "
-                    "<vgpu:mdev> elements with 'vgpuctl detach' or "
-                    "'virsh edit'",
-                    domain_label(doc), elements->len, VGPU_REQUESTS_MAX);
+    elements = find_request_elements_capped(doc, error);
+    if (!elements)
         return NULL;
-    }
     for (guint i = 0; i < elements->len; i++) {
         VgpuRequest *request =
             request_from_element(doc, elements->pdata[i], error);
@@ -632,16 +644,9 @@ vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
     hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
     for (guint i = 0; i < hostdevs->len; i++)
         g_hash_table_add(used, g_strdup(g_ptr_array_index(hostdevs, i)));
-    elements = find_request_elements(doc, NULL);
-    if (elements->len > VGPU_REQUESTS_MAX) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "domain %s has %u vGPU requests, more than the %u "
-                    "libvgpu supports per domain; remove the extra "
-                    "<vgpu:mdev> elements with 'vgpuctl detach' or "
-                    "'virsh edit'",
-                    domain_label(doc), elements->len, VGPU_REQUESTS_MAX);
+    elements = find_request_elements_capped(doc, error);
+    if (!elements)
         return NULL;
-    }
     for (guint i = 0; i < elements->len; i++) {
         char *uuid = request_element_uuid(elements->pdata[i]);
 
