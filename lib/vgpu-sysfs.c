@@ -26,8 +26,11 @@ vgpu_name_is_safe(const char *name)
         return FALSE;
     if (g_str_equal(name, ".") || g_str_equal(name, ".."))
         return FALSE;
+    /* Kernel device and mdev type names are printable ASCII without
+     * spaces ("0000:05:00.0", "nvidia-65", "i915-GVTg_V5_4"); anything else
+     * is refused before it reaches a path or a message. */
     for (const char *p = name; *p; p++) {
-        if (*p == '/' || g_ascii_iscntrl(*p))
+        if (*p == '/' || *p <= ' ' || *p > '~')
             return FALSE;
     }
     return TRUE;
@@ -43,8 +46,8 @@ vgpu_name_check(const char *what, const char *name, GError **error)
     quoted = vgpu_text_quote(name);
     g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                 "%s name %s is not a valid sysfs name: it must be one "
-                "path component of 1-255 characters without '/', control "
-                "characters, \".\" or \"..\"",
+                "path component of 1-255 printable ASCII characters without "
+                "'/' or spaces, and not \".\" or \"..\"",
                 what, quoted);
     return FALSE;
 }

@@ -20,8 +20,9 @@
  * @what: what the name is, for the message, e.g. "parent device"
  * @name: (nullable): a name that must be one safe path component
  *
- * Accepts 1..255 bytes with no '/', NUL or control characters, and not "."
- * or "..". Sets VGPU_ERROR_INVALID_INPUT quoting @name otherwise.
+ * Accepts 1..255 printable ASCII bytes (0x21-0x7e) with no '/', and not
+ * "." or "..": every kernel device and mdev type name. Sets
+ * VGPU_ERROR_INVALID_INPUT quoting @name otherwise.
  */
 gboolean vgpu_name_check(const char *what, const char *name, GError **error);
 

@@ -68,7 +68,8 @@ VGPU_PUBLIC GPtrArray *vgpu_discovery_list_parents(VgpuContext *ctx,
  *
  * Returns: (transfer full) (element-type VgpuParent): parents sorted by
  *   name (possibly empty), or %NULL with %VGPU_ERROR_INVALID_INPUT if
- *   @type_id is not a safe sysfs name (empty, "/", "." or "..") or
+ *   @type_id is not a safe sysfs name (empty, ".", "..", or not only
+ *   printable ASCII without '/' and space) or
  *   %VGPU_ERROR_SYSTEM.
  */
 VGPU_PUBLIC GPtrArray *vgpu_discovery_list_parents_for_type(VgpuContext *ctx,

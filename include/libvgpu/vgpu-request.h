@@ -70,8 +70,9 @@ typedef struct _VgpuRequest VgpuRequest;
  * Creates a request of class %VGPU_DEVICE_CLASS_MDEV.
  *
  * Returns: (transfer full): the request, or %NULL with
- *   %VGPU_ERROR_INVALID_INPUT quoting the bad value (not a UUID; empty
- *   name, "/", "." or ".." in @type_id or @parent, or longer than 255).
+ *   %VGPU_ERROR_INVALID_INPUT quoting the bad value (not a UUID; @type_id
+ *   or @parent empty, "." or "..", longer than 255 bytes, or holding
+ *   anything but printable ASCII other than '/' and space).
  */
 VGPU_PUBLIC VgpuRequest *vgpu_request_new(const char *uuid, const char *type_id,
                                           const char *parent, GError **error);
