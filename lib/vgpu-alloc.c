@@ -9,9 +9,28 @@
 
 #define CONFIG_FILE "/" VGPU_CONFIG_PATH
 
+/*
+ * The parents that share one physical device's capacity: a parent on its
+ * own, or the SR-IOV VFs of one GPU that are mdev parents (NVIDIA Ampere
+ * with vGPU drivers before 17). Placement, the capacity check and
+ * messages count per group, named by vgpu_parent_get_gpu().
+ */
+typedef struct {
+    const char *name;   /* the GPU (PF) or the parent itself */
+    GPtrArray *members; /* VgpuParent offering the type, by name */
+    guint available;    /* free instances of the type, all members */
+    guint active;       /* devices of the type, all members */
+} Group;
+
+static void
+group_free(Group *group)
+{
+    g_ptr_array_unref(group->members);
+    g_free(group);
+}
+
 typedef struct {
     VgpuPlacementPolicy policy;
-    const char *type_id;
 } PlacementOrder;
 
 static gint
@@ -23,34 +42,93 @@ compare_by_name(gconstpointer a, gconstpointer b)
     return strcmp(vgpu_parent_get_name(pa), vgpu_parent_get_name(pb));
 }
 
+static gint
+compare_groups_by_name(gconstpointer a, gconstpointer b)
+{
+    const Group *ga = *(const Group *const *)a;
+    const Group *gb = *(const Group *const *)b;
+
+    return strcmp(ga->name, gb->name);
+}
+
 /*
- * Pack: parents already holding devices of the type first, then fewest
+ * Pack: groups already holding devices of the type first, then fewest
  * available instances. Spread: most available instances. Ties: name.
  */
 static gint
 compare_for_placement(gconstpointer a, gconstpointer b, gpointer user_data)
 {
     const PlacementOrder *order = user_data;
-    const VgpuParent *pa = *(const VgpuParent *const *)a;
-    const VgpuParent *pb = *(const VgpuParent *const *)b;
-    const VgpuMdevType *ta = vgpu_parent_find_type(pa, order->type_id);
-    const VgpuMdevType *tb = vgpu_parent_find_type(pb, order->type_id);
-    guint avail_a = vgpu_mdev_type_get_available_instances(ta);
-    guint avail_b = vgpu_mdev_type_get_available_instances(tb);
+    const Group *ga = *(const Group *const *)a;
+    const Group *gb = *(const Group *const *)b;
 
     if (order->policy == VGPU_PLACEMENT_PACK) {
-        gboolean holds_a = vgpu_mdev_type_get_active_instances(ta) > 0;
-        gboolean holds_b = vgpu_mdev_type_get_active_instances(tb) > 0;
+        gboolean holds_a = ga->active > 0;
+        gboolean holds_b = gb->active > 0;
 
         if (holds_a != holds_b)
             return holds_a ? -1 : 1;
-        if (avail_a != avail_b)
-            return avail_a < avail_b ? -1 : 1;
-    } else {
-        if (avail_a != avail_b)
-            return avail_a > avail_b ? -1 : 1;
+        if (ga->available != gb->available)
+            return ga->available < gb->available ? -1 : 1;
+    } else if (ga->available != gb->available) {
+        return ga->available > gb->available ? -1 : 1;
     }
-    return compare_by_name(a, b);
+    return compare_groups_by_name(a, b);
+}
+
+/*
+ * Groups the parents of @parents that offer @type_id by physical device,
+ * in name order; with @config, only allowed parents. Members are in name
+ * order. (element-type Group)
+ */
+static GPtrArray *
+group_parents(GPtrArray *parents, const char *type_id, const VgpuConfig *config)
+{
+    g_autoptr(GHashTable) by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *groups =
+        g_ptr_array_new_with_free_func((GDestroyNotify)group_free);
+
+    for (guint i = 0; i < parents->len; i++) {
+        VgpuParent *parent = parents->pdata[i];
+        const VgpuMdevType *type = vgpu_parent_find_type(parent, type_id);
+        const char *gpu = vgpu_parent_get_gpu(parent);
+        Group *group;
+
+        if (!type || (config && !vgpu_config_is_parent_allowed(
+                                    config, vgpu_parent_get_name(parent))))
+            continue;
+        group = g_hash_table_lookup(by_name, gpu);
+        if (!group) {
+            group = g_new0(Group, 1);
+            group->name = gpu;
+            group->members = g_ptr_array_new();
+            g_hash_table_insert(by_name, (gpointer)gpu, group);
+            g_ptr_array_add(groups, group);
+        }
+        g_ptr_array_add(group->members, parent);
+        group->available += vgpu_mdev_type_get_available_instances(type);
+        group->active += vgpu_mdev_type_get_active_instances(type);
+    }
+    for (guint i = 0; i < groups->len; i++) {
+        Group *group = groups->pdata[i];
+        g_ptr_array_sort(group->members, compare_by_name);
+    }
+    g_ptr_array_sort(groups, compare_groups_by_name);
+    return groups;
+}
+
+/* The first member of @group (by name) with a free instance. */
+static VgpuParent *
+group_pick(const Group *group, const char *type_id)
+{
+    for (guint i = 0; i < group->members->len; i++) {
+        VgpuParent *parent = group->members->pdata[i];
+
+        if (vgpu_mdev_type_get_available_instances(
+                vgpu_parent_find_type(parent, type_id)) > 0)
+            return parent;
+    }
+    return NULL;
 }
 
 static VgpuParent *
@@ -67,11 +145,12 @@ find_parent(GPtrArray *parents, const char *name)
 
 /* "nvidia-65 (GRID P4-4Q)", or just the id when no offer has a name. */
 static char *
-type_label(GPtrArray *offers, const char *type_id)
+type_label(GPtrArray *groups, const char *type_id)
 {
-    for (guint i = 0; i < offers->len; i++) {
+    for (guint i = 0; i < groups->len; i++) {
+        const Group *group = groups->pdata[i];
         const VgpuMdevType *type =
-            vgpu_parent_find_type(offers->pdata[i], type_id);
+            vgpu_parent_find_type(group->members->pdata[0], type_id);
         const char *name = vgpu_mdev_type_get_name(type);
 
         if (name && *name)
@@ -86,11 +165,12 @@ type_label(GPtrArray *offers, const char *type_id)
  * GVT-g, s390 AP/CCW parents are not GPUs).
  */
 static const char *
-added_hardware(GPtrArray *offers, const char *type_id)
+added_hardware(GPtrArray *groups, const char *type_id)
 {
-    for (guint i = 0; i < offers->len; i++) {
+    for (guint i = 0; i < groups->len; i++) {
+        const Group *group = groups->pdata[i];
         const VgpuMdevType *type =
-            vgpu_parent_find_type(offers->pdata[i], type_id);
+            vgpu_parent_find_type(group->members->pdata[0], type_id);
 
         if (vgpu_mdev_type_get_nvidia(type))
             return "a GPU";
@@ -98,47 +178,68 @@ added_hardware(GPtrArray *offers, const char *type_id)
     return "a parent device that offers it";
 }
 
-/* The maximum for "has <n> of <max> left". */
+/*
+ * The maximum for "has <n> of <max> left": for a parent on its own the
+ * NVIDIA `max_instance` when decoded, else available + active; for the
+ * VFs of one GPU, the sum of available + active over the VFs (NVIDIA
+ * turns the free VFs' available_instances to 0 once the GPU is full).
+ */
 static guint
-type_capacity(const VgpuMdevType *type)
+group_capacity(const Group *group, const char *type_id)
 {
-    const VgpuNvidiaType *nvidia = vgpu_mdev_type_get_nvidia(type);
+    const VgpuMdevType *type;
+    const VgpuNvidiaType *nvidia;
 
+    if (group->members->len > 1 ||
+        vgpu_parent_get_physical_function(group->members->pdata[0]))
+        return group->available + group->active;
+    type = vgpu_parent_find_type(group->members->pdata[0], type_id);
+    nvidia = vgpu_mdev_type_get_nvidia(type);
     if (nvidia && vgpu_nvidia_type_get_max_instance(nvidia) > 0)
         return vgpu_nvidia_type_get_max_instance(nvidia);
-    return vgpu_mdev_type_get_available_instances(type) +
-           vgpu_mdev_type_get_active_instances(type);
+    return group->available + group->active;
+}
+
+/* Appends the other types with devices on @group's members, once each. */
+static void
+append_other_types(GString *others, const Group *group, const char *type_id)
+{
+    for (guint m = 0; m < group->members->len; m++) {
+        GPtrArray *types = vgpu_parent_get_types(group->members->pdata[m]);
+
+        for (guint i = 0; types && i < types->len; i++) {
+            const VgpuMdevType *other = types->pdata[i];
+            const char *id = vgpu_mdev_type_get_id(other);
+            g_autofree char *needle = g_strdup_printf(", %s,", id);
+            g_autofree char *listed = g_strdup_printf(", %s,", others->str);
+
+            if (g_str_equal(id, type_id) ||
+                vgpu_mdev_type_get_active_instances(other) == 0 ||
+                strstr(listed, needle))
+                continue;
+            if (others->len > 0)
+                g_string_append(others, ", ");
+            g_string_append(others, id);
+        }
+    }
 }
 
 /*
- * Appends "<parent> has <n> of <max> left" and, when known, why: other
- * types with devices on the parent (NVIDIA GPUs of most generations host
- * one vGPU type at a time) and who uses it (@users).
+ * Appends "<gpu> has <n> of <max> left" and, when known, why: other
+ * types with devices on it (NVIDIA GPUs of most generations host one vGPU
+ * type at a time) and who uses it (@users, keyed by the group's name).
  */
 static void
-append_capacity(GString *text, const VgpuParent *parent, const char *type_id,
+append_capacity(GString *text, const Group *group, const char *type_id,
                 GHashTable *users)
 {
-    const char *name = vgpu_parent_get_name(parent);
-    const VgpuMdevType *type = vgpu_parent_find_type(parent, type_id);
-    GPtrArray *types = vgpu_parent_get_types(parent);
     g_autoptr(GString) others = g_string_new(NULL);
-    const char *used_by = users ? g_hash_table_lookup(users, name) : NULL;
+    const char *used_by =
+        users ? g_hash_table_lookup(users, group->name) : NULL;
 
-    g_string_append_printf(text, "%s has %u of %u left", name,
-                           vgpu_mdev_type_get_available_instances(type),
-                           type_capacity(type));
-
-    for (guint i = 0; types && i < types->len; i++) {
-        const VgpuMdevType *other = types->pdata[i];
-
-        if (g_str_equal(vgpu_mdev_type_get_id(other), type_id) ||
-            vgpu_mdev_type_get_active_instances(other) == 0)
-            continue;
-        if (others->len > 0)
-            g_string_append(others, ", ");
-        g_string_append(others, vgpu_mdev_type_get_id(other));
-    }
+    g_string_append_printf(text, "%s has %u of %u left", group->name,
+                           group->available, group_capacity(group, type_id));
+    append_other_types(others, group, type_id);
 
     if (others->len > 0 && used_by && *used_by) {
         g_string_append_printf(text, " (holds %s devices; used by %s)",
@@ -150,44 +251,63 @@ append_capacity(GString *text, const VgpuParent *parent, const char *type_id,
     }
 }
 
-/* "<parent> has <n> of <max> left (...)" for each of @parents, joined. */
+/* "<gpu> has <n> of <max> left (...)" for each of @groups, joined. */
 static char *
-capacity_entries(GPtrArray *parents, const char *type_id, GHashTable *users)
+capacity_entries(GPtrArray *groups, const char *type_id, GHashTable *users)
 {
     g_autoptr(GString) text = g_string_new(NULL);
 
-    for (guint i = 0; i < parents->len; i++) {
+    for (guint i = 0; i < groups->len; i++) {
         if (i > 0)
             g_string_append(text, ", ");
-        append_capacity(text, parents->pdata[i], type_id, users);
+        append_capacity(text, groups->pdata[i], type_id, users);
     }
     return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
 static char *
-join_names(GPtrArray *parents)
+join_names(GPtrArray *groups)
 {
     g_autoptr(GString) text = g_string_new(NULL);
 
-    for (guint i = 0; i < parents->len; i++) {
+    for (guint i = 0; i < groups->len; i++) {
         if (i > 0)
             g_string_append(text, ", ");
-        g_string_append(text, vgpu_parent_get_name(parents->pdata[i]));
+        g_string_append(text, ((const Group *)groups->pdata[i])->name);
     }
     return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
+static Group *
+find_group(GPtrArray *groups, const char *name)
+{
+    for (guint i = 0; i < groups->len; i++) {
+        Group *group = groups->pdata[i];
+
+        if (g_str_equal(group->name, name))
+            return group;
+    }
+    return NULL;
+}
+
+/*
+ * A request that names its parent: that parent, or, when it names a GPU
+ * whose VFs are the parents, a free VF of that GPU.
+ */
 static VgpuParent *
 choose_requested(GPtrArray *parents, const char *type_id, const char *requested,
                  const VgpuConfig *config, GHashTable *users, GError **error)
 {
     VgpuParent *parent = find_parent(parents, requested);
-    const VgpuMdevType *type;
-    g_autoptr(GPtrArray) offers = NULL;
+    g_autoptr(GPtrArray) offers = group_parents(parents, type_id, NULL);
+    g_autoptr(GPtrArray) allowed = group_parents(parents, type_id, config);
+    g_autoptr(GPtrArray) one = g_ptr_array_new();
     g_autoptr(GString) entry = NULL;
     g_autofree char *label = NULL;
+    const char *gpu = parent ? vgpu_parent_get_gpu(parent) : requested;
+    Group *group;
 
-    if (!parent) {
+    if (!parent && !find_group(offers, requested)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "parent device \"%s\" requested for mdev type \"%s\" "
                     "does not exist or does not offer that type; "
@@ -195,8 +315,7 @@ choose_requested(GPtrArray *parents, const char *type_id, const char *requested,
                     requested, type_id);
         return NULL;
     }
-    type = vgpu_parent_find_type(parent, type_id);
-    if (!type) {
+    if (parent && !vgpu_parent_find_type(parent, type_id)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "parent device \"%s\" requested for mdev type \"%s\" "
                     "does not offer that type; 'vgpuctl types' lists what "
@@ -204,7 +323,9 @@ choose_requested(GPtrArray *parents, const char *type_id, const char *requested,
                     requested, type_id);
         return NULL;
     }
-    if (!vgpu_config_is_parent_allowed(config, requested)) {
+    group = find_group(allowed, gpu);
+    if (!group ||
+        (parent && !vgpu_config_is_parent_allowed(config, requested))) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "parent device \"%s\" requested for mdev type \"%s\" "
                     "is not in the allow-list (parents= in %s); add it "
@@ -212,14 +333,16 @@ choose_requested(GPtrArray *parents, const char *type_id, const char *requested,
                     requested, type_id, CONFIG_FILE);
         return NULL;
     }
-    if (vgpu_mdev_type_get_available_instances(type) > 0)
+    if (parent && vgpu_mdev_type_get_available_instances(
+                      vgpu_parent_find_type(parent, type_id)) > 0)
+        return parent;
+    if (!parent && (parent = group_pick(group, type_id)) != NULL)
         return parent;
 
-    offers = g_ptr_array_new();
-    g_ptr_array_add(offers, parent);
-    label = type_label(offers, type_id);
+    g_ptr_array_add(one, group);
+    label = type_label(one, type_id);
     entry = g_string_new(NULL);
-    append_capacity(entry, parent, type_id, users);
+    append_capacity(entry, group, type_id, users);
     g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
                 "requested parent device %s has no free instance of type "
                 "%s: %s; stop a domain using it or drop the parent from the "
@@ -249,22 +372,14 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
         return choose_requested(parents, type_id, requested_parent, config,
                                 users, error);
 
-    offers = g_ptr_array_new();
-    allowed = g_ptr_array_new();
+    offers = group_parents(parents, type_id, NULL);
+    allowed = group_parents(parents, type_id, config);
     candidates = g_ptr_array_new();
-    for (guint i = 0; i < parents->len; i++) {
-        VgpuParent *parent = parents->pdata[i];
-        const VgpuMdevType *type = vgpu_parent_find_type(parent, type_id);
+    for (guint i = 0; i < allowed->len; i++) {
+        Group *group = allowed->pdata[i];
 
-        if (!type)
-            continue;
-        g_ptr_array_add(offers, parent);
-        if (!vgpu_config_is_parent_allowed(config,
-                                           vgpu_parent_get_name(parent)))
-            continue;
-        g_ptr_array_add(allowed, parent);
-        if (vgpu_mdev_type_get_available_instances(type) > 0)
-            g_ptr_array_add(candidates, parent);
+        if (group->available > 0)
+            g_ptr_array_add(candidates, group);
     }
 
     if (offers->len == 0) {
@@ -275,10 +390,8 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
         return NULL;
     }
     if (allowed->len == 0) {
-        g_autofree char *names = NULL;
+        g_autofree char *names = join_names(offers);
 
-        g_ptr_array_sort(offers, compare_by_name);
-        names = join_names(offers);
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "no parent device in the allow-list (parents= in %s) "
                     "offers mdev type \"%s\"; it is offered by %s: add one "
@@ -289,12 +402,10 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
 
     if (candidates->len > 0) {
         order.policy = vgpu_config_get_placement(config);
-        order.type_id = type_id;
         g_ptr_array_sort_with_data(candidates, compare_for_placement, &order);
-        return candidates->pdata[0];
+        return group_pick(candidates->pdata[0], type_id);
     }
 
-    g_ptr_array_sort(allowed, compare_by_name);
     label = type_label(allowed, type_id);
     entries = capacity_entries(allowed, type_id, users);
     g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
@@ -311,6 +422,7 @@ vgpu_alloc_check_capacity(GPtrArray *parents, const char *type_id,
                           const VgpuConfig *config, GHashTable *users,
                           GError **error)
 {
+    g_autoptr(GPtrArray) allowed = NULL;
     g_autoptr(GPtrArray) usable = NULL;
     g_autofree char *label = NULL;
     g_autofree char *entries = NULL;
@@ -320,24 +432,27 @@ vgpu_alloc_check_capacity(GPtrArray *parents, const char *type_id,
     g_return_val_if_fail(type_id != NULL, FALSE);
     g_return_val_if_fail(config != NULL, FALSE);
 
+    allowed = group_parents(parents, type_id, config);
     usable = g_ptr_array_new();
-    for (guint i = 0; i < parents->len; i++) {
-        VgpuParent *parent = parents->pdata[i];
-        const char *name = vgpu_parent_get_name(parent);
-        const VgpuMdevType *type = vgpu_parent_find_type(parent, type_id);
+    for (guint i = 0; i < allowed->len; i++) {
+        Group *group = allowed->pdata[i];
+        const VgpuParent *named =
+            requested_parent ? find_parent(group->members, requested_parent)
+                             : NULL;
 
-        if (!type || !vgpu_config_is_parent_allowed(config, name) ||
-            (requested_parent && !g_str_equal(name, requested_parent)))
+        if (requested_parent && !named &&
+            !g_str_equal(group->name, requested_parent))
             continue;
-        g_ptr_array_add(usable, parent);
-        free_instances += vgpu_mdev_type_get_available_instances(type);
+        g_ptr_array_add(usable, group);
+        free_instances += named ? vgpu_mdev_type_get_available_instances(
+                                      vgpu_parent_find_type(named, type_id))
+                                : group->available;
     }
     /* Nothing usable or nothing free at all: vgpu_alloc_choose_parent()
      * says precisely why when the first device is placed. */
     if (free_instances >= count || free_instances == 0)
         return TRUE;
 
-    g_ptr_array_sort(usable, compare_by_name);
     label = type_label(usable, type_id);
     entries = capacity_entries(usable, type_id, users);
     g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,

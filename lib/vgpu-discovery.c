@@ -10,6 +10,7 @@
  *       mdev_type -> ../mdev_supported_types/<type>
  */
 #include <libvgpu/vgpu-discovery.h>
+#include <libvgpu/vgpu-pci.h>
 #include <libvgpu/vgpu-uuid.h>
 
 #include "vgpu-sysfs.h"
@@ -33,7 +34,8 @@ struct _VgpuMdevType {
 struct _VgpuParent {
     gint ref_count;
     char *name;
-    GPtrArray *types; /* VgpuMdevType, sorted by id */
+    char *physical_function; /* PF of an SR-IOV VF parent, else NULL */
+    GPtrArray *types;        /* VgpuMdevType, sorted by id */
 };
 
 struct _VgpuMdev {
@@ -205,6 +207,7 @@ vgpu_parent_unref(VgpuParent *parent)
     if (!parent || !g_atomic_int_dec_and_test(&parent->ref_count))
         return;
     g_free(parent->name);
+    g_free(parent->physical_function);
     g_ptr_array_unref(parent->types);
     g_free(parent);
 }
@@ -214,6 +217,20 @@ vgpu_parent_get_name(const VgpuParent *parent)
 {
     g_return_val_if_fail(parent != NULL, NULL);
     return parent->name;
+}
+
+const char *
+vgpu_parent_get_physical_function(const VgpuParent *parent)
+{
+    g_return_val_if_fail(parent != NULL, NULL);
+    return parent->physical_function;
+}
+
+const char *
+vgpu_parent_get_gpu(const VgpuParent *parent)
+{
+    g_return_val_if_fail(parent != NULL, NULL);
+    return parent->physical_function ? parent->physical_function : parent->name;
 }
 
 GPtrArray *
@@ -235,6 +252,26 @@ vgpu_parent_find_type(const VgpuParent *parent, const char *type_id)
             return type;
     }
     return NULL;
+}
+
+/*
+ * The physical function of parent @name when it is an SR-IOV virtual
+ * function: the `physfn` link of its PCI device (kernel
+ * drivers/pci/iov.c, pci_iov_sysfs_link()) names the PF, e.g.
+ * "../0000:3d:00.0". NVIDIA GPUs of the Ampere generation with vGPU
+ * drivers before 17 (or kernels before 6.8) register every VF as an mdev
+ * parent with one instance each; capacity belongs to the GPU (the PF).
+ * NULL for any other parent, or a link that does not name a PCI address.
+ */
+static char *
+read_physical_function(VgpuContext *ctx, const char *name)
+{
+    g_autofree char *link = g_build_filename(
+        vgpu_context_get_root(ctx), VGPU_SYSFS_MDEV_BUS, name, "physfn", NULL);
+    g_autofree char *target = g_file_read_link(link, NULL);
+    g_autofree char *pf = target ? g_path_get_basename(target) : NULL;
+
+    return pf && vgpu_pci_address_is_valid(pf) ? g_steal_pointer(&pf) : NULL;
 }
 
 static VgpuParent *
@@ -288,6 +325,7 @@ read_parent(VgpuContext *ctx, const char *name, const char *only_type,
     if (parent->types->len == 0)
         return NULL;
     g_ptr_array_sort(parent->types, compare_type_ids);
+    parent->physical_function = read_physical_function(ctx, name);
     return g_steal_pointer(&parent);
 }
 

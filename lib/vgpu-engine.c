@@ -298,15 +298,17 @@ add_unique(GPtrArray *names, const char *name)
 }
 
 /*
- * Parent name → who holds its instances, for the no-capacity message:
+ * GPU (vgpu_parent_get_gpu() of the parents in @parents, else the parent
+ * name) → who holds its instances, for the no-capacity message:
  * "\"win10\", \"win11\"", "\"win10\" and 2 mediated devices not created
  * by libvgpu". The requesting domain's own devices are left out. Costs a
  * scan of devices and records: failures only.
  */
 static GHashTable *
-users_by_parent(Engine *engine, const VgpuBackend *backend,
+users_by_parent(Engine *engine, const VgpuBackend *backend, GPtrArray *parents,
                 const char *requester)
 {
+    g_autoptr(GHashTable) gpu_of = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GPtrArray) devices = backend->list_devices(engine->ctx, NULL);
     g_autoptr(GPtrArray) records =
         vgpu_state_list_records(engine->ctx, NULL, NULL, NULL);
@@ -319,6 +321,11 @@ users_by_parent(Engine *engine, const VgpuBackend *backend,
     GHashTableIter iter;
     gpointer key, value;
 
+    /* VFs that are parents count for their GPU (vgpu_parent_get_gpu()) */
+    for (guint i = 0; i < parents->len; i++)
+        g_hash_table_insert(gpu_of,
+                            (gpointer)vgpu_parent_get_name(parents->pdata[i]),
+                            (gpointer)vgpu_parent_get_gpu(parents->pdata[i]));
     for (guint i = 0; records && i < records->len; i++) {
         VgpuRecord *record = g_ptr_array_index(records, i);
         g_hash_table_insert(owners, (gpointer)vgpu_record_get_uuid(record),
@@ -327,16 +334,19 @@ users_by_parent(Engine *engine, const VgpuBackend *backend,
     for (guint i = 0; devices && i < devices->len; i++) {
         const VgpuBackendDevice *device = g_ptr_array_index(devices, i);
         const char *owner = g_hash_table_lookup(owners, device->id);
-        GPtrArray *list = g_hash_table_lookup(names, device->parent);
+        const char *gpu = g_hash_table_lookup(gpu_of, device->parent);
+        GPtrArray *list;
 
+        if (!gpu)
+            gpu = device->parent;
+        list = g_hash_table_lookup(names, gpu);
         if (!list) {
             list = g_ptr_array_new_with_free_func(g_free);
-            g_hash_table_insert(names, device->parent, list);
+            g_hash_table_insert(names, (gpointer)gpu, list);
         }
         if (!owner) {
-            guint count =
-                GPOINTER_TO_UINT(g_hash_table_lookup(foreign, device->parent));
-            g_hash_table_insert(foreign, device->parent,
+            guint count = GPOINTER_TO_UINT(g_hash_table_lookup(foreign, gpu));
+            g_hash_table_insert(foreign, (gpointer)gpu,
                                 GUINT_TO_POINTER(count + 1));
         } else if (!g_str_equal(owner, requester)) {
             add_unique(list, owner);
@@ -453,7 +463,8 @@ check_capacity(Engine *engine, const char *domain, GPtrArray *missing,
         if (vgpu_alloc_check_capacity(parents, group[1], parent, count,
                                       engine->config, NULL, NULL))
             continue;
-        users = users_by_parent(engine, backend, domain); /* failures only */
+        users = users_by_parent(engine, backend, parents,
+                                domain); /* failures only */
         vgpu_alloc_check_capacity(parents, group[1], parent, count,
                                   engine->config, users, error);
         return FALSE;
@@ -489,7 +500,8 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
                                       NULL, &local);
     if (!parent && g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
         /* Say who holds the capacity: costs a scan, failures only. */
-        g_autoptr(GHashTable) users = users_by_parent(engine, backend, domain);
+        g_autoptr(GHashTable) users =
+            users_by_parent(engine, backend, parents, domain);
         g_clear_error(&local);
         parent = vgpu_alloc_choose_parent(parents, type_id, wanted,
                                           engine->config, users, &local);

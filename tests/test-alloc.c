@@ -732,6 +732,109 @@ test_check_capacity(void **state)
     assert_null(error);
 }
 
+/*
+ * A16-like board: GPUs 0000:3d:00.0 and 0000:3e:00.0, each with four VFs
+ * that are mdev parents offering nvidia-700 (one instance per VF). GPU A
+ * already holds @used devices (its first VFs show 0 available).
+ */
+#define PF_A "0000:3d:00.0"
+#define PF_B "0000:3e:00.0"
+static void
+add_a16(Fixture *fx, guint used_on_a, guint free_on_a)
+{
+    for (guint i = 0; i < 4; i++) {
+        g_autofree char *vf_a = g_strdup_printf("0000:3d:00.%u", i + 4);
+        g_autofree char *vf_b = g_strdup_printf("0000:3e:00.%u", i + 4);
+
+        vgpu_test_add_vf_type(fx->root, PF_A, vf_a, "nvidia-700",
+                              "NVIDIA A16-2Q",
+                              i >= used_on_a && i < used_on_a + free_on_a);
+        vgpu_test_add_vf_type(fx->root, PF_B, vf_b, "nvidia-700",
+                              "NVIDIA A16-2Q", 1);
+    }
+    for (guint i = 0; i < used_on_a; i++) {
+        g_autofree char *vf_a = g_strdup_printf("0000:3d:00.%u", i + 4);
+        g_autofree char *uuid =
+            g_strdup_printf("9d2e9b5e-1c4a-4f7e-8a3b-%012u", i + 1);
+
+        vgpu_test_add_mdev(fx->root, vf_a, "nvidia-700", uuid);
+    }
+}
+
+/* VF parents count per GPU: spread opens the emptier GPU, pack fills the
+ * GPU already holding the type (per VF both look alike). */
+static void
+test_vf_parents_placed_per_gpu(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(GPtrArray) parents = NULL;
+    VgpuParent *first;
+
+    add_a16(fx, 1, 3);
+    parents = snapshot_for(fx, "nvidia-700");
+    first = parents->pdata[0];
+    assert_string_equal(vgpu_parent_get_physical_function(first), PF_A);
+    assert_string_equal(vgpu_parent_get_gpu(first), PF_A);
+
+    assert_string_equal(
+        choose(parents, "nvidia-700", NULL, fx->config, VGPU_PLACEMENT_PACK),
+        "0000:3d:00.5");
+    assert_string_equal(
+        choose(parents, "nvidia-700", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
+        "0000:3e:00.4");
+}
+
+/* A full GPU is one entry of the message, named by its PF, with the
+ * users of all its VFs; no VF is listed. */
+static void
+test_vf_parents_message_names_gpu(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GHashTable) users =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
+    g_autofree char *message = NULL;
+
+    for (guint i = 0; i < 4; i++) {
+        g_autofree char *vf = g_strdup_printf("0000:3d:00.%u", i + 4);
+        g_autofree char *uuid =
+            g_strdup_printf("9d2e9b5e-1c4a-4f7e-8a3b-%012u", i + 1);
+
+        vgpu_test_add_vf_type(fx->root, PF_A, vf, "nvidia-700", "NVIDIA A16-2Q",
+                              0);
+        if (i < 2)
+            vgpu_test_add_mdev(fx->root, vf, "nvidia-700", uuid);
+    }
+    g_hash_table_insert(users, PF_A, "win10, win11");
+    parents = snapshot(fx);
+    message = choose_fails(parents, "nvidia-700", NULL, fx->config, users,
+                           VGPU_ERROR_NO_CAPACITY);
+    assert_has(message, "0000:3d:00.0 has 0 of 2 left (used by win10, win11)");
+    assert_null(strstr(message, "0000:3d:00.4"));
+    assert_true(strlen(message) < 200);
+}
+
+/* A request naming the GPU (the PF) gets a free VF of that GPU; the
+ * capacity check counts per GPU too. */
+static void
+test_vf_parents_requested_gpu(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GError) error = NULL;
+
+    add_a16(fx, 1, 2);
+    parents = snapshot_for(fx, "nvidia-700");
+    assert_string_equal(
+        choose(parents, "nvidia-700", PF_A, fx->config, VGPU_PLACEMENT_SPREAD),
+        "0000:3d:00.5");
+    assert_true(vgpu_alloc_check_capacity(parents, "nvidia-700", PF_A, 2,
+                                          fx->config, NULL, &error));
+    assert_false(vgpu_alloc_check_capacity(parents, "nvidia-700", PF_A, 3,
+                                           fx->config, NULL, &error));
+    assert_has(error->message, "only 2 are free: 0000:3d:00.0 has 2 of 3");
+}
+
 int
 main(void)
 {
@@ -754,6 +857,9 @@ main(void)
         T(test_requested_parent_refused),
         T(test_allow_list),
         T(test_full_and_per_type_snapshots_agree),
+        T(test_vf_parents_placed_per_gpu),
+        T(test_vf_parents_message_names_gpu),
+        T(test_vf_parents_requested_gpu),
     };
 #undef T
 

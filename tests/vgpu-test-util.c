@@ -302,3 +302,17 @@ vgpu_test_sim_control(const char *sys, const char *file, const char *text)
     g_assert_cmpint(write(fd, text, strlen(text)), ==, (gssize)strlen(text));
     close(fd);
 }
+
+void
+vgpu_test_add_vf_type(const char *root, const char *pf, const char *vf,
+                      const char *type_id, const char *name, guint available)
+{
+    g_autofree char *dir = parent_dir(vf);
+    g_autofree char *link = g_build_filename(dir, "physfn", NULL);
+    g_autofree char *target = g_build_filename("..", pf, NULL);
+    g_autofree char *path = g_build_filename(root, link, NULL);
+
+    vgpu_test_add_type(root, vf, type_id, name, NULL, available);
+    if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+        vgpu_test_symlink(root, link, target);
+}

@@ -91,3 +91,10 @@ void vgpu_test_sim_unmount(char *sys);
 /* Writes @text to the emulator's control file @file (.vgpu-sim/) in one
  * write(2). */
 void vgpu_test_sim_control(const char *sys, const char *file, const char *text);
+
+/* Adds @type_id to parent @vf, an SR-IOV virtual function of @pf (a
+ * `physfn` link, as drivers/pci/iov.c makes it): NVIDIA Ampere with older
+ * vGPU drivers, one instance per VF. */
+void vgpu_test_add_vf_type(const char *root, const char *pf, const char *vf,
+                           const char *type_id, const char *name,
+                           guint available);

@@ -10,6 +10,7 @@
 #include <libvgpu/vgpu-common.h>
 #include <libvgpu/vgpu-context.h>
 #include <libvgpu/vgpu-nvidia.h>
+#include <libvgpu/vgpu-pci.h>
 #include <libvgpu/vgpu-uuid.h>
 #include <libvgpu/vgpu-discovery.h>
 #include <libvgpu/vgpu-config.h>

@@ -125,6 +125,32 @@ VGPU_PUBLIC VgpuParent *vgpu_parent_ref(VgpuParent *parent);
 VGPU_PUBLIC void vgpu_parent_unref(VgpuParent *parent);
 /** vgpu_parent_get_name: Returns: (transfer none): e.g. "0000:05:00.0". */
 VGPU_PUBLIC const char *vgpu_parent_get_name(const VgpuParent *parent);
+/**
+ * vgpu_parent_get_physical_function:
+ * @parent: a parent
+ *
+ * NVIDIA Ampere GPUs with vGPU drivers before 17 (or kernels before 6.8)
+ * make every SR-IOV virtual function an mdev parent offering one instance
+ * (NVIDIA vGPU user guide, "Creating an NVIDIA vGPU that Supports
+ * SR-IOV"); the capacity belongs to the physical GPU. Read from the
+ * parent's `physfn` link (kernel drivers/pci/iov.c).
+ *
+ * Returns: (transfer none) (nullable): the PCI address of the physical
+ *   function when @parent is a VF, e.g. "0000:3d:00.0"; %NULL otherwise.
+ */
+VGPU_PUBLIC const char *
+vgpu_parent_get_physical_function(const VgpuParent *parent);
+/**
+ * vgpu_parent_get_gpu:
+ * @parent: a parent
+ *
+ * The physical device whose capacity @parent shares: its physical
+ * function for an SR-IOV VF parent, the parent itself otherwise. Placement,
+ * capacity checks and messages count per this name.
+ *
+ * Returns: (transfer none): a PCI address or parent name.
+ */
+VGPU_PUBLIC const char *vgpu_parent_get_gpu(const VgpuParent *parent);
 /** vgpu_parent_get_types: Returns: (transfer none) (element-type
  * VgpuMdevType): the types, in natural order of their ids. */
 VGPU_PUBLIC GPtrArray *vgpu_parent_get_types(const VgpuParent *parent);
