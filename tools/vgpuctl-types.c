@@ -8,9 +8,12 @@
 
 #include <stdio.h>
 
-/* One mdev type from either source (sysfs or libvirt node devices). */
+/* One mdev type from either source (sysfs or libvirt node devices). The
+ * VFs of one GPU that are mdev parents (NVIDIA Ampere with older vGPU
+ * drivers) make one row per type for the GPU, their counts summed. */
 typedef struct {
-    const char *parent;
+    const char *parent; /* the parent, or the GPU (PF) of VF parents */
+    guint vfs;          /* VF parents summed into this row, 0 if none */
     const char *id;
     const char *name;
     const char *description;
@@ -139,6 +142,8 @@ print_types_json(const TypeListing *listing)
         json_builder_begin_object(builder);
         vgpuctl_json_add_string(builder, "name",
                                 type_row_at(rows, start)->parent);
+        json_builder_set_member_name(builder, "virtual_functions");
+        json_builder_add_int_value(builder, type_row_at(rows, start)->vfs);
         vgpuctl_json_begin_array(builder, "types");
         for (guint i = start; i < end; i++)
             json_add_type(builder, type_row_at(rows, i));
@@ -215,7 +220,11 @@ print_parent_types_text(GArray *rows, guint start, guint end, GHashTable *seen,
         add_type_text_row(&table, row);
         add_series_legend(seen, legend, row->nvidia);
     }
-    printf("%s\n", type_row_at(rows, start)->parent);
+    if (type_row_at(rows, start)->vfs > 0)
+        printf("%s (GPU; its %u virtual functions are the parent devices)\n",
+               type_row_at(rows, start)->parent, type_row_at(rows, start)->vfs);
+    else
+        printf("%s\n", type_row_at(rows, start)->parent);
     vgpuctl_table_print(&table, "  ");
 }
 
@@ -253,15 +262,35 @@ print_no_types(const TypeListing *listing)
 
 /* ---- collecting -------------------------------------------------------- */
 
+/* The row of @type_id for GPU @gpu already collected, if any. */
+static TypeRow *
+find_gpu_row(GArray *rows, const char *gpu, const char *type_id)
+{
+    for (guint i = 0; i < rows->len; i++) {
+        TypeRow *row = &g_array_index(rows, TypeRow, i);
+
+        if (row->vfs > 0 && g_str_equal(row->parent, gpu) &&
+            g_str_equal(row->id, type_id))
+            return row;
+    }
+    return NULL;
+}
+
 static void
 add_local_rows(GArray *rows, const VgpuParent *parent)
 {
     GPtrArray *types = vgpu_parent_get_types(parent);
+    gboolean is_vf = vgpu_parent_get_physical_function(parent) != NULL;
 
     for (guint j = 0; j < types->len; j++) {
         const VgpuMdevType *type = g_ptr_array_index(types, j);
+        TypeRow *gpu_row = is_vf
+                               ? find_gpu_row(rows, vgpu_parent_get_gpu(parent),
+                                              vgpu_mdev_type_get_id(type))
+                               : NULL;
         TypeRow row = {
-            .parent = vgpu_parent_get_name(parent),
+            .parent = vgpu_parent_get_gpu(parent),
+            .vfs = is_vf ? 1 : 0,
             .id = vgpu_mdev_type_get_id(type),
             .name = vgpu_mdev_type_get_name(type),
             .description = vgpu_mdev_type_get_description(type),
@@ -270,7 +299,14 @@ add_local_rows(GArray *rows, const VgpuParent *parent)
             .active = (gint)vgpu_mdev_type_get_active_instances(type),
             .nvidia = vgpu_mdev_type_get_nvidia(type),
         };
-        g_array_append_val(rows, row);
+
+        if (gpu_row) {
+            gpu_row->vfs++;
+            gpu_row->available += row.available;
+            gpu_row->active += row.active;
+        } else {
+            g_array_append_val(rows, row);
+        }
     }
 }
 
