@@ -3,8 +3,12 @@
  * tree of vgpu-sim
  *
  * Behaviour follows the kernel's mdev core (drivers/vfio/mdev/mdev_core.c,
- * mdev_sysfs.c) and the sample vendor driver samples/vfio-mdev/mtty.c; see
- * README.md next to this file for the mapping and the known deviations.
+ * mdev_sysfs.c) and the sample vendor driver samples/vfio-mdev/mtty.c; the
+ * PCI tree of SR-IOV physical and virtual functions follows
+ * drivers/pci/pci-sysfs.c and drivers/pci/iov.c, and the NVIDIA
+ * vendor-specific VFIO files (nvidia/current_vgpu_type) model what
+ * implementers report of the closed driver.  See README.md next to this
+ * file for the mapping and the known deviations.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,12 +31,22 @@
 /* Limits that keep scenario typos from eating the machine. */
 #define SIM_MAX_COPIES 256
 #define SIM_MAX_INSTANCES 100000
+/* Largest sriov_totalvfs a scenario may give (the field is 16 bits). */
+#define SIM_MAX_VFS 256
 
 typedef enum {
     SIM_MODEL_HOMOGENEOUS,
     SIM_MODEL_INDEPENDENT,
     SIM_MODEL_POOL,
+    SIM_MODEL_VF,               /* a VF of a [pf] with vgpu=mdev */
 } SimModel;
+
+/* What a [pf]'s virtual functions offer (scenario key vgpu=). */
+typedef enum {
+    SIM_VGPU_NONE,              /* plain SR-IOV VFs: AMD MxGPU, Intel */
+    SIM_VGPU_NVIDIA_VFIO,       /* NVIDIA vendor-specific VFIO: nvidia/ */
+    SIM_VGPU_MDEV,              /* every VF is an mdev parent (NVIDIA < 17) */
+} SimVgpu;
 
 typedef enum {
     SIM_NODE_DIR,
@@ -51,6 +65,8 @@ typedef enum {
     SIM_ATTR_CTL_INJECT,        /* .vgpu-sim/inject */
     SIM_ATTR_CTL_DELAY,         /* .vgpu-sim/delay */
     SIM_ATTR_CTL_STATE,         /* .vgpu-sim/state */
+    SIM_ATTR_VF_CREATABLE,      /* nvidia/creatable_vgpu_types of a VF */
+    SIM_ATTR_VF_CURRENT,        /* nvidia/current_vgpu_type of a VF */
 } SimAttr;
 
 /* How a device is used (.vgpu-sim/hold). */
@@ -69,6 +85,9 @@ typedef struct _SimNode SimNode;
 typedef struct _SimParent SimParent;
 typedef struct _SimType SimType;
 typedef struct _SimMdev SimMdev;
+typedef struct _SimPf SimPf;
+typedef struct _SimVf SimVf;
+typedef struct _SimVfType SimVfType;
 
 struct _SimNode {
     SimNodeKind kind;
@@ -108,6 +127,36 @@ struct _SimParent {
     char *driver;
     GPtrArray *types;           /* SimType, owned */
     SimNode *dir;
+    SimPf *pf;                  /* model=vf: the GPU whose VF this is */
+};
+
+/* A vGPU type of an NVIDIA vendor-specific VFIO GPU ([type ID]). */
+struct _SimVfType {
+    guint id;                   /* what current_vgpu_type takes */
+    char *name;                 /* "NVIDIA L40S-12Q" */
+    guint max_instances;        /* per physical GPU */
+};
+
+/* A physical function with SR-IOV ([pf BDF]). */
+struct _SimPf {
+    char *name;                 /* "0000:3d:00.0" */
+    SimNode *dir;
+    SimVgpu vgpu;
+    GPtrArray *vfs;             /* SimVf, owned, by VF index */
+    GPtrArray *types;           /* SimVfType, owned (vgpu=nvidia-vfio) */
+    int uncreatable_errno;      /* write of an id that is not creatable */
+    guint create_delay_ms;      /* a current_vgpu_type write takes this */
+};
+
+/* A virtual function of a SimPf. */
+struct _SimVf {
+    char *name;                 /* "0000:3d:00.4" */
+    guint index;                /* n of the PF's virtfnN */
+    SimPf *pf;
+    SimNode *dir;
+    guint current;              /* vgpu=nvidia-vfio: type id, 0 none */
+    gboolean held;              /* open by a user (.vgpu-sim/hold BDF) */
+    SimParent *parent;          /* vgpu=mdev: the VF as mdev parent */
 };
 
 struct _SimMdev {
@@ -130,6 +179,10 @@ struct _SimState {
     GHashTable *groups;         /* iommu group numbers in use, stored + 1 */
     guint iommu_group_base;
     guint n_root_ports;         /* generated PCI root ports so far */
+    GPtrArray *pfs;             /* SimPf, owned */
+    GHashTable *pci;            /* BDF -> SimNode of every PCI device */
+    GHashTable *vfs;            /* BDF -> SimVf */
+    guint pci_iommu_group_base;
     int inject_create_errno;
     guint inject_create_count;
     int inject_remove_errno;
@@ -414,6 +467,35 @@ sim_parent_free(gpointer data)
 }
 
 static void
+sim_vf_type_free(gpointer data)
+{
+    SimVfType *type = data;
+
+    g_free(type->name);
+    g_free(type);
+}
+
+static void
+sim_vf_free(gpointer data)
+{
+    SimVf *vf = data;
+
+    g_free(vf->name);
+    g_free(vf);
+}
+
+static void
+sim_pf_free(gpointer data)
+{
+    SimPf *pf = data;
+
+    g_free(pf->name);
+    g_ptr_array_unref(pf->vfs);
+    g_ptr_array_unref(pf->types);
+    g_free(pf);
+}
+
+static void
 sim_mdev_free(gpointer data)
 {
     SimMdev *mdev = data;
@@ -430,6 +512,9 @@ sim_state_free(SimState *state)
     g_clear_pointer(&state->mdevs, g_hash_table_unref);
     g_clear_pointer(&state->groups, g_hash_table_unref);
     g_clear_pointer(&state->parents, g_ptr_array_unref);
+    g_clear_pointer(&state->vfs, g_hash_table_unref);
+    g_clear_pointer(&state->pci, g_hash_table_unref);
+    g_clear_pointer(&state->pfs, g_ptr_array_unref);
     g_clear_pointer(&state->root, sim_node_free);
     g_cond_clear(&state->changed);
     g_mutex_clear(&state->lock);
@@ -453,6 +538,34 @@ sim_state_set_verbose(SimState *state, gboolean verbose)
 }
 
 /*
+ * How many more mdevs of @type the physical GPU behind the VF parents of
+ * @pf can take: NVIDIA's vGPU manager allows one vGPU type per physical
+ * GPU at a time (homogeneous), up to the type's max_instances per GPU.
+ */
+static guint
+sim_pf_mdev_room(SimPf *pf, SimType *type)
+{
+    guint same = 0;
+    guint other = 0;
+
+    for (guint i = 0; i < pf->vfs->len; i++) {
+        SimVf *vf = g_ptr_array_index(pf->vfs, i);
+
+        for (guint j = 0; j < vf->parent->types->len; j++) {
+            SimType *t = g_ptr_array_index(vf->parent->types, j);
+
+            if (strcmp(t->id, type->id) == 0)
+                same += t->n_mdevs;
+            else
+                other += t->n_mdevs;
+        }
+    }
+    if (other > 0 || same >= type->max_instances)
+        return 0;
+    return type->max_instances - same;
+}
+
+/*
  * available_instances of @type right now (mdev_sysfs.c:
  * available_instances_show() asks the vendor driver, or the core counter).
  */
@@ -462,6 +575,12 @@ sim_type_available(SimType *type)
     SimParent *parent = type->parent;
 
     switch (parent->model) {
+    case SIM_MODEL_VF:
+        /* NVIDIA SR-IOV with mdev (Ampere, vGPU < 17): one vGPU per VF,
+         * and 1 only while the physical GPU has room for the type. */
+        if (parent->n_mdevs > 0)
+            return 0;
+        return sim_pf_mdev_room(parent->pf, type) > 0 ? 1 : 0;
     case SIM_MODEL_POOL:
         return (parent->pool - parent->used) / type->cost;
     case SIM_MODEL_INDEPENDENT:
@@ -484,8 +603,85 @@ sim_model_name(SimModel model)
         return "independent";
     case SIM_MODEL_POOL:
         return "pool";
+    case SIM_MODEL_VF:
+        return "vf";
     }
     g_assert_not_reached();
+}
+
+static const char *
+sim_vgpu_name(SimVgpu vgpu)
+{
+    switch (vgpu) {
+    case SIM_VGPU_NONE:
+        return "none";
+    case SIM_VGPU_NVIDIA_VFIO:
+        return "nvidia-vfio";
+    case SIM_VGPU_MDEV:
+        return "mdev";
+    }
+    g_assert_not_reached();
+}
+
+static SimVfType *
+sim_pf_find_type(SimPf *pf, guint id)
+{
+    for (guint i = 0; i < pf->types->len; i++) {
+        SimVfType *type = g_ptr_array_index(pf->types, i);
+
+        if (type->id == id)
+            return type;
+    }
+    return NULL;
+}
+
+/*
+ * How many more vGPUs of @type the physical GPU of @pf can host.  The
+ * NVIDIA vGPU manager's default (homogeneous) mode allows one type per
+ * physical GPU: once a VF holds type X, no other type fits until every
+ * VF is back at 0; X fits up to its max_instances per GPU.  Mixed-size
+ * (heterogeneous) mode, switched with nvidia-smi vgpu -shm, is not
+ * modelled.
+ */
+static guint
+sim_pf_vfio_room(SimPf *pf, SimVfType *type)
+{
+    guint same = 0;
+
+    for (guint i = 0; i < pf->vfs->len; i++) {
+        SimVf *vf = g_ptr_array_index(pf->vfs, i);
+
+        if (vf->current == 0)
+            continue;
+        if (vf->current != type->id)
+            return 0;
+        same++;
+    }
+    return same >= type->max_instances ? 0 : type->max_instances - same;
+}
+
+/* Whether @type shows in @vf's creatable_vgpu_types: the VF holds no
+ * vGPU and its GPU has room for one more of the type. */
+static gboolean
+sim_vf_can_create(SimVf *vf, SimVfType *type)
+{
+    return vf->current == 0 && sim_pf_vfio_room(vf->pf, type) > 0;
+}
+
+/* nvidia/creatable_vgpu_types: a header line, then "ID    : name" lines
+ * of the types creatable now; only the header when none is. */
+static char *
+sim_vf_render_creatable(SimVf *vf)
+{
+    GString *out = g_string_new("ID    : vGPU Name\n");
+
+    for (guint i = 0; i < vf->pf->types->len; i++) {
+        SimVfType *type = g_ptr_array_index(vf->pf->types, i);
+
+        if (sim_vf_can_create(vf, type))
+            g_string_append_printf(out, "%-5u : %s\n", type->id, type->name);
+    }
+    return g_string_free(out, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -881,11 +1077,620 @@ sim_state_load_parent(SimState *state, GKeyFile *keyfile, const char *group,
     return TRUE;
 }
 
+/* ------------------------------------------------------------------ */
+/* PCI devices and SR-IOV ([pf BDF])                                   */
+
+/* What a PCI function shows in sysfs (drivers/pci/pci-sysfs.c). */
+typedef struct {
+    guint vendor;
+    guint device;
+    guint class_code;           /* 24 bits: base class, subclass, prog-if */
+    guint subsystem_vendor;
+    guint subsystem_device;
+} SimPciIds;
+
+/* A [pf] section, parsed. */
+typedef struct {
+    SimPciIds pf_ids;
+    SimPciIds vf_ids;
+    char *driver;               /* nullable: the PF is not bound */
+    char *vf_driver;            /* nullable: no VF is bound */
+    char *mdev_driver;
+    GStrv types;
+    SimVgpu vgpu;
+    guint copies;
+    guint totalvfs;
+    guint numvfs;
+    guint vf_bound;             /* VFs 0 .. vf_bound-1 have vf_driver */
+    guint offset;               /* First VF Offset (routing IDs) */
+    guint stride;               /* VF Stride */
+    int uncreatable_errno;
+    int exhausted_errno;
+    guint create_delay_ms;
+    guint remove_delay_ms;
+} SimPfConfig;
+
+static void
+sim_pf_config_clear(SimPfConfig *config)
+{
+    g_free(config->driver);
+    g_free(config->vf_driver);
+    g_free(config->mdev_driver);
+    g_strfreev(config->types);
+}
+
+static gboolean
+sim_get_hex(GKeyFile *keyfile, const char *group, const char *key,
+            guint fallback, guint max, guint *out, const char *origin,
+            GError **error)
+{
+    g_autofree char *text = NULL;
+    const char *digits;
+    guint64 value;
+
+    *out = fallback;
+    if (!g_key_file_has_key(keyfile, group, key, NULL))
+        return TRUE;
+    text = g_key_file_get_string(keyfile, group, key, NULL);
+    g_strstrip(text);
+    digits = g_str_has_prefix(text, "0x") ? text + 2 : text;
+    if (!g_ascii_string_to_unsigned(digits, 16, 0, max, &value, NULL)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: %s='%s' is not a hexadecimal number up to "
+                    "0x%x", origin, group, key, text, max);
+        return FALSE;
+    }
+    *out = (guint) value;
+    return TRUE;
+}
+
+static gboolean
+sim_get_errno(GKeyFile *keyfile, const char *group, const char *key,
+              int fallback, int *out, const char *origin, GError **error)
+{
+    g_autofree char *text = g_key_file_get_string(keyfile, group, key, NULL);
+
+    *out = fallback;
+    if (text == NULL)
+        return TRUE;
+    g_strstrip(text);
+    *out = sim_errno_parse(text);
+    if (*out == 0) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: %s='%s' is not an errno name such as EINVAL",
+                    origin, group, key, text);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* A driver name, or NULL (not bound) when @key is absent or empty. */
+static gboolean
+sim_get_driver(GKeyFile *keyfile, const char *group, const char *key,
+               char **out, const char *origin, GError **error)
+{
+    *out = g_key_file_get_string(keyfile, group, key, NULL);
+    if (*out == NULL)
+        return TRUE;
+    g_strstrip(*out);
+    if (**out == '\0') {
+        g_clear_pointer(out, g_free);
+        return TRUE;
+    }
+    if (!sim_name_is_valid(*out)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: invalid %s='%s'", origin, group, key, *out);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* A key that only makes sense with one value of vgpu=. */
+static gboolean
+sim_pf_key_needs(GKeyFile *keyfile, const char *group, const char *key,
+                 SimVgpu vgpu, SimVgpu needed, const char *origin,
+                 GError **error)
+{
+    if (vgpu == needed || !g_key_file_has_key(keyfile, group, key, NULL))
+        return TRUE;
+    g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                "%s: [%s]: %s= needs vgpu=%s", origin, group, key,
+                sim_vgpu_name(needed));
+    return FALSE;
+}
+
+static gboolean
+sim_pf_config_load(SimPfConfig *config, GKeyFile *keyfile, const char *group,
+                   const char *origin, GError **error)
+{
+    static const char *const keys[] = {
+        "copies", "vendor", "device", "class", "subsystem_vendor",
+        "subsystem_device", "driver", "totalvfs", "numvfs", "vf_vendor",
+        "vf_device", "vf_class", "vf_driver", "vf_bound", "vf_offset",
+        "vf_stride", "vgpu", "types", "uncreatable_errno",
+        "create_delay_ms", "exhausted_errno", "remove_delay_ms",
+        "mdev_driver", NULL
+    };
+    SimPciIds *pf = &config->pf_ids;
+    SimPciIds *vf = &config->vf_ids;
+    g_autofree char *vgpu = NULL;
+
+    if (!sim_check_keys(keyfile, group, keys, origin, error))
+        return FALSE;
+    if (!g_key_file_has_key(keyfile, group, "vendor", NULL) ||
+        !g_key_file_has_key(keyfile, group, "device", NULL) ||
+        !g_key_file_has_key(keyfile, group, "totalvfs", NULL)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s] needs vendor=, device= and totalvfs=", origin,
+                    group);
+        return FALSE;
+    }
+    if (!sim_get_hex(keyfile, group, "vendor", 0, 0xffff, &pf->vendor,
+                     origin, error) ||
+        !sim_get_hex(keyfile, group, "device", 0, 0xffff, &pf->device,
+                     origin, error) ||
+        !sim_get_hex(keyfile, group, "class", 0x030000, 0xffffff,
+                     &pf->class_code, origin, error) ||
+        !sim_get_hex(keyfile, group, "subsystem_vendor", pf->vendor, 0xffff,
+                     &pf->subsystem_vendor, origin, error) ||
+        !sim_get_hex(keyfile, group, "subsystem_device", 0, 0xffff,
+                     &pf->subsystem_device, origin, error) ||
+        !sim_get_hex(keyfile, group, "vf_vendor", pf->vendor, 0xffff,
+                     &vf->vendor, origin, error) ||
+        !sim_get_hex(keyfile, group, "vf_device", pf->device, 0xffff,
+                     &vf->device, origin, error) ||
+        !sim_get_hex(keyfile, group, "vf_class", pf->class_code, 0xffffff,
+                     &vf->class_code, origin, error))
+        return FALSE;
+    vf->subsystem_vendor = pf->subsystem_vendor;
+    vf->subsystem_device = pf->subsystem_device;
+
+    if (!sim_get_uint(keyfile, group, "copies", 1, 1, SIM_MAX_COPIES,
+                      &config->copies, origin, error) ||
+        !sim_get_uint(keyfile, group, "totalvfs", 0, 1, SIM_MAX_VFS,
+                      &config->totalvfs, origin, error) ||
+        !sim_get_uint(keyfile, group, "numvfs", config->totalvfs, 0,
+                      config->totalvfs, &config->numvfs, origin, error) ||
+        !sim_get_uint(keyfile, group, "vf_bound", config->numvfs, 0,
+                      config->numvfs, &config->vf_bound, origin, error) ||
+        !sim_get_uint(keyfile, group, "vf_offset", 1, 1, 0xffff,
+                      &config->offset, origin, error) ||
+        !sim_get_uint(keyfile, group, "vf_stride", 1, 1, 0xffff,
+                      &config->stride, origin, error) ||
+        !sim_get_uint(keyfile, group, "create_delay_ms", 0, 0,
+                      SIM_MAX_DELAY_MS, &config->create_delay_ms, origin,
+                      error) ||
+        !sim_get_uint(keyfile, group, "remove_delay_ms", 0, 0,
+                      SIM_MAX_DELAY_MS, &config->remove_delay_ms, origin,
+                      error))
+        return FALSE;
+    if (!sim_get_driver(keyfile, group, "driver", &config->driver, origin,
+                        error) ||
+        !sim_get_driver(keyfile, group, "vf_driver", &config->vf_driver,
+                        origin, error) ||
+        !sim_get_driver(keyfile, group, "mdev_driver", &config->mdev_driver,
+                        origin, error))
+        return FALSE;
+    if (config->mdev_driver == NULL)
+        config->mdev_driver = g_strdup("vfio_mdev");
+
+    vgpu = g_key_file_get_string(keyfile, group, "vgpu", NULL);
+    if (vgpu != NULL)
+        g_strstrip(vgpu);
+    if (vgpu == NULL || strcmp(vgpu, "none") == 0) {
+        config->vgpu = SIM_VGPU_NONE;
+    } else if (strcmp(vgpu, "nvidia-vfio") == 0) {
+        config->vgpu = SIM_VGPU_NVIDIA_VFIO;
+    } else if (strcmp(vgpu, "mdev") == 0) {
+        config->vgpu = SIM_VGPU_MDEV;
+    } else {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: vgpu='%s' is not none, nvidia-vfio or mdev",
+                    origin, group, vgpu);
+        return FALSE;
+    }
+    if (!sim_pf_key_needs(keyfile, group, "uncreatable_errno", config->vgpu,
+                          SIM_VGPU_NVIDIA_VFIO, origin, error) ||
+        !sim_pf_key_needs(keyfile, group, "exhausted_errno", config->vgpu,
+                          SIM_VGPU_MDEV, origin, error) ||
+        !sim_pf_key_needs(keyfile, group, "remove_delay_ms", config->vgpu,
+                          SIM_VGPU_MDEV, origin, error) ||
+        !sim_pf_key_needs(keyfile, group, "mdev_driver", config->vgpu,
+                          SIM_VGPU_MDEV, origin, error) ||
+        !sim_get_errno(keyfile, group, "uncreatable_errno", EINVAL,
+                       &config->uncreatable_errno, origin, error) ||
+        !sim_get_errno(keyfile, group, "exhausted_errno", ENOSPC,
+                       &config->exhausted_errno, origin, error))
+        return FALSE;
+
+    config->types = g_key_file_get_string_list(keyfile, group, "types", NULL,
+                                               NULL);
+    if ((config->types != NULL) != (config->vgpu != SIM_VGPU_NONE) ||
+        (config->types != NULL && config->types[0] == NULL)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: types= is needed with vgpu=nvidia-vfio or "
+                    "mdev, and only then", origin, group);
+        return FALSE;
+    }
+    if (config->vgpu == SIM_VGPU_NONE &&
+        g_key_file_has_key(keyfile, group, "create_delay_ms", NULL)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: create_delay_ms= needs vgpu=nvidia-vfio or "
+                    "mdev", origin, group);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* A vGPU type of vgpu=nvidia-vfio: [type ID] with name= and
+ * max_instances= (per physical GPU). */
+static gboolean
+sim_pf_add_vf_type(SimPf *pf, GKeyFile *keyfile, const char *id_text,
+                   const char *origin, GError **error)
+{
+    static const char *const keys[] = { "name", "max_instances", NULL };
+    g_autofree char *group = g_strdup_printf("type %s", id_text);
+    g_autofree char *name = NULL;
+    SimVfType *type;
+    guint64 id;
+    guint max_instances;
+
+    if (!g_ascii_string_to_unsigned(id_text, 10, 1, G_MAXINT, &id, NULL) ||
+        id_text[0] == '0') {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [pf %s]: type '%s' is not a decimal vGPU type id "
+                    "(vgpu=nvidia-vfio)", origin, pf->name, id_text);
+        return FALSE;
+    }
+    if (!g_key_file_has_group(keyfile, group)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [pf %s] lists type '%s' but there is no "
+                    "[type %s] section", origin, pf->name, id_text, id_text);
+        return FALSE;
+    }
+    if (!sim_check_keys(keyfile, group, keys, origin, error) ||
+        !sim_get_uint(keyfile, group, "max_instances", 0, 1,
+                      SIM_MAX_INSTANCES, &max_instances, origin, error))
+        return FALSE;
+    name = g_key_file_get_string(keyfile, group, "name", NULL);
+    if (name == NULL || max_instances == 0) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s] needs name= and max_instances= (listed by "
+                    "[pf %s], vgpu=nvidia-vfio)", origin, group, pf->name);
+        return FALSE;
+    }
+    if (sim_pf_find_type(pf, (guint) id) != NULL) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [pf %s] lists type '%s' twice", origin, pf->name,
+                    id_text);
+        return FALSE;
+    }
+    type = g_new0(SimVfType, 1);
+    type->id = (guint) id;
+    type->name = g_steal_pointer(&name);
+    type->max_instances = max_instances;
+    g_ptr_array_add(pf->types, type);
+    return TRUE;
+}
+
+/* PCI devices get IOMMU groups from pci_iommu_group_base on, at load
+ * time (one group per function, as behind an ACS-capable root port). */
+static guint
+sim_state_alloc_pci_group(SimState *state)
+{
+    guint group = state->pci_iommu_group_base;
+
+    while (g_hash_table_contains(state->groups, GUINT_TO_POINTER(group + 1)))
+        group++;
+    g_hash_table_add(state->groups, GUINT_TO_POINTER(group + 1));
+    return group;
+}
+
+static void
+sim_node_add_hex(SimNode *dir, const char *name, guint value, int width)
+{
+    g_autofree char *text = g_strdup_printf("0x%0*x\n", width, value);
+
+    sim_node_add_file(dir, name, 0444, SIM_ATTR_TEXT, text, NULL);
+}
+
+static void
+sim_node_add_number(SimNode *dir, const char *name, guint value)
+{
+    g_autofree char *text = g_strdup_printf("%u\n", value);
+
+    sim_node_add_file(dir, name, 0444, SIM_ATTR_TEXT, text, NULL);
+}
+
+/*
+ * Adds PCI function @name in @up with the attributes of
+ * drivers/pci/pci-sysfs.c, its uevent (pci_uevent()), the links
+ * bus/pci/devices/NAME, subsystem, iommu_group (and the group's link
+ * back) and, when @driver is not NULL, driver and the driver's link to it.
+ */
+static SimNode *
+sim_state_add_pci(SimState *state, SimNode *up, const char *name,
+                  const SimPciIds *ids, const char *driver,
+                  const char *origin, GError **error)
+{
+    SimNode *dir, *group_dir, *bus;
+    g_autofree char *uevent = NULL;
+    GString *text;
+    char group_name[16];
+    guint group;
+
+    if (g_hash_table_contains(state->pci, name) ||
+        sim_node_child(up, name) != NULL) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: PCI address %s is used twice", origin, name);
+        return NULL;
+    }
+    bus = sim_node_lookup(state->root, "bus/pci");
+    dir = sim_node_add_dir(up, name);
+    g_hash_table_insert(state->pci, dir->name, dir);
+    sim_node_add_hex(dir, "vendor", ids->vendor, 4);
+    sim_node_add_hex(dir, "device", ids->device, 4);
+    sim_node_add_hex(dir, "class", ids->class_code, 6);
+    sim_node_add_hex(dir, "subsystem_vendor", ids->subsystem_vendor, 4);
+    sim_node_add_hex(dir, "subsystem_device", ids->subsystem_device, 4);
+
+    text = g_string_new(NULL);
+    if (driver != NULL)
+        g_string_append_printf(text, "DRIVER=%s\n", driver);
+    g_string_append_printf(text,
+                           "PCI_CLASS=%X\nPCI_ID=%04X:%04X\n"
+                           "PCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n"
+                           "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02X"
+                           "i%02X\n",
+                           ids->class_code, ids->vendor, ids->device,
+                           ids->subsystem_vendor, ids->subsystem_device, name,
+                           ids->vendor, ids->device, ids->subsystem_vendor,
+                           ids->subsystem_device, ids->class_code >> 16,
+                           (ids->class_code >> 8) & 0xff,
+                           ids->class_code & 0xff);
+    uevent = g_string_free(text, FALSE);
+    sim_node_add_file(dir, "uevent", 0644, SIM_ATTR_UEVENT, uevent, NULL);
+
+    sim_node_add_link(dir, "subsystem", bus);
+    sim_node_add_link(sim_node_child(bus, "devices"), name, dir);
+
+    group = sim_state_alloc_pci_group(state);
+    g_snprintf(group_name, sizeof(group_name), "%u", group);
+    group_dir = sim_node_add_dir(sim_node_lookup(state->root,
+                                                 "kernel/iommu_groups"),
+                                 group_name);
+    sim_node_add_link(sim_node_add_dir(group_dir, "devices"), name, dir);
+    sim_node_add_link(dir, "iommu_group", group_dir);
+
+    if (driver != NULL) {
+        SimNode *driver_dir = sim_node_mkdir_p(sim_node_child(bus, "drivers"),
+                                               driver);
+
+        sim_node_add_link(dir, "driver", driver_dir);
+        sim_node_add_link(driver_dir, name, dir);
+    }
+    return dir;
+}
+
+/*
+ * VF @index of PF @domain:@bus:@devfn, as drivers/pci/iov.c computes it:
+ * routing ID = PF's + First VF Offset + index * VF Stride
+ * (pci_iov_virtfn_bus(), pci_iov_virtfn_devfn()).  NULL when it runs
+ * past bus ff.
+ */
+static char *
+sim_vf_address(guint domain, guint bus, guint devfn,
+               const SimPfConfig *config, guint index)
+{
+    guint rid = devfn + config->offset + config->stride * index;
+    guint vf_bus = bus + (rid >> 8);
+
+    if (vf_bus > 0xff)
+        return NULL;
+    return g_strdup_printf("%04x:%02x:%02x.%x", domain, vf_bus,
+                           (rid & 0xff) >> 3, rid & 7);
+}
+
+/* vgpu=mdev: @vf becomes an mdev parent (the legacy NVIDIA SR-IOV
+ * layout: class/mdev_bus/<VF>, types under the VF). */
+static gboolean
+sim_state_add_vf_parent(SimState *state, SimVf *vf,
+                        const SimPfConfig *config, GKeyFile *keyfile,
+                        const char *origin, GError **error)
+{
+    SimParent *parent = g_new0(SimParent, 1);
+    GString *path = g_string_new(vf->name);
+
+    for (SimNode *node = vf->dir->up; node->up != NULL; node = node->up) {
+        g_string_prepend_c(path, '/');
+        g_string_prepend(path, node->name);
+    }
+    if (sim_state_find_parent(state, vf->name) != NULL) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: parent %s is defined twice", origin, vf->name);
+        g_string_free(path, TRUE);
+        g_free(parent);
+        return FALSE;
+    }
+    parent->name = g_strdup(vf->name);
+    parent->path = g_string_free(path, FALSE);
+    parent->model = SIM_MODEL_VF;
+    parent->pf = vf->pf;
+    parent->exhausted_errno = config->exhausted_errno;
+    parent->remove_delay_ms = config->remove_delay_ms;
+    parent->create_delay_ms = config->create_delay_ms;
+    parent->driver = g_strdup(config->mdev_driver);
+    parent->types = g_ptr_array_new_with_free_func(sim_type_free);
+    g_ptr_array_add(state->parents, parent);
+    vf->parent = parent;
+
+    for (char **id = config->types; *id != NULL; id++) {
+        g_strstrip(*id);
+        if (**id == '\0')
+            continue;
+        if (!sim_parent_add_type(parent, keyfile, *id, origin, error))
+            return FALSE;
+    }
+    return sim_state_build_parent(state, parent, NULL, NULL, origin, error);
+}
+
+/* vgpu=nvidia-vfio: the VF's nvidia/ directory. */
+static void
+sim_vf_add_nvidia_files(SimVf *vf)
+{
+    SimNode *dir = sim_node_add_dir(vf->dir, "nvidia");
+
+    sim_node_add_file(dir, "creatable_vgpu_types", 0444,
+                      SIM_ATTR_VF_CREATABLE, NULL, vf);
+    sim_node_add_file(dir, "current_vgpu_type", 0644, SIM_ATTR_VF_CURRENT,
+                      NULL, vf);
+}
+
+static gboolean
+sim_state_build_vf(SimState *state, SimPf *pf, const SimPfConfig *config,
+                   GKeyFile *keyfile, const char *vf_name, guint index,
+                   const char *origin, GError **error)
+{
+    SimVf *vf = g_new0(SimVf, 1);
+    g_autofree char *virtfn = g_strdup_printf("virtfn%u", index);
+    const char *driver = index < config->vf_bound ? config->vf_driver : NULL;
+
+    vf->name = g_strdup(vf_name);
+    vf->index = index;
+    vf->pf = pf;
+    g_ptr_array_add(pf->vfs, vf);
+    vf->dir = sim_state_add_pci(state, pf->dir->up, vf_name,
+                                &config->vf_ids, driver, origin, error);
+    if (vf->dir == NULL)
+        return FALSE;
+    g_hash_table_insert(state->vfs, vf->name, vf);
+    /* drivers/pci/iov.c: pci_iov_sysfs_link() */
+    sim_node_add_link(pf->dir, virtfn, vf->dir);
+    sim_node_add_link(vf->dir, "physfn", pf->dir);
+    if (config->vgpu == SIM_VGPU_NVIDIA_VFIO)
+        sim_vf_add_nvidia_files(vf);
+    if (config->vgpu == SIM_VGPU_MDEV)
+        return sim_state_add_vf_parent(state, vf, config, keyfile, origin,
+                                       error);
+    return TRUE;
+}
+
+static gboolean
+sim_state_build_pf(SimState *state, const SimPfConfig *config,
+                   GKeyFile *keyfile, const char *name, const char *origin,
+                   GError **error)
+{
+    SimPf *pf = g_new0(SimPf, 1);
+    g_autofree char *path = sim_state_default_path(state, name);
+    g_autofree char *up_path = g_path_get_dirname(path);
+    g_autofree char *vf_device = g_strdup_printf("%x\n",
+                                                 config->vf_ids.device);
+    guint domain, bus, slot, function;
+    SimNode *up;
+
+    pf->name = g_strdup(name);
+    pf->vgpu = config->vgpu;
+    pf->uncreatable_errno = config->uncreatable_errno;
+    pf->create_delay_ms = config->create_delay_ms;
+    pf->vfs = g_ptr_array_new_with_free_func(sim_vf_free);
+    pf->types = g_ptr_array_new_with_free_func(sim_vf_type_free);
+    g_ptr_array_add(state->pfs, pf);
+
+    up = sim_node_mkdir_p(state->root, up_path);
+    if (up == NULL) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [pf %s]: path '%s' is already used", origin, name,
+                    up_path);
+        return FALSE;
+    }
+    pf->dir = sim_state_add_pci(state, up, name, &config->pf_ids,
+                                config->driver, origin, error);
+    if (pf->dir == NULL)
+        return FALSE;
+    /* drivers/pci/iov.c: the sriov_* attributes of a PF */
+    sim_node_add_number(pf->dir, "sriov_totalvfs", config->totalvfs);
+    sim_node_add_number(pf->dir, "sriov_numvfs", config->numvfs);
+    sim_node_add_number(pf->dir, "sriov_offset", config->offset);
+    sim_node_add_number(pf->dir, "sriov_stride", config->stride);
+    sim_node_add_file(pf->dir, "sriov_vf_device", 0444, SIM_ATTR_TEXT,
+                      vf_device, NULL);
+
+    if (config->vgpu == SIM_VGPU_NVIDIA_VFIO) {
+        for (char **id = config->types; *id != NULL; id++) {
+            g_strstrip(*id);
+            if (**id != '\0' &&
+                !sim_pf_add_vf_type(pf, keyfile, *id, origin, error))
+                return FALSE;
+        }
+    }
+
+    sim_pci_parse(name, &domain, &bus, &slot, &function);
+    for (guint i = 0; i < config->numvfs; i++) {
+        g_autofree char *vf_name = sim_vf_address(domain, bus,
+                                                  slot << 3 | function,
+                                                  config, i);
+
+        if (vf_name == NULL) {
+            g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                        "%s: [pf %s]: VF %u runs past bus ff", origin, name,
+                        i);
+            return FALSE;
+        }
+        if (!sim_state_build_vf(state, pf, config, keyfile, vf_name, i,
+                                origin, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+sim_state_load_pf(SimState *state, GKeyFile *keyfile, const char *group,
+                  const char *name, const char *origin, GError **error)
+{
+    SimPfConfig config = { 0 };
+    guint domain, bus, slot, function;
+    gboolean ok = TRUE;
+
+    if (!sim_pci_parse(name, &domain, &bus, &slot, &function)) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: a PF is named by its PCI address, such as "
+                    "0000:3d:00.0", origin, group);
+        return FALSE;
+    }
+    if (!sim_pf_config_load(&config, keyfile, group, origin, error)) {
+        sim_pf_config_clear(&config);
+        return FALSE;
+    }
+    if (bus + config.copies - 1 > 0xff) {
+        g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                    "%s: [%s]: copies=%u runs past bus ff", origin, group,
+                    config.copies);
+        ok = FALSE;
+    }
+    if (g_hash_table_size(state->pci) == 0) {
+        /* What exists on any kernel with PCI, once there is a device. */
+        sim_node_mkdir_p(state->root, "bus/pci/devices");
+        sim_node_mkdir_p(state->root, "bus/pci/drivers");
+    }
+    for (guint copy = 0; ok && copy < config.copies; copy++) {
+        g_autofree char *copy_name = g_strdup_printf("%04x:%02x:%02x.%x",
+                                                     domain, bus + copy,
+                                                     slot, function);
+
+        ok = sim_state_build_pf(state, &config, keyfile, copy_name, origin,
+                                error);
+    }
+    sim_pf_config_clear(&config);
+    return ok;
+}
+
 SimState *
 sim_state_new(const char *data, gsize length, const char *origin,
               GError **error)
 {
-    static const char *const sim_keys[] = { "iommu_group_base", NULL };
+    static const char *const sim_keys[] = {
+        "iommu_group_base", "pci_iommu_group_base", NULL
+    };
     g_autoptr(GKeyFile) keyfile = g_key_file_new();
     g_autoptr(SimState) state = NULL;
     g_autoptr(GError) local_error = NULL;
@@ -908,6 +1713,10 @@ sim_state_new(const char *data, gsize length, const char *origin,
                                          sim_mdev_free);
     state->groups = g_hash_table_new(g_direct_hash, g_direct_equal);
     state->iommu_group_base = 100;
+    state->pci_iommu_group_base = 10;
+    state->pfs = g_ptr_array_new_with_free_func(sim_pf_free);
+    state->pci = g_hash_table_new(g_str_hash, g_str_equal);
+    state->vfs = g_hash_table_new(g_str_hash, g_str_equal);
 
     /* What exists on any kernel with the mdev core loaded. */
     sim_node_mkdir_p(state->root, "class/mdev_bus");
@@ -933,22 +1742,31 @@ sim_state_new(const char *data, gsize length, const char *origin,
             if (!sim_check_keys(keyfile, *group, sim_keys, origin, error) ||
                 !sim_get_uint(keyfile, *group, "iommu_group_base", 100, 0,
                               1000000, &state->iommu_group_base, origin,
-                              error))
+                              error) ||
+                !sim_get_uint(keyfile, *group, "pci_iommu_group_base", 10,
+                              0, 1000000, &state->pci_iommu_group_base,
+                              origin, error))
                 return NULL;
         } else if (!g_str_has_prefix(*group, "parent ") &&
+                   !g_str_has_prefix(*group, "pf ") &&
                    !g_str_has_prefix(*group, "type ")) {
             g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
                         "%s: unknown section [%s] (expected [sim], "
-                        "[parent NAME] or [type NAME])", origin, *group);
+                        "[parent NAME], [pf BDF] or [type NAME])", origin,
+                        *group);
             return NULL;
         }
     }
+    /* In file order, so that generated root ports follow it. */
     for (char **group = groups; *group != NULL; group++) {
-        if (!g_str_has_prefix(*group, "parent "))
-            continue;
-        if (!sim_state_load_parent(state, keyfile, *group,
+        if (g_str_has_prefix(*group, "parent ") &&
+            !sim_state_load_parent(state, keyfile, *group,
                                    *group + strlen("parent "), origin,
                                    error))
+            return NULL;
+        if (g_str_has_prefix(*group, "pf ") &&
+            !sim_state_load_pf(state, keyfile, *group,
+                               *group + strlen("pf "), origin, error))
             return NULL;
     }
     return g_steal_pointer(&state);
@@ -1272,7 +2090,131 @@ sim_state_remove(SimState *state, SimMdev *mdev, const char *buf,
     return size;
 }
 
-/* .vgpu-sim/hold: "UUID" or "UUID block"; .vgpu-sim/release: "UUID". */
+/* ------------------------------------------------------------------ */
+/* NVIDIA vendor-specific VFIO: nvidia/current_vgpu_type               */
+
+/*
+ * The checks of a current_vgpu_type write of @id (not 0); lock held.
+ * Returns 1 to go on, 0 when the VF already holds @id (the write is a
+ * successful no-op), or a negative errno: EBUSY when the VF holds
+ * another type (a VF is re-typed only through 0, as Proxmox's
+ * Mdev.pm does), the scenario's uncreatable_errno (EINVAL by default)
+ * when @id is not in the VF's creatable_vgpu_types.
+ */
+static int
+sim_state_vf_create_check(SimState *state, SimVf *vf, guint id)
+{
+    SimVfType *type = sim_pf_find_type(vf->pf, id);
+
+    if (vf->current == id)
+        return 0;
+    if (vf->current != 0) {
+        sim_log(state, "vf %s: type %u requested, holds %u (EBUSY)",
+                vf->name, id, vf->current);
+        return -EBUSY;
+    }
+    if (type == NULL || !sim_vf_can_create(vf, type)) {
+        sim_log(state, "vf %s: type %u is not creatable (%s)", vf->name, id,
+                sim_errno_name(vf->pf->uncreatable_errno));
+        return -vf->pf->uncreatable_errno;
+    }
+    return 1;
+}
+
+/* Writing a type id creates the vGPU on the VF. */
+static ssize_t
+sim_state_vf_create(SimState *state, SimVf *vf, guint id, size_t size)
+{
+    int ret = sim_state_vf_create_check(state, vf, id);
+
+    if (ret <= 0)
+        return ret == 0 ? (ssize_t) size : ret;
+    if (vf->pf->create_delay_ms > 0) {
+        guint delay_ms = vf->pf->create_delay_ms;
+
+        /* As for an mdev create: the store takes its time, other
+         * requests are served meanwhile, and the checks are made again
+         * at its end, so one of two racing writes loses. */
+        sim_log(state, "vf %s: type %u takes %u ms", vf->name, id, delay_ms);
+        g_mutex_unlock(&state->lock);
+        g_usleep((gulong) delay_ms * 1000);
+        g_mutex_lock(&state->lock);
+        sim_state_reap(state);
+        ret = sim_state_vf_create_check(state, vf, id);
+        if (ret <= 0)
+            return ret == 0 ? (ssize_t) size : ret;
+    }
+    if (state->inject_create_count > 0) {
+        state->inject_create_count--;
+        sim_log(state, "vf %s: type %u: injected %s", vf->name, id,
+                sim_errno_name(state->inject_create_errno));
+        return -state->inject_create_errno;
+    }
+    vf->current = id;
+    sim_log(state, "vf %s: created type %u", vf->name, id);
+    return size;
+}
+
+/* Writing 0 destroys the VF's vGPU; the driver refuses (EBUSY here)
+ * while the VF is open (.vgpu-sim/hold BDF, QEMU running). */
+static ssize_t
+sim_state_vf_destroy(SimState *state, SimVf *vf, size_t size)
+{
+    if (vf->current == 0)
+        return size;
+    if (vf->held) {
+        sim_log(state, "vf %s: destroy refused, held (EBUSY)", vf->name);
+        return -EBUSY;
+    }
+    if (state->inject_remove_count > 0) {
+        state->inject_remove_count--;
+        sim_log(state, "vf %s: destroy: injected %s", vf->name,
+                sim_errno_name(state->inject_remove_errno));
+        return -state->inject_remove_errno;
+    }
+    sim_log(state, "vf %s: destroyed type %u", vf->name, vf->current);
+    vf->current = 0;
+    return size;
+}
+
+/* nvidia/current_vgpu_type store: a decimal type id, or 0. */
+static ssize_t
+sim_state_vf_write(SimState *state, SimVf *vf, const char *buf, size_t size)
+{
+    g_autofree char *text = g_strndup(buf, size);
+    gulong value;
+
+    if (!sim_kstrtoul(text, &value) || value > G_MAXUINT)
+        return -EINVAL;
+    if (value == 0)
+        return sim_state_vf_destroy(state, vf, size);
+    return sim_state_vf_create(state, vf, (guint) value, size);
+}
+
+/* .vgpu-sim/hold and release with a VF address: the VF counts as open
+ * by a user (QEMU), so writing 0 to its current_vgpu_type fails. */
+static ssize_t
+sim_state_hold_vf(SimState *state, const char *text, size_t size,
+                  gboolean hold)
+{
+    guint domain, bus, slot, function;
+    char name[16];
+    SimVf *vf;
+
+    if (!sim_pci_parse(text, &domain, &bus, &slot, &function))
+        return -EINVAL;
+    g_snprintf(name, sizeof(name), "%04x:%02x:%02x.%x", domain, bus, slot,
+               function);
+    vf = g_hash_table_lookup(state->vfs, name);
+    if (vf == NULL)
+        return -ENODEV;
+    vf->held = hold;
+    sim_log(state, "%s vf %s", hold ? "hold" : "release", name);
+    return size;
+}
+
+/* .vgpu-sim/hold: "UUID", "UUID block" or "BDF" (a VF);
+ * .vgpu-sim/release: "UUID" or "BDF". */
 static ssize_t
 sim_state_hold(SimState *state, const char *buf, size_t size, gboolean hold)
 {
@@ -1282,6 +2224,8 @@ sim_state_hold(SimState *state, const char *buf, size_t size, gboolean hold)
     SimMdev *mdev;
 
     g_strstrip(text);
+    if (strlen(text) == 12 && text[4] == ':')
+        return sim_state_hold_vf(state, text, size, hold);
     if (hold && strlen(text) > SIM_UUID_LEN) {
         const char *mode = text + SIM_UUID_LEN;
 
@@ -1337,6 +2281,11 @@ sim_state_delay(SimState *state, const char *buf, size_t size)
                 parent->create_delay_ms = (guint) ms;
             else
                 parent->remove_delay_ms = (guint) ms;
+        }
+        for (guint i = 0; what[0] == 'c' && i < state->pfs->len; i++) {
+            SimPf *pf = g_ptr_array_index(state->pfs, i);
+
+            pf->create_delay_ms = (guint) ms;
         }
         sim_log(state, "delay: every %s now takes %u ms", what, (guint) ms);
     }
@@ -1408,6 +2357,44 @@ sim_compare_mdev(gconstpointer a, gconstpointer b)
     return strcmp(ma->uuid, mb->uuid);
 }
 
+/* .vgpu-sim/state lines of a PF: its types with the room left on the
+ * GPU (vgpu=nvidia-vfio), and every VF that holds a type or is held. */
+static void
+sim_pf_describe(SimPf *pf, GString *out)
+{
+    g_string_append_printf(out, "pf %s vgpu=%s vfs=%u", pf->name,
+                           sim_vgpu_name(pf->vgpu), pf->vfs->len);
+    if (pf->vgpu == SIM_VGPU_NVIDIA_VFIO)
+        g_string_append_printf(out, " uncreatable=%s",
+                               sim_errno_name(pf->uncreatable_errno));
+    if (pf->vgpu == SIM_VGPU_NVIDIA_VFIO && pf->create_delay_ms > 0)
+        g_string_append_printf(out, " create_delay_ms=%u",
+                               pf->create_delay_ms);
+    g_string_append_printf(out, "\n  path /sys/bus/pci/devices/%s\n",
+                           pf->name);
+    for (guint i = 0; i < pf->types->len; i++) {
+        SimVfType *type = g_ptr_array_index(pf->types, i);
+
+        g_string_append_printf(out, "  type %u \"%s\" room=%u max=%u\n",
+                               type->id, type->name,
+                               sim_pf_vfio_room(pf, type),
+                               type->max_instances);
+    }
+    for (guint i = 0; i < pf->vfs->len; i++) {
+        SimVf *vf = g_ptr_array_index(pf->vfs, i);
+
+        if (vf->current == 0 && !vf->held)
+            continue;
+        g_string_append_printf(out, "    vf %s virtfn%u", vf->name,
+                               vf->index);
+        if (pf->vgpu == SIM_VGPU_NVIDIA_VFIO)
+            g_string_append_printf(out, " current=%u", vf->current);
+        if (vf->held)
+            g_string_append(out, " held");
+        g_string_append_c(out, '\n');
+    }
+}
+
 static char *
 sim_state_describe_locked(SimState *state)
 {
@@ -1476,6 +2463,8 @@ sim_state_describe_locked(SimState *state)
             }
         }
     }
+    for (guint i = 0; i < state->pfs->len; i++)
+        sim_pf_describe(g_ptr_array_index(state->pfs, i), out);
     if (state->inject_create_count > 0)
         g_string_append_printf(out, "inject create %s %u\n",
                                sim_errno_name(state->inject_create_errno),
@@ -1506,14 +2495,15 @@ static gboolean
 sim_attr_readable(SimAttr attr)
 {
     return attr == SIM_ATTR_TEXT || attr == SIM_ATTR_UEVENT ||
-           attr == SIM_ATTR_AVAILABLE || attr == SIM_ATTR_CTL_STATE;
+           attr == SIM_ATTR_AVAILABLE || attr == SIM_ATTR_CTL_STATE ||
+           attr == SIM_ATTR_VF_CREATABLE || attr == SIM_ATTR_VF_CURRENT;
 }
 
 static gboolean
 sim_attr_writable(SimAttr attr)
 {
     return attr != SIM_ATTR_TEXT && attr != SIM_ATTR_AVAILABLE &&
-           attr != SIM_ATTR_CTL_STATE;
+           attr != SIM_ATTR_CTL_STATE && attr != SIM_ATTR_VF_CREATABLE;
 }
 
 /* Looks @path up after letting due removals happen; lock held. */
@@ -1686,6 +2676,13 @@ sim_state_read(SimState *state, const char *path, char *buf, size_t size,
         case SIM_ATTR_CTL_STATE:
             content = sim_state_describe_locked(state);
             break;
+        case SIM_ATTR_VF_CREATABLE:
+            content = sim_vf_render_creatable(node->object);
+            break;
+        case SIM_ATTR_VF_CURRENT:
+            content = g_strdup_printf("%u\n",
+                                      ((SimVf *) node->object)->current);
+            break;
         default:
             ret = -EINVAL;      /* kernfs_file_read_iter() without ->read */
             break;
@@ -1746,6 +2743,9 @@ sim_state_write(SimState *state, const char *path, const char *buf,
             break;
         case SIM_ATTR_REMOVE:
             ret = sim_state_remove(state, node->object, buf, size);
+            break;
+        case SIM_ATTR_VF_CURRENT:
+            ret = sim_state_vf_write(state, node->object, buf, size);
             break;
         case SIM_ATTR_UEVENT:
             ret = sim_uevent_action_is_valid(buf, size) ? (ssize_t) size

@@ -144,7 +144,7 @@ out=$("$SIM" --help)
 check "--help mentions fusermount3 -u" grep -q "fusermount3 -u" <<<"$out"
 check "--help documents the control files" grep -q "\.vgpu-sim" <<<"$out"
 eq "--list-scenarios" "$("$SIM" --list-scenarios | tr '\n' ' ')" \
-    "mtty p4 t4x16 tiny "
+    "a16 l40s2 mixed mtty p4 s7150 t4x16 tiny "
 check "--print-scenario p4" grep -q "GRID P4-4Q" \
     <<<"$("$SIM" --print-scenario p4)"
 rc=0
@@ -711,6 +711,425 @@ eq "virtual parent path" "$(readlink "$SYS/class/mdev_bus/example-pool")" \
 T=$SYS/class/mdev_bus/example-pool/mdev_supported_types
 eq "pool/cost: example-a" "$(cat "$T/example-a/available_instances")" 4
 eq "pool/cost: example-b" "$(cat "$T/example-b/available_instances")" 2
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# l40s2: PCI tree"
+
+sim_mount l40s2 l40s2
+PCI=$SYS/bus/pci/devices
+PF=$PCI/0000:3d:00.0
+PF_DIR=$SYS/devices/pci0000:00/0000:00:01.0/0000:3d:00.0
+
+eq "66 PCI functions (2 PFs, 64 VFs)" "$(count "$PCI")" 66
+eq "bus/pci/devices link is relative" "$(readlink "$PF")" \
+    "../../../devices/pci0000:00/0000:00:01.0/0000:3d:00.0"
+eq "PF link resolves" "$(realpath "$PF")" "$PF_DIR"
+eq "second GPU behind the next root port" "$(realpath "$PCI/0000:3e:00.0")" \
+    "$SYS/devices/pci0000:00/0000:00:01.1/0000:3e:00.0"
+eq "PF vendor" "$(cat "$PF/vendor")" 0x10de
+eq "PF device" "$(cat "$PF/device")" 0x26b9
+eq "PF class (3D controller)" "$(cat "$PF/class")" 0x030200
+eq "PF subsystem_vendor" "$(cat "$PF/subsystem_vendor")" 0x10de
+eq "PF subsystem_device" "$(cat "$PF/subsystem_device")" 0x1851
+eq "sriov_totalvfs" "$(cat "$PF/sriov_totalvfs")" 32
+eq "sriov_numvfs" "$(cat "$PF/sriov_numvfs")" 32
+eq "sriov_offset" "$(cat "$PF/sriov_offset")" 4
+eq "sriov_stride" "$(cat "$PF/sriov_stride")" 1
+eq "sriov_vf_device" "$(cat "$PF/sriov_vf_device")" 26b9
+eq "virtfn0 is 0000:3d:00.4" "$(readlink "$PF/virtfn0")" "../0000:3d:00.4"
+eq "virtfn4 is 0000:3d:01.0 (next slot)" "$(basename "$(realpath \
+    "$PF/virtfn4")")" 0000:3d:01.0
+eq "virtfn31 is 0000:3d:04.3" "$(basename "$(realpath "$PF/virtfn31")")" \
+    0000:3d:04.3
+check "no virtfn32" test ! -e "$PF/virtfn32"
+eq "physfn link" "$(readlink "$PCI/0000:3d:04.3/physfn")" "../0000:3d:00.0"
+bad=0
+for pf in 0000:3d:00.0 0000:3e:00.0; do
+    for n in $(seq 0 31); do
+        vf=$(realpath "$PCI/$pf/virtfn$n")
+        [[ $(realpath "$vf/physfn") == "$(realpath "$PCI/$pf")" ]] ||
+            bad=$((bad + 1))
+        [[ $(realpath "$PCI/$(basename "$vf")") == "$vf" ]] ||
+            bad=$((bad + 1))
+    done
+done
+eq "64 virtfn/physfn pairs consistent" "$bad" 0
+V0=$PCI/0000:3d:00.4
+check "PF has no physfn" test ! -e "$PF/physfn"
+check "VF has no sriov_totalvfs" test ! -e "$V0/sriov_totalvfs"
+eq "VF vendor" "$(cat "$V0/vendor")" 0x10de
+eq "VF device" "$(cat "$V0/device")" 0x26b9
+eq "VF class" "$(cat "$V0/class")" 0x030200
+eq "PF driver link resolves" "$(realpath "$PF/driver")" \
+    "$SYS/bus/pci/drivers/nvidia"
+eq "VF driver link resolves" "$(realpath "$V0/driver")" \
+    "$SYS/bus/pci/drivers/nvidia"
+eq "driver nvidia lists 66 devices" "$(count "$SYS/bus/pci/drivers/nvidia")" 66
+eq "driver entry resolves to the VF" \
+    "$(realpath "$SYS/bus/pci/drivers/nvidia/0000:3d:00.4")" "$(realpath "$V0")"
+eq "subsystem link resolves" "$(realpath "$V0/subsystem")" "$SYS/bus/pci"
+g=$(realpath "$V0/iommu_group")
+check "iommu_group resolves to a group" test -d "$g"
+eq "the group links back to the VF" \
+    "$(realpath "$g/devices/0000:3d:00.4")" "$(realpath "$V0")"
+eq "one IOMMU group per PCI function" \
+    "$(count "$SYS/kernel/iommu_groups")" 66
+eq "PCI groups start at pci_iommu_group_base 10" \
+    "$(basename "$(realpath "$PF/iommu_group")")" 10
+check "uevent names the slot" grep -qx "PCI_SLOT_NAME=0000:3d:00.4" \
+    "$V0/uevent"
+check "uevent names the driver" grep -qx "DRIVER=nvidia" "$V0/uevent"
+check "uevent PCI_ID" grep -qx "PCI_ID=10DE:26B9" "$V0/uevent"
+eq "no mdev parents" "$(count "$SYS/class/mdev_bus")" 0
+check "PF has no nvidia/ directory" test ! -e "$PF/nvidia"
+check "VF has nvidia/" test -d "$V0/nvidia"
+eq "current_vgpu_type mode 0644" \
+    "$(stat -c %a "$V0/nvidia/current_vgpu_type")" 644
+eq "creatable_vgpu_types mode 0444" \
+    "$(stat -c %a "$V0/nvidia/creatable_vgpu_types")" 444
+eq "sriov_numvfs is read-only here" "$(wrn "$PF/sriov_numvfs" 0)" \
+    "Permission denied"
+
+echo "# l40s2: creatable_vgpu_types and current_vgpu_type"
+
+# vf N: the nvidia/ directory of VF N of the first GPU
+vf() {
+    echo "$(realpath "$PCI/0000:3d:00.0/virtfn$1")/nvidia"
+}
+vf2() {
+    echo "$(realpath "$PCI/0000:3e:00.0/virtfn$1")/nvidia"
+}
+# types N: the ids creatable on VF N of the first GPU, space-separated
+types() {
+    tail -n +2 "$(vf "$1")/creatable_vgpu_types" | cut -d' ' -f1 |
+        tr '\n' ' '
+}
+ALL="1145 1148 1149 1150 1151 1152 1153 1154 1155 "
+
+eq "header line" "$(head -1 "$(vf 0)/creatable_vgpu_types")" \
+    "ID    : vGPU Name"
+check "id : name line" grep -qx "1153  : NVIDIA L40S-12Q" \
+    "$(vf 0)/creatable_vgpu_types"
+eq "a fresh VF lists every type" "$(types 0)" "$ALL"
+eq "current_vgpu_type is 0" "$(cat "$(vf 0)/current_vgpu_type")" 0
+eq "create 1153 (L40S-12Q) on VF 0" \
+    "$(wrn "$(vf 0)/current_vgpu_type" 1153)" ok
+eq "current_vgpu_type reads the id" "$(cat "$(vf 0)/current_vgpu_type")" 1153
+eq "a VF holding a vGPU lists nothing" \
+    "$(cat "$(vf 0)/creatable_vgpu_types")" "ID    : vGPU Name"
+eq "homogeneous: siblings list only 1153" "$(types 1)" "1153 "
+eq "the other GPU is unaffected" \
+    "$(tail -n +2 "$(vf2 0)/creatable_vgpu_types" | wc -l)" 9
+eq "another type on a sibling: EINVAL" \
+    "$(wrn "$(vf 1)/current_vgpu_type" 1150)" "Invalid argument"
+eq "the failed write left 0" "$(cat "$(vf 1)/current_vgpu_type")" 0
+eq "same id again: success" "$(wrn "$(vf 0)/current_vgpu_type" 1153)" ok
+eq "another id on a typed VF: EBUSY" \
+    "$(wrn "$(vf 0)/current_vgpu_type" 1150)" "Device or resource busy"
+eq "1153 on a typed VF stays" "$(cat "$(vf 0)/current_vgpu_type")" 1153
+eq "unknown id: EINVAL" "$(wrn "$(vf 2)/current_vgpu_type" 9999)" \
+    "Invalid argument"
+eq "garbage: EINVAL" "$(wrn "$(vf 2)/current_vgpu_type" abc)" \
+    "Invalid argument"
+eq "negative: EINVAL" "$(wrn "$(vf 2)/current_vgpu_type" -1)" \
+    "Invalid argument"
+eq "creatable is read-only" "$(wrn "$(vf 2)/creatable_vgpu_types" 1153)" \
+    "Permission denied"
+for n in 1 2 3; do
+    eq "1153 on VF $n" "$(wrn "$(vf "$n")/current_vgpu_type" 1153)" ok
+done
+eq "GPU full (4 x 12Q): VF 4 lists nothing" "$(types 4)" ""
+full=0
+for n in $(seq 0 31); do
+    [[ $(wc -l <"$(vf "$n")/creatable_vgpu_types") == 1 ]] &&
+        full=$((full + 1))
+done
+eq "every VF of the full GPU shows only the header" "$full" 32
+eq "fifth 12Q: EINVAL" "$(wrn "$(vf 4)/current_vgpu_type" 1153)" \
+    "Invalid argument"
+check "state shows room=0" \
+    grep -q 'type 1153 "NVIDIA L40S-12Q" room=0 max=4' "$SYS/.vgpu-sim/state"
+eq "write 0 destroys" "$(wrn "$(vf 1)/current_vgpu_type" 0)" ok
+eq "current back to 0" "$(cat "$(vf 1)/current_vgpu_type")" 0
+eq "room again: free VFs list 1153" "$(types 4)" "1153 "
+eq "write 0 to a VF without vGPU: success" \
+    "$(wrn "$(vf 1)/current_vgpu_type" 0)" ok
+
+eq "hold a VF" "$(wrn "$SYS/.vgpu-sim/hold" 0000:3d:00.4)" ok
+check "state shows the held VF" \
+    grep -q "vf 0000:3d:00.4 virtfn0 current=1153 held" "$SYS/.vgpu-sim/state"
+eq "write 0 to a held VF: EBUSY" "$(wrn "$(vf 0)/current_vgpu_type" 0)" \
+    "Device or resource busy"
+eq "the held VF keeps its type" "$(cat "$(vf 0)/current_vgpu_type")" 1153
+eq "same id on a held VF: success" \
+    "$(wrn "$(vf 0)/current_vgpu_type" 1153)" ok
+eq "release the VF" "$(wrn "$SYS/.vgpu-sim/release" 0000:3D:00.4)" ok
+eq "write 0 after release" "$(wrn "$(vf 0)/current_vgpu_type" 0)" ok
+eq "hold of a PF: ENODEV" "$(wrn "$SYS/.vgpu-sim/hold" 0000:3d:00.0)" \
+    "No such device"
+eq "hold of an absent VF: ENODEV" "$(wrn "$SYS/.vgpu-sim/hold" 0000:3d:05.0)" \
+    "No such device"
+eq "hold VF block: EINVAL" \
+    "$(wrn "$SYS/.vgpu-sim/hold" "0000:3d:00.4 block")" "Invalid argument"
+for n in 2 3; do
+    wrn "$(vf "$n")/current_vgpu_type" 0 >/dev/null
+done
+eq "GPU empty again: every type creatable" "$(types 7)" "$ALL"
+
+n=0
+for v in $(seq 0 31); do
+    [[ $(wrn "$(vf "$v")/current_vgpu_type" 1145) == ok ]] && n=$((n + 1))
+done
+eq "32 x L40S-1B on one GPU" "$n" 32
+eq "the second GPU still offers 1B" \
+    "$(grep -c "^1145 " "$(vf2 5)/creatable_vgpu_types")" 1
+for v in $(seq 0 31); do
+    wrn "$(vf "$v")/current_vgpu_type" 0 >/dev/null
+done
+
+eq "inject create EIO" "$(wrn "$SYS/.vgpu-sim/inject" "create EIO")" ok
+eq "injected failure of a type write" \
+    "$(wrn "$(vf 0)/current_vgpu_type" 1155)" "Input/output error"
+eq "nothing was created" "$(cat "$(vf 0)/current_vgpu_type")" 0
+eq "create 1155 (48Q)" "$(wrn "$(vf 0)/current_vgpu_type" 1155)" ok
+eq "inject remove EPERM" "$(wrn "$SYS/.vgpu-sim/inject" "remove EPERM")" ok
+eq "injected failure of a 0 write" "$(wrn "$(vf 0)/current_vgpu_type" 0)" \
+    "Operation not permitted"
+eq "then 0 works" "$(wrn "$(vf 0)/current_vgpu_type" 0)" ok
+
+for i in $(seq 10); do
+    (wrn "$(vf "$i")/current_vgpu_type" 1155 >"$TMP/race.$i") &
+done
+wait
+eq "10 VFs racing for the one 48Q: 1 succeeds" \
+    "$(cat "$TMP"/race.* | grep -c '^ok$')" 1
+eq "the other 9 get EINVAL" \
+    "$(cat "$TMP"/race.* | grep -c '^Invalid argument$')" 9
+rm -f "$TMP"/race.*
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# custom PFs: uncreatable_errno, create_delay_ms, bus 0, errors"
+
+cat >"$TMP/vfio.conf" <<'EOF2'
+[sim]
+pci_iommu_group_base=40
+
+[pf 0000:41:00.0]
+vendor=0x10de
+device=0x2330
+totalvfs=4
+vf_driver=nvidia
+vgpu=nvidia-vfio
+types=10;20
+uncreatable_errno=ENOSPC
+create_delay_ms=800
+
+[type 10]
+name=Big
+max_instances=1
+
+[type 20]
+name=Small
+max_instances=4
+
+[pf 0000:00:02.0]
+vendor=0x8086
+device=0x46a6
+driver=i915
+totalvfs=7
+numvfs=3
+EOF2
+sim_mount vfio "$TMP/vfio.conf"
+PCI=$SYS/bus/pci/devices
+V=$PCI/0000:41:00.1/nvidia
+eq "default class 0x030000" "$(cat "$PCI/0000:41:00.0/class")" 0x030000
+eq "default offset 1: VF 0 is 0000:41:00.1" \
+    "$(basename "$(realpath "$PCI/0000:41:00.0/virtfn0")")" 0000:41:00.1
+eq "pci_iommu_group_base" \
+    "$(basename "$(realpath "$PCI/0000:41:00.0/iommu_group")")" 40
+line="pf 0000:41:00.0 vgpu=nvidia-vfio vfs=4 uncreatable=ENOSPC"
+check "state shows uncreatable_errno and create_delay_ms" \
+    grep -qx "$line create_delay_ms=800" "$SYS/.vgpu-sim/state"
+start=$(now_ms)
+eq "delayed type write" "$(wrn "$V/current_vgpu_type" 10)" ok
+elapsed=$(($(now_ms) - start))
+check "it took at least 800 ms (${elapsed} ms)" test "$elapsed" -ge 800
+eq "uncreatable_errno=ENOSPC" \
+    "$(wrn "$PCI/0000:41:00.2/nvidia/current_vgpu_type" 10)" \
+    "No space left on device"
+eq "delay: create 0 applies to PFs" \
+    "$(wrn "$SYS/.vgpu-sim/delay" "create 0")" ok
+check "state shows no create delay" \
+    eval '! grep -q create_delay_ms "$SYS/.vgpu-sim/state"'
+eq "0 is not delayed" "$(wrn "$V/current_vgpu_type" 0)" ok
+I=$PCI/0000:00:02.0
+eq "PF on bus 0 sits below the host bridge" "$(realpath "$I")" \
+    "$SYS/devices/pci0000:00/0000:00:02.0"
+eq "its VFs are siblings" "$(realpath "$I/virtfn2")" \
+    "$SYS/devices/pci0000:00/0000:00:02.3"
+eq "numvfs 3 of totalvfs 7" \
+    "$(cat "$I/sriov_numvfs") $(cat "$I/sriov_totalvfs")" "3 7"
+check "no virtfn3" test ! -e "$I/virtfn3"
+check "an unbound VF has no driver link" test ! -e "$I/virtfn0/driver"
+check "an unbound VF's uevent has no DRIVER" \
+    eval '! grep -q DRIVER= "$I/virtfn0/uevent"'
+check "plain VFs have no nvidia/" test ! -e "$I/virtfn0/nvidia"
+eq "i915 lists the PF only" "$(ls "$SYS/bus/pci/drivers/i915" | tr '\n' ' ')" \
+    "0000:00:02.0 "
+sim_umount "$SYS"
+
+mkdir -p "$TMP/badpf/sys"
+# bad_pf DESCRIPTION EXPECTED-IN-ERROR SCENARIO-TEXT
+bad_pf() {
+    local rc=0
+    printf '%s\n' "$3" >"$TMP/badpf/s.conf"
+    "$SIM" --scenario "$TMP/badpf/s.conf" "$TMP/badpf/sys" 2>"$TMP/err" ||
+        rc=$?
+    if [[ $rc == 1 ]] && grep -q -- "$2" "$TMP/err"; then
+        ok "$1"
+    else
+        not_ok "$1" "rc=$rc: $(cat "$TMP/err")"
+        is_mounted "$TMP/badpf/sys" && sim_umount "$TMP/badpf/sys"
+    fi
+}
+PFX=$'[pf 0000:41:00.0]\nvendor=0x10de\ndevice=0x1\n'
+bad_pf "a [pf] needs totalvfs" "totalvfs" \
+    $'[pf 0000:41:00.0]\nvendor=0x10de\ndevice=0x1'
+bad_pf "a [pf] is named by a PCI address" "PCI address" \
+    $'[pf gpu0]\nvendor=0x10de\ndevice=0x1\ntotalvfs=1'
+bad_pf "nvidia-vfio type ids are decimal" "decimal" \
+    "$PFX"$'totalvfs=1\nvgpu=nvidia-vfio\ntypes=nvidia-5\n'\
+$'[type nvidia-5]\nname=x\nmax_instances=1'
+bad_pf "uncreatable_errno needs vgpu=nvidia-vfio" "needs vgpu=nvidia-vfio" \
+    "$PFX"$'totalvfs=1\nuncreatable_errno=EIO'
+bad_pf "VFs past bus ff" "past bus ff" \
+    $'[pf 0000:ff:1f.0]\nvendor=0x10de\ndevice=0x1\ntotalvfs=32\nvf_offset=4'
+bad_pf "overlapping VFs" "used twice" \
+    "$PFX"$'totalvfs=8\n[pf 0000:41:00.4]\nvendor=0x10de\ndevice=0x1\n'\
+$'totalvfs=1\nnumvfs=0'
+bad_pf "vendor must be hexadecimal" "hexadecimal" \
+    $'[pf 0000:41:00.0]\nvendor=nvidia\ndevice=0x1\ntotalvfs=1'
+
+# ------------------------------------------------------------------------
+echo "# s7150: plain SR-IOV VFs"
+
+sim_mount s7150 s7150
+PCI=$SYS/bus/pci/devices
+PF=$PCI/0000:5e:00.0
+eq "9 PCI functions" "$(count "$PCI")" 9
+eq "PF vendor:device" "$(cat "$PF/vendor"):$(cat "$PF/device")" 0x1002:0x6929
+eq "PF class (VGA)" "$(cat "$PF/class")" 0x030000
+eq "numvfs 8 of 16" "$(cat "$PF/sriov_numvfs") $(cat "$PF/sriov_totalvfs")" \
+    "8 16"
+eq "VF ids" "$(cat "$PF/virtfn0/vendor"):$(cat "$PF/virtfn0/device")" \
+    0x1002:0x692f
+eq "sriov_vf_device" "$(cat "$PF/sriov_vf_device")" 692f
+eq "VFs 0000:5e:02.0 ... 02.7" \
+    "$(for n in $(seq 0 7); do basename "$(realpath "$PF/virtfn$n")"; done |
+        tr '\n' ' ')" \
+    "$(for n in 0 1 2 3 4 5 6 7; do printf '0000:5e:02.%s ' "$n"; done)"
+eq "PF on gim" "$(basename "$(realpath "$PF/driver")")" gim
+eq "VFs 0-3 on vfio-pci" "$(count "$SYS/bus/pci/drivers/vfio-pci")" 4
+eq "VF 3 driver" "$(basename "$(realpath "$PF/virtfn3/driver")")" vfio-pci
+check "VF 4 unbound" test ! -e "$PF/virtfn4/driver"
+eq "physfn of VF 7" "$(realpath "$PF/virtfn7/physfn")" "$(realpath "$PF")"
+check "no vGPU type files" test ! -e "$PF/virtfn0/nvidia"
+eq "no mdev parents" "$(count "$SYS/class/mdev_bus")" 0
+check "state lists the PF" grep -q "^pf 0000:5e:00.0 vgpu=none vfs=8" \
+    "$SYS/.vgpu-sim/state"
+eq "hold of a plain VF" "$(wrn "$SYS/.vgpu-sim/hold" 0000:5e:02.0)" ok
+check "state shows it held" grep -q "vf 0000:5e:02.0 virtfn0 held" \
+    "$SYS/.vgpu-sim/state"
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# a16: mdev parents on VFs"
+
+sim_mount a16 a16
+eq "64 VF mdev parents" "$(count "$SYS/class/mdev_bus")" 64
+P=$SYS/class/mdev_bus/0000:8a:00.4
+eq "class link points at the VF's PCI path" "$(readlink "$P")" \
+    "../../devices/pci0000:00/0000:00:01.0/0000:8a:00.4"
+eq "it is the VF in bus/pci" "$(realpath "$P")" \
+    "$(realpath "$SYS/bus/pci/devices/0000:8a:00.4")"
+eq "physfn of the parent is the GPU" "$(realpath "$P/physfn")" \
+    "$(realpath "$SYS/bus/pci/devices/0000:8a:00.0")"
+eq "VF driver nvidia" "$(basename "$(realpath "$P/driver")")" nvidia
+eq "PF device 25b6" "$(cat "$SYS/bus/pci/devices/0000:8a:00.0/device")" 0x25b6
+check "PF is no mdev parent" test ! -e "$SYS/class/mdev_bus/0000:8a:00.0"
+eq "6 types per VF" "$(count "$P/mdev_supported_types")" 6
+eq "A16-2Q name" "$(cat "$P/mdev_supported_types/nvidia-700/name")" \
+    "NVIDIA A16-2Q"
+
+# gpu_avail BUS TYPE: available_instances of TYPE on the 16 VFs of GPU BUS
+gpu_avail() {
+    local v out=""
+    for v in "$SYS"/class/mdev_bus/0000:"$1":*; do
+        out+=$(cat "$v/mdev_supported_types/$2/available_instances")
+    done
+    echo "$out"
+}
+eq "a fresh GPU: 1 on every VF" "$(gpu_avail 8a nvidia-700)" \
+    1111111111111111
+U=$(uuid)
+eq "create A16-2Q on VF 0" \
+    "$(wrn "$P/mdev_supported_types/nvidia-700/create" "$U")" ok
+eq "the mdev lives below the VF" "$(realpath "$SYS/bus/mdev/devices/$U")" \
+    "$(realpath "$P")/$U"
+eq "one per VF: VF 0 shows 0" "$(gpu_avail 8a nvidia-700 | cut -c1)" 0
+eq "a second vGPU on the VF: ENOSPC" \
+    "$(wrn "$P/mdev_supported_types/nvidia-700/create" "$(uuid)")" \
+    "No space left on device"
+eq "homogeneous per GPU: no 1Q on siblings" "$(gpu_avail 8a nvidia-699)" \
+    0000000000000000
+T5=$SYS/class/mdev_bus/0000:8a:00.5/mdev_supported_types
+eq "1Q on a sibling: ENOSPC" \
+    "$(wrn "$T5/nvidia-699/create" "$(uuid)")" "No space left on device"
+n=1
+for v in "$SYS"/class/mdev_bus/0000:8a:*; do
+    [[ $v == "$P" ]] && continue
+    [[ $(wrn "$v/mdev_supported_types/nvidia-700/create" "$(uuid)") == ok ]] &&
+        n=$((n + 1))
+done
+eq "8 A16-2Q fit on one GPU" "$n" 8
+eq "full GPU: every VF shows 0" "$(gpu_avail 8a nvidia-700)" \
+    0000000000000000
+eq "the next GPU is untouched" "$(gpu_avail 8b nvidia-700)" \
+    1111111111111111
+eq "the next GPU offers 1Q" "$(gpu_avail 8b nvidia-699)" 1111111111111111
+check "state shows model=vf" \
+    grep -q "^parent 0000:8a:00.4 model=vf" "$SYS/.vgpu-sim/state"
+eq "remove one" "$(wrn "$SYS/bus/mdev/devices/$U/remove" 1)" ok
+eq "room on the GPU: the 9 free VFs show 1" \
+    "$(gpu_avail 8a nvidia-700 | tr -cd 1 | wc -c)" 9
+sim_umount "$SYS"
+
+# ------------------------------------------------------------------------
+echo "# mixed: three classes"
+
+sim_mount mixed mixed
+eq "one mdev parent (the P4)" "$(ls "$SYS/class/mdev_bus" | tr '\n' ' ')" \
+    "0000:05:00.0 "
+eq "PCI functions: L40S + 32 VFs, S7150 + 8 VFs" \
+    "$(count "$SYS/bus/pci/devices")" 42
+check "the P4 is not in bus/pci" test ! -e "$SYS/bus/pci/devices/0000:05:00.0"
+eq "P4 behind root port 01.0" "$(readlink "$SYS/class/mdev_bus/0000:05:00.0")" \
+    "../../devices/pci0000:00/0000:00:01.0/0000:05:00.0"
+eq "L40S behind root port 01.1" \
+    "$(readlink "$SYS/bus/pci/devices/0000:3d:00.0")" \
+    "../../../devices/pci0000:00/0000:00:01.1/0000:3d:00.0"
+U=$(uuid)
+T=$SYS/class/mdev_bus/0000:05:00.0/mdev_supported_types
+eq "create on the P4" "$(wrn "$T/nvidia-65/create" "$U")" ok
+eq "mdev IOMMU group from iommu_group_base" \
+    "$(basename "$(realpath "$SYS/bus/mdev/devices/$U/iommu_group")")" 100
+V=$SYS/bus/pci/devices/0000:3d:04.3/nvidia
+eq "type on an L40S VF" "$(wrn "$V/current_vgpu_type" 1153)" ok
+eq "the P4 is unaffected" \
+    "$(cat "$T/nvidia-65/available_instances")" 1
+eq "S7150 VFs on vfio-pci" "$(count "$SYS/bus/pci/drivers/vfio-pci")" 8
 sim_umount "$SYS"
 
 # ------------------------------------------------------------------------
