@@ -5,6 +5,7 @@
  * by UUID in sys/bus/mdev/devices/ (kernel
  * Documentation/driver-api/vfio-mediated-device.rst).
  */
+#include <libvgpu/vgpu-alloc.h>
 #include <libvgpu/vgpu-discovery.h>
 #include <libvgpu/vgpu-mdev.h>
 
@@ -12,14 +13,25 @@
 #include "vgpu-mdev-private.h"
 #include "vgpu-sysfs.h"
 
+/* The GPU of parent @name: its physical function when the parent is an
+ * SR-IOV VF (vgpu_parent_get_gpu()), else the parent itself. */
+static char *
+parent_gpu(VgpuContext *ctx, const char *name)
+{
+    g_autoptr(VgpuParent) parent = vgpu_discovery_get_parent(ctx, name, NULL);
+
+    return g_strdup(parent ? vgpu_parent_get_gpu(parent) : name);
+}
+
 static VgpuBackendDevice *
-device_from_mdev(const VgpuMdev *mdev)
+device_from_mdev(VgpuContext *ctx, const VgpuMdev *mdev)
 {
     VgpuBackendDevice *device = g_new0(VgpuBackendDevice, 1);
 
     device->id = g_strdup(vgpu_mdev_get_uuid(mdev));
     device->parent = g_strdup(vgpu_mdev_get_parent_name(mdev));
     device->type_id = g_strdup(vgpu_mdev_get_type_id(mdev));
+    device->gpu = parent_gpu(ctx, device->parent);
     return device;
 }
 
@@ -28,7 +40,38 @@ mdev_get_device(VgpuContext *ctx, const char *id, GError **error)
 {
     g_autoptr(VgpuMdev) mdev = vgpu_discovery_get_mdev(ctx, id, error);
 
-    return mdev ? device_from_mdev(mdev) : NULL;
+    return mdev ? device_from_mdev(ctx, mdev) : NULL;
+}
+
+/* The parent by placement policy among those offering the type
+ * (vgpu_alloc_choose_parent()). */
+static char *
+mdev_place(VgpuContext *ctx, const VgpuRequest *request,
+           const VgpuConfig *config, GHashTable *users, GError **error)
+{
+    const char *type_id = vgpu_request_get_type_id(request);
+    g_autoptr(GPtrArray) parents =
+        vgpu_discovery_list_parents_for_type(ctx, type_id, error);
+    VgpuParent *parent;
+
+    if (!parents)
+        return NULL;
+    parent = vgpu_alloc_choose_parent(parents, type_id,
+                                      vgpu_request_get_parent(request), config,
+                                      users, error);
+    return parent ? g_strdup(vgpu_parent_get_name(parent)) : NULL;
+}
+
+static gboolean
+mdev_check_capacity(VgpuContext *ctx, const char *type_id, const char *parent,
+                    guint count, const VgpuConfig *config, GHashTable *users,
+                    GError **error)
+{
+    g_autoptr(GPtrArray) parents =
+        vgpu_discovery_list_parents_for_type(ctx, type_id, error);
+
+    return parents && vgpu_alloc_check_capacity(parents, type_id, parent, count,
+                                                config, users, error);
 }
 
 static GPtrArray *
@@ -42,7 +85,7 @@ mdev_list_devices(VgpuContext *ctx, GError **error)
     devices = g_ptr_array_new_full(mdevs->len,
                                    (GDestroyNotify)vgpu_backend_device_free);
     for (guint i = 0; i < mdevs->len; i++)
-        g_ptr_array_add(devices, device_from_mdev(mdevs->pdata[i]));
+        g_ptr_array_add(devices, device_from_mdev(ctx, mdevs->pdata[i]));
     return devices;
 }
 
@@ -50,7 +93,10 @@ const VgpuBackend vgpu_backend_mdev = {
     .version = VGPU_BACKEND_VERSION,
     .device_class = VGPU_DEVICE_CLASS_MDEV,
     .device_noun = "mediated device",
-    .list_parents_for_type = vgpu_discovery_list_parents_for_type,
+    .remove_verb = "removed",
+    .claims = FALSE,
+    .place = mdev_place,
+    .check_capacity = mdev_check_capacity,
     .check_id = vgpu_uuid_check,
     .exists = vgpu_mdev_exists,
     .get_device = mdev_get_device,

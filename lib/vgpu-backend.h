@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <libvgpu/vgpu-config.h>
 #include <libvgpu/vgpu-context.h>
 #include <libvgpu/vgpu-request.h>
 
@@ -14,9 +15,10 @@
 
 /* One existing device as a backend sees it. */
 typedef struct {
-    char *id;     /* device id: the mdev UUID */
-    char *parent; /* parent device it sits on */
+    char *id;     /* device id: the mdev UUID or the VF address */
+    char *parent; /* parent device it sits on (for a VF: its PF) */
     char *type_id;
+    char *gpu; /* the physical device whose capacity it uses */
 } VgpuBackendDevice;
 
 void vgpu_backend_device_free(VgpuBackendDevice *device);
@@ -26,11 +28,24 @@ typedef struct {
     guint version; /* VGPU_BACKEND_VERSION */
     VgpuDeviceClass device_class;
     const char *device_noun; /* "mediated device", for messages */
+    const char *remove_verb; /* "removed", or "released" for a claim */
+    /* Nothing is instantiated: the VF always exists and a domain claims it
+     * with its ownership record; "exists" means "is present". */
+    gboolean claims;
 
-    /* Parents (VgpuParent) that offer @type_id, for vgpu-alloc; sorted by
-     * name, possibly empty. */
-    GPtrArray *(*list_parents_for_type)(VgpuContext *ctx, const char *type_id,
-                                        GError **error);
+    /* Where a missing device of @request goes: the parent to create it on
+     * (a new string), chosen under the host lock. VGPU_ERROR_NO_CAPACITY
+     * when nothing can host it now (the message enriched with @users:
+     * GPU → who uses it, when given), VGPU_ERROR_NOT_FOUND when nothing
+     * offers the type. */
+    char *(*place)(VgpuContext *ctx, const VgpuRequest *request,
+                   const VgpuConfig *config, GHashTable *users, GError **error);
+    /* Optional: can @count new devices of @type_id (on @parent) fit, before
+     * any is created? NULL for classes whose requests are pinned. */
+    gboolean (*check_capacity)(VgpuContext *ctx, const char *type_id,
+                               const char *parent, guint count,
+                               const VgpuConfig *config, GHashTable *users,
+                               GError **error);
     /* Is @id a well-formed device id of this class (before any path is
      * built from it)? VGPU_ERROR_INVALID_INPUT otherwise. */
     gboolean (*check_id)(const char *id, GError **error);
@@ -41,7 +56,7 @@ typedef struct {
                                      GError **error);
     /* Every device of this class (element-type VgpuBackendDevice). */
     GPtrArray *(*list_devices)(VgpuContext *ctx, GError **error);
-    /* Creates the device and confirms it appeared. */
+    /* Creates the device on @parent and confirms it appeared. */
     gboolean (*create)(VgpuContext *ctx, const char *parent,
                        const char *type_id, const char *id, GError **error);
     /* Asks the kernel once to remove the device: VGPU_ERROR_BUSY when the
@@ -56,3 +71,6 @@ typedef struct {
 
 /* The backend of @device_class; never NULL for a valid class. */
 const VgpuBackend *vgpu_backend_for_class(VgpuDeviceClass device_class);
+
+/* Every backend, for host-wide scans (users of a GPU); NULL-terminated. */
+const VgpuBackend *const *vgpu_backends(void);

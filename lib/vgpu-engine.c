@@ -268,8 +268,8 @@ remove_marked(Engine *engine, const char *operation, const char *domain,
 
         if (gone[i] || !backend_of(record)->exists(
                            engine->ctx, vgpu_record_get_uuid(record))) {
-            drop(engine, record, VGPU_ENGINE_EVENT_REMOVED, "removed",
-                 describe);
+            drop(engine, record, VGPU_ENGINE_EVENT_REMOVED,
+                 backend_of(record)->remove_verb, describe);
             continue;
         }
         left++;
@@ -298,17 +298,15 @@ add_unique(GPtrArray *names, const char *name)
 }
 
 /*
- * GPU (vgpu_parent_get_gpu() of the parents in @parents, else the parent
- * name) → who holds its instances, for the no-capacity message:
- * "\"win10\", \"win11\"", "\"win10\" and 2 mediated devices not created
- * by libvgpu". The requesting domain's own devices are left out. Costs a
- * scan of devices and records: failures only.
+ * GPU (VgpuBackendDevice.gpu: the physical device whose capacity a device
+ * uses) → who holds its instances, for the no-capacity message:
+ * "win10, win11", "win10 and 2 mediated devices not created by libvgpu".
+ * The requesting domain's own devices are left out. Costs a scan of
+ * devices and records: failures only.
  */
 static GHashTable *
-users_by_parent(Engine *engine, const VgpuBackend *backend, GPtrArray *parents,
-                const char *requester)
+users_by_gpu(Engine *engine, const VgpuBackend *backend, const char *requester)
 {
-    g_autoptr(GHashTable) gpu_of = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GPtrArray) devices = backend->list_devices(engine->ctx, NULL);
     g_autoptr(GPtrArray) records =
         vgpu_state_list_records(engine->ctx, NULL, NULL, NULL);
@@ -321,11 +319,6 @@ users_by_parent(Engine *engine, const VgpuBackend *backend, GPtrArray *parents,
     GHashTableIter iter;
     gpointer key, value;
 
-    /* VFs that are parents count for their GPU (vgpu_parent_get_gpu()) */
-    for (guint i = 0; i < parents->len; i++)
-        g_hash_table_insert(gpu_of,
-                            (gpointer)vgpu_parent_get_name(parents->pdata[i]),
-                            (gpointer)vgpu_parent_get_gpu(parents->pdata[i]));
     for (guint i = 0; records && i < records->len; i++) {
         VgpuRecord *record = g_ptr_array_index(records, i);
         g_hash_table_insert(owners, (gpointer)vgpu_record_get_uuid(record),
@@ -334,19 +327,16 @@ users_by_parent(Engine *engine, const VgpuBackend *backend, GPtrArray *parents,
     for (guint i = 0; devices && i < devices->len; i++) {
         const VgpuBackendDevice *device = g_ptr_array_index(devices, i);
         const char *owner = g_hash_table_lookup(owners, device->id);
-        const char *gpu = g_hash_table_lookup(gpu_of, device->parent);
-        GPtrArray *list;
+        GPtrArray *list = g_hash_table_lookup(names, device->gpu);
 
-        if (!gpu)
-            gpu = device->parent;
-        list = g_hash_table_lookup(names, gpu);
         if (!list) {
             list = g_ptr_array_new_with_free_func(g_free);
-            g_hash_table_insert(names, (gpointer)gpu, list);
+            g_hash_table_insert(names, device->gpu, list);
         }
         if (!owner) {
-            guint count = GPOINTER_TO_UINT(g_hash_table_lookup(foreign, gpu));
-            g_hash_table_insert(foreign, (gpointer)gpu,
+            guint count =
+                GPOINTER_TO_UINT(g_hash_table_lookup(foreign, device->gpu));
+            g_hash_table_insert(foreign, device->gpu,
                                 GUINT_TO_POINTER(count + 1));
         } else if (!g_str_equal(owner, requester)) {
             add_unique(list, owner);
@@ -382,7 +372,7 @@ check_existing(Engine *engine, const char *domain, const VgpuRequest *request,
 {
     const VgpuBackend *backend =
         vgpu_backend_for_class(vgpu_request_get_device_class(request));
-    const char *id = vgpu_request_get_uuid(request);
+    const char *id = vgpu_request_get_device_id(request);
     const char *type_id = vgpu_request_get_type_id(request);
     const char *parent = vgpu_request_get_parent(request);
     g_autoptr(VgpuBackendDevice) device = NULL;
@@ -452,21 +442,21 @@ check_capacity(Engine *engine, const char *domain, GPtrArray *missing,
             vgpu_backend_for_class((VgpuDeviceClass)atoi(group[0]));
         const char *parent = *group[2] ? group[2] : NULL;
         guint count = GPOINTER_TO_UINT(value);
-        g_autoptr(GPtrArray) parents = NULL;
         g_autoptr(GHashTable) users = NULL;
+        g_autoptr(GError) local = NULL;
 
-        if (count < 2)
-            continue; /* one device: placing it says it all */
-        parents = backend->list_parents_for_type(engine->ctx, group[1], error);
-        if (!parents)
-            return FALSE;
-        if (vgpu_alloc_check_capacity(parents, group[1], parent, count,
-                                      engine->config, NULL, NULL))
+        if (count < 2 || !backend->check_capacity)
+            continue; /* one device (or a pinned VF): placing it says it all */
+        if (backend->check_capacity(engine->ctx, group[1], parent, count,
+                                    engine->config, NULL, &local))
             continue;
-        users = users_by_parent(engine, backend, parents,
-                                domain); /* failures only */
-        vgpu_alloc_check_capacity(parents, group[1], parent, count,
-                                  engine->config, users, error);
+        if (!g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        users = users_by_gpu(engine, backend, domain); /* failures only */
+        backend->check_capacity(engine->ctx, group[1], parent, count,
+                                engine->config, users, error);
         return FALSE;
     }
     return TRUE;
@@ -484,42 +474,45 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
 {
     VgpuDeviceClass device_class = vgpu_request_get_device_class(request);
     const VgpuBackend *backend = vgpu_backend_for_class(device_class);
-    const char *id = vgpu_request_get_uuid(request);
+    const char *id = vgpu_request_get_device_id(request);
     const char *type_id = vgpu_request_get_type_id(request);
-    const char *wanted = vgpu_request_get_parent(request);
-    g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(GError) local = NULL;
+    g_autoptr(VgpuRecord) held = NULL;
     g_autofree char *quoted = NULL;
+    g_autofree char *parent = NULL;
     VgpuRecord *record;
-    VgpuParent *parent;
 
-    parents = backend->list_parents_for_type(engine->ctx, type_id, error);
-    if (!parents)
-        return FALSE;
-    parent = vgpu_alloc_choose_parent(parents, type_id, wanted, engine->config,
-                                      NULL, &local);
+    parent = backend->place(engine->ctx, request, engine->config, NULL, &local);
     if (!parent && g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
         /* Say who holds the capacity: costs a scan, failures only. */
-        g_autoptr(GHashTable) users =
-            users_by_parent(engine, backend, parents, domain);
+        g_autoptr(GHashTable) users = users_by_gpu(engine, backend, domain);
         g_clear_error(&local);
-        parent = vgpu_alloc_choose_parent(parents, type_id, wanted,
-                                          engine->config, users, &local);
+        parent =
+            backend->place(engine->ctx, request, engine->config, users, &local);
     }
     if (!parent) {
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
+    /* A claim (or a leftover record) of another domain is never taken. */
+    held = vgpu_state_load_record(engine->ctx, id, NULL);
+    if (held && !g_str_equal(vgpu_record_get_domain(held), domain)) {
+        g_autofree char *holder = vgpu_text_name(vgpu_record_get_domain(held));
+        g_autofree char *name = vgpu_text_name(domain);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
+                    "%s %s requested by domain %s is held by domain %s; "
+                    "give one of them another device",
+                    backend->device_noun, id, name, holder);
+        return FALSE;
+    }
 
-    record = vgpu_record_new(device_class, domain, id,
-                             vgpu_parent_get_name(parent), type_id);
+    record = vgpu_record_new(device_class, domain, id, parent, type_id);
     vgpu_record_set_state(record, VGPU_RECORD_CREATING);
     if (!vgpu_state_save_record(engine->ctx, record, error)) {
         vgpu_record_free(record);
         return FALSE;
     }
-    if (!backend->create(engine->ctx, vgpu_parent_get_name(parent), type_id, id,
-                         error)) {
+    if (!backend->create(engine->ctx, parent, type_id, id, error)) {
         /* Nothing was created unless the kernel made it anyway (a
          * timeout after the write): then the rollback removes it. */
         if (backend->exists(engine->ctx, id))
@@ -537,8 +530,7 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
     emit(engine, VGPU_ENGINE_EVENT_CREATED,
          "created %s %s (%s on %s) for "
          "domain %s",
-         backend->device_noun, id, type_id, vgpu_parent_get_name(parent),
-         quoted);
+         backend->device_noun, id, type_id, parent, quoted);
     return TRUE;
 }
 
@@ -626,6 +618,15 @@ roll_back(Engine *engine, const char *domain, GPtrArray *created,
                   &local);
 }
 
+/* Does @domain hold the ownership record of device @id (a claim)? */
+static gboolean
+claimed_by(VgpuContext *ctx, const char *id, const char *domain)
+{
+    g_autoptr(VgpuRecord) record = vgpu_state_load_record(ctx, id, NULL);
+
+    return record && g_str_equal(vgpu_record_get_domain(record), domain);
+}
+
 /*
  * Reports and returns the refusal @local of a prepare: the event names the
  * domain and the device(s) concerned (@request, or every one of
@@ -642,7 +643,7 @@ refuse(Engine *engine, const char *domain, const VgpuRequest *request,
         const VgpuRequest *r = request ? request : requests->pdata[i];
 
         g_string_append_printf(ids, "%s%s", i ? ", " : "",
-                               vgpu_request_get_uuid(r));
+                               vgpu_request_get_device_id(r));
     }
     emit(engine, VGPU_ENGINE_EVENT_REFUSED,
          "refused to start domain %s (%s): %s", name, ids->str,
@@ -710,7 +711,9 @@ vgpu_engine_prepare(VgpuContext *ctx, const char *domain, GPtrArray *requests,
         const VgpuBackend *backend =
             vgpu_backend_for_class(vgpu_request_get_device_class(request));
 
-        if (!backend->exists(ctx, vgpu_request_get_uuid(request)))
+        if (!backend->exists(ctx, vgpu_request_get_device_id(request)) ||
+            (backend->claims &&
+             !claimed_by(ctx, vgpu_request_get_device_id(request), domain)))
             g_ptr_array_add(missing, (gpointer)request);
         else if (!check_existing(&engine, domain, request, &local))
             return refuse(&engine, domain, request, NULL, &local, error);

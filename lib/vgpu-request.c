@@ -5,17 +5,24 @@
 #include <libvgpu/vgpu-request.h>
 #include <libvgpu/vgpu-uuid.h>
 
+#include <libvgpu/vgpu-pci.h>
+
 #include "vgpu-sysfs.h"
+#include "vgpu-text.h"
+
+#include <string.h>
 
 struct _VgpuRequest {
     VgpuDeviceClass device_class;
-    char *uuid;
+    char *uuid; /* the device id: mdev UUID or VF address */
     char *type_id;
     char *parent;
 };
 
 static const char *const class_names[] = {
     [VGPU_DEVICE_CLASS_MDEV] = "mdev",
+    [VGPU_DEVICE_CLASS_NVIDIA_VF] = "nvidia-vf",
+    [VGPU_DEVICE_CLASS_PLAIN_VF] = "vf",
 };
 
 const char *
@@ -67,6 +74,82 @@ vgpu_request_new(const char *uuid, const char *type_id, const char *parent,
     return g_steal_pointer(&request);
 }
 
+/* Lowercase hexadecimal digits only, @n of them. */
+static gboolean
+is_lower_hex(const char *text, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        if (!g_ascii_isdigit(text[i]) && !(text[i] >= 'a' && text[i] <= 'f'))
+            return FALSE;
+    }
+    return text[n] == '\0' || text[n] == ':';
+}
+
+gboolean
+vgpu_request_type_is_vf(const char *type_id, VgpuDeviceClass *device_class)
+{
+    VgpuDeviceClass found;
+
+    if (!type_id)
+        return FALSE;
+    if (g_str_has_prefix(type_id, "nvidia-")) {
+        const char *id = type_id + strlen("nvidia-");
+        gsize len = strlen(id);
+
+        if (len == 0 || len > 9 || id[0] == '0')
+            return FALSE;
+        for (gsize i = 0; i < len; i++) {
+            if (!g_ascii_isdigit(id[i]))
+                return FALSE;
+        }
+        found = VGPU_DEVICE_CLASS_NVIDIA_VF;
+    } else if (g_str_has_prefix(type_id, "vf-")) {
+        const char *ids = type_id + strlen("vf-");
+
+        if (strlen(ids) != 9 || ids[4] != ':' || !is_lower_hex(ids, 4) ||
+            !is_lower_hex(ids + 5, 4))
+            return FALSE;
+        found = VGPU_DEVICE_CLASS_PLAIN_VF;
+    } else {
+        return FALSE;
+    }
+    if (device_class)
+        *device_class = found;
+    return TRUE;
+}
+
+VgpuRequest *
+vgpu_request_new_vf(const char *address, const char *type_id, GError **error)
+{
+    VgpuDeviceClass device_class;
+    VgpuRequest *request;
+
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (!vgpu_pci_address_is_valid(address)) {
+        g_autofree char *quoted = vgpu_text_quote(address);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "%s is not a PCI address of the form DDDD:BB:SS.F in "
+                    "lowercase hexadecimal, e.g. 0000:3d:00.4",
+                    quoted);
+        return NULL;
+    }
+    if (!vgpu_request_type_is_vf(type_id, &device_class)) {
+        g_autofree char *quoted = vgpu_text_quote(type_id);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "%s is not a type for a virtual function: expected "
+                    "nvidia-<id> (NVIDIA vGPU on the VF, e.g. nvidia-1153) "
+                    "or vf-<vendor>:<device> (e.g. vf-1002:692f)",
+                    quoted);
+        return NULL;
+    }
+    request = g_new0(VgpuRequest, 1);
+    request->device_class = device_class;
+    request->uuid = g_strdup(address);
+    request->type_id = g_strdup(type_id);
+    return request;
+}
+
 void
 vgpu_request_free(VgpuRequest *request)
 {
@@ -86,10 +169,18 @@ vgpu_request_get_device_class(const VgpuRequest *request)
 }
 
 const char *
-vgpu_request_get_uuid(const VgpuRequest *request)
+vgpu_request_get_device_id(const VgpuRequest *request)
 {
     g_return_val_if_fail(request != NULL, NULL);
     return request->uuid;
+}
+
+const char *
+vgpu_request_get_uuid(const VgpuRequest *request)
+{
+    g_return_val_if_fail(request != NULL, NULL);
+    return request->device_class == VGPU_DEVICE_CLASS_MDEV ? request->uuid
+                                                           : NULL;
 }
 
 const char *

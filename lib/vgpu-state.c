@@ -14,6 +14,7 @@
  * descriptor with O_NOFOLLOW, so a symlink planted anywhere in the state
  * tree is refused instead of followed.
  */
+#include <libvgpu/vgpu-pci.h>
 #include <libvgpu/vgpu-state.h>
 #include <libvgpu/vgpu-uuid.h>
 
@@ -317,6 +318,31 @@ vgpu_host_lock_release(VgpuHostLock *lock)
     g_free(lock);
 }
 
+/* ---- device ids -----------------------------------------------------------
+ */
+
+/* A record's file name: an mdev UUID or a VF's PCI address, canonical. */
+static gboolean
+device_id_is_valid(const char *id)
+{
+    return vgpu_uuid_is_valid(id) || vgpu_pci_address_is_valid(id);
+}
+
+static gboolean
+check_device_id(const char *id, GError **error)
+{
+    g_autofree char *quoted = NULL;
+
+    if (device_id_is_valid(id))
+        return TRUE;
+    quoted = vgpu_text_quote(id);
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                "%s is neither a canonical mdev UUID nor a PCI address "
+                "(DDDD:BB:SS.F); a record is named by one of them",
+                quoted);
+    return FALSE;
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 const char *
@@ -516,7 +542,7 @@ vgpu_state_save_record(VgpuContext *ctx, const VgpuRecord *record,
     g_return_val_if_fail(ctx != NULL, FALSE);
     g_return_val_if_fail(record != NULL, FALSE);
 
-    if (!vgpu_uuid_check(record->uuid, error))
+    if (!check_device_id(record->uuid, error))
         return FALSE;
     dir_fd = vgpu_state_open(ctx, TRUE, TRUE, error);
     if (dir_fd < 0)
@@ -690,7 +716,7 @@ vgpu_state_load_record(VgpuContext *ctx, const char *uuid, GError **error)
 
     g_return_val_if_fail(ctx != NULL, NULL);
 
-    if (!vgpu_uuid_check(uuid, error))
+    if (!check_device_id(uuid, error))
         return NULL;
     dir_fd = vgpu_state_open(ctx, TRUE, FALSE, &local);
     if (dir_fd < 0) {
@@ -719,7 +745,7 @@ vgpu_state_delete_record(VgpuContext *ctx, const char *uuid, GError **error)
 
     g_return_val_if_fail(ctx != NULL, FALSE);
 
-    if (!vgpu_uuid_check(uuid, error))
+    if (!check_device_id(uuid, error))
         return FALSE;
     dir_fd = vgpu_state_open(ctx, TRUE, FALSE, &local);
     if (dir_fd < 0) {
@@ -791,7 +817,7 @@ vgpu_state_list_records(VgpuContext *ctx, const char *domain,
 
         if (g_str_has_prefix(name, TEMP_PREFIX))
             continue; /* an in-flight save */
-        if (!vgpu_uuid_is_valid(name)) {
+        if (!device_id_is_valid(name)) {
             g_autofree char *quoted = vgpu_text_quote(name);
             anomaly = g_strdup_printf(
                 "%s in %s/%s is not an ownership record (not a device "

@@ -312,3 +312,71 @@ sim_scrub() {
 domain_xml() {
     sim_domain_xml "$@"
 }
+
+# --- VF-backed requests (docs/engine.md "VF-backed classes") -------------------
+#   sim_domain_xml_vf NAME DOMAIN_UUID [REQUEST...]  print a domain XML with
+#                             VF requests; REQUEST is "ADDRESS TYPE":
+#                             <vgpu:vf address= type=/> in the metadata and a
+#                             PCI hostdev of ADDRESS (managed='yes' for vf-…
+#                             types, which libvirt binds to vfio-pci; 'no'
+#                             otherwise: an NVIDIA VF stays on nvidia);
+#                             "meta-only:ADDRESS TYPE" only the metadata,
+#                             "hostdev-only:ADDRESS [TYPE]" only the hostdev,
+#                             "mdev:UUID TYPE [PARENT]" an mdev request with
+#                             its mdev hostdev (domains mixing classes).
+#                             ADDRESS goes into the attribute unescaped; the
+#                             hostdev is written only when ADDRESS has the
+#                             shape DDDD:BB:SS.F (any case).
+sim_domain_xml_vf() {
+    local name=$1 duuid=$2; shift 2
+    local meta="" hostdevs="" r addr type parent managed
+    for r in "$@"; do
+        read -r addr type parent <<<"$r"
+        case $r in
+        mdev:*)
+            addr=${addr#mdev:}
+            meta+="      <vgpu:mdev uuid=\"$addr\" type=\"$type\"${parent:+ parent=\"$parent\"}/>
+"
+            hostdevs+="    <hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci' display='off'>
+      <source>
+        <address uuid='$addr'/>
+      </source>
+    </hostdev>
+"
+            continue ;;
+        hostdev-only:* | meta-only:*) addr=${addr#*-only:} ;;
+        esac
+        case $r in
+        hostdev-only:*) ;;
+        *) meta+="      <vgpu:vf address=\"$addr\" type=\"$type\"/>
+" ;;
+        esac
+        case $r in
+        meta-only:*) continue ;;
+        esac
+        [[ $addr =~ ^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$ ]] || continue
+        case $type in
+        vf-*) managed=yes ;;
+        *) managed=no ;;
+        esac
+        hostdevs+="    <hostdev mode='subsystem' type='pci' managed='$managed'>
+      <source>
+        <address domain='0x${BASH_REMATCH[1]}' bus='0x${BASH_REMATCH[2]}' slot='0x${BASH_REMATCH[3]}' function='0x${BASH_REMATCH[4]}'/>
+      </source>
+    </hostdev>
+"
+    done
+    cat <<XML
+<domain type='kvm'>
+  <name>$name</name>
+  <uuid>$duuid</uuid>
+  <metadata>
+    <vgpu:vgpu xmlns:vgpu="urn:libvgpu:domain:1">
+$meta    </vgpu:vgpu>
+  </metadata>
+  <memory unit='KiB'>1048576</memory>
+  <devices>
+$hostdevs  </devices>
+</domain>
+XML
+}

@@ -25,11 +25,21 @@ G_BEGIN_DECLS
  * @VGPU_DEVICE_CLASS_MDEV: a mediated device created through
  *   `mdev_supported_types/<type>/create` (kernel
  *   Documentation/driver-api/vfio-mediated-device.rst), named by UUID.
+ * @VGPU_DEVICE_CLASS_NVIDIA_VF: an SR-IOV virtual function of an NVIDIA GPU
+ *   programmed through `nvidia/current_vgpu_type` (NVIDIA vGPU 17+ on
+ *   kernel >= 6.8, the "vendor-specific VFIO framework"), named by its PCI
+ *   address; types `nvidia-<id>`.
+ * @VGPU_DEVICE_CLASS_PLAIN_VF: an SR-IOV virtual function passed through
+ *   as it is (AMD MxGPU, Intel SR-IOV GPUs), named by its PCI address;
+ *   types `vf-<vendor>:<device>`.
  *
- * How a vGPU reaches a domain; each class has one backend in the library.
+ * How a vGPU reaches a domain (DESIGN.md, "Device classes"); each class has
+ * one backend in the library.
  */
 typedef enum {
     VGPU_DEVICE_CLASS_MDEV,
+    VGPU_DEVICE_CLASS_NVIDIA_VF,
+    VGPU_DEVICE_CLASS_PLAIN_VF,
 } VgpuDeviceClass;
 
 /**
@@ -37,7 +47,8 @@ typedef enum {
  * @device_class: a class
  *
  * Returns: (transfer none): the class's name as written in ownership
- *   records ("mdev"), or %NULL for a value that is not a #VgpuDeviceClass.
+ *   records ("mdev", "nvidia-vf", "vf"), or %NULL for a value that is not
+ *   a #VgpuDeviceClass.
  */
 VGPU_PUBLIC const char *
 vgpu_device_class_to_string(VgpuDeviceClass device_class);
@@ -56,7 +67,8 @@ vgpu_device_class_from_string(const char *text, VgpuDeviceClass *device_class);
  * VgpuRequest:
  *
  * Opaque, immutable request for one vGPU: device class, device id (the
- * mdev UUID), type id and optional parent device.
+ * mdev UUID or the VF's PCI address), type id and, for an mdev, an
+ * optional parent device.
  */
 typedef struct _VgpuRequest VgpuRequest;
 
@@ -76,13 +88,46 @@ typedef struct _VgpuRequest VgpuRequest;
  */
 VGPU_PUBLIC VgpuRequest *vgpu_request_new(const char *uuid, const char *type_id,
                                           const char *parent, GError **error);
+/**
+ * vgpu_request_new_vf:
+ * @address: the VF's PCI address, canonical `DDDD:BB:SS.F` lowercase hex
+ *   (vgpu_pci_address_is_valid())
+ * @type_id: `nvidia-<decimal id>` (class %VGPU_DEVICE_CLASS_NVIDIA_VF) or
+ *   `vf-<vendor>:<device>` in lowercase hex (class
+ *   %VGPU_DEVICE_CLASS_PLAIN_VF)
+ * @error: return location for a #GError, or %NULL
+ *
+ * Creates a request pinned to one SR-IOV virtual function, as
+ * `<vgpu:vf address=… type=…/>` writes it (DESIGN.md, "Device classes").
+ *
+ * Returns: (transfer full): the request, or %NULL with
+ *   %VGPU_ERROR_INVALID_INPUT quoting the bad address or type.
+ */
+VGPU_PUBLIC VgpuRequest *vgpu_request_new_vf(const char *address,
+                                             const char *type_id,
+                                             GError **error);
+
+/**
+ * vgpu_request_type_is_vf:
+ * @type_id: (nullable): a type id
+ * @device_class: (out) (optional): the VF class it names
+ *
+ * Returns: %TRUE if @type_id names a VF-backed type: `nvidia-<digits>` or
+ *   `vf-<4 hex>:<4 hex>` (lowercase).
+ */
+VGPU_PUBLIC gboolean vgpu_request_type_is_vf(const char *type_id,
+                                             VgpuDeviceClass *device_class);
+
 /** vgpu_request_free: @request: (nullable): accepts %NULL. */
 VGPU_PUBLIC void vgpu_request_free(VgpuRequest *request);
 /** vgpu_request_get_device_class: Returns: the device class. */
 VGPU_PUBLIC VgpuDeviceClass
 vgpu_request_get_device_class(const VgpuRequest *request);
-/** vgpu_request_get_uuid: Returns: (transfer none): the device id: the
- * canonical mdev UUID. */
+/** vgpu_request_get_device_id: Returns: (transfer none): the device id:
+ * the canonical mdev UUID or the VF's PCI address. */
+VGPU_PUBLIC const char *vgpu_request_get_device_id(const VgpuRequest *request);
+/** vgpu_request_get_uuid: Returns: (transfer none) (nullable): the
+ * canonical mdev UUID; %NULL for a VF request. */
 VGPU_PUBLIC const char *vgpu_request_get_uuid(const VgpuRequest *request);
 /** vgpu_request_get_type_id: Returns: (transfer none): the mdev type. */
 VGPU_PUBLIC const char *vgpu_request_get_type_id(const VgpuRequest *request);

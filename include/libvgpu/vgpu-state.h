@@ -91,7 +91,7 @@ VGPU_PUBLIC void vgpu_host_lock_release(VgpuHostLock *lock);
  * vgpu_record_new:
  * @device_class: the device class
  * @domain: libvirt domain name
- * @uuid: the device id: canonical lowercase mdev UUID
+ * @uuid: the device id: canonical lowercase mdev UUID or VF PCI address
  * @parent: parent device name
  * @type_id: type id
  *
@@ -176,7 +176,7 @@ VGPU_PUBLIC gboolean vgpu_state_save_record(VgpuContext *ctx,
 /**
  * vgpu_state_load_record:
  * @ctx: a context
- * @uuid: canonical lowercase mdev UUID
+ * @uuid: the device id: canonical mdev UUID or VF PCI address
  * @error: return location for a #GError, or %NULL
  *
  * Reads the record named @uuid. Only a regular file of at most 64 KiB,
@@ -197,7 +197,7 @@ vgpu_state_load_record(VgpuContext *ctx, const char *uuid, GError **error);
 /**
  * vgpu_state_delete_record:
  * @ctx: a context
- * @uuid: canonical lowercase mdev UUID
+ * @uuid: the device id: canonical mdev UUID or VF PCI address
  * @error: return location for a #GError, or %NULL
  *
  * Removes the record (unlinkat(2) of the name: never follows a symlink);
