@@ -9,15 +9,19 @@
  * where libvirt would write them.
  */
 #include <libvgpu/vgpu-domain-xml.h>
+#include <libvgpu/vgpu-pci.h>
 #include <libvgpu/vgpu-uuid.h>
 
 #include "vgpu-sysfs.h"
 #include "vgpu-text.h"
 #include "vgpu-xml.h"
 
+#include <stdio.h>
+
 #define MDEV_UUID_ATTR "uuid"
 #define MDEV_TYPE_ATTR "type"
 #define MDEV_PARENT_ATTR "parent"
+#define VF_ADDRESS_ATTR "address"
 
 struct _VgpuDomainXml {
     xmlDoc *doc;
@@ -71,30 +75,77 @@ is_empty_element(const xmlNode *node)
 
 /* The UUID of an mdev hostdev (<source><address uuid=…/>), lowercased, or
  * NULL when @node is not one or has no valid UUID. */
-static char *
-hostdev_mdev_uuid(const xmlNode *node)
+/* The <source><address> of a subsystem <hostdev> of @type, or NULL. */
+static xmlNode *
+hostdev_source_address(const xmlNode *node, const char *type)
 {
     g_autofree char *mode = NULL;
-    g_autofree char *type = NULL;
-    g_autofree char *uuid = NULL;
-    xmlNode *address;
+    g_autofree char *actual = NULL;
 
     if (!vgpu_xml_is_element(node, "hostdev"))
         return NULL;
     /* libvirt defaults a missing mode to "subsystem". */
     mode = vgpu_xml_get_prop(node, "mode");
-    type = vgpu_xml_get_prop(node, "type");
-    if ((mode && !g_str_equal(mode, "subsystem")) || !type ||
-        !g_str_equal(type, "mdev"))
+    actual = vgpu_xml_get_prop(node, "type");
+    if ((mode && !g_str_equal(mode, "subsystem")) || !actual ||
+        !g_str_equal(actual, type))
         return NULL;
-    address = vgpu_xml_find_child(
-        vgpu_xml_find_child((xmlNode *)node, "source"), "address");
+    return vgpu_xml_find_child(vgpu_xml_find_child((xmlNode *)node, "source"),
+                               "address");
+}
+
+static char *
+hostdev_mdev_uuid(const xmlNode *node)
+{
+    xmlNode *address = hostdev_source_address(node, "mdev");
+    g_autofree char *uuid =
+        address ? vgpu_xml_get_prop(address, MDEV_UUID_ATTR) : NULL;
+
+    return uuid ? vgpu_uuid_normalize(uuid, NULL) : NULL;
+}
+
+/* One number of a libvirt PCI address attribute ("0x3d" or "61"), at most
+ * @max; -1 when absent or malformed (libvirt virPCIDeviceAddressParseXML
+ * reads them with virStrToLong_uip, base 0). */
+static gint64
+pci_address_part(const xmlNode *address, const char *name, guint64 max)
+{
+    g_autofree char *text = vgpu_xml_get_prop(address, name);
+    char *end = NULL;
+    guint64 value;
+
+    if (!text || !*text || text[0] == '-')
+        return -1;
+    value = g_ascii_strtoull(text, &end, 0);
+    return (*end || value > max) ? -1 : (gint64)value;
+}
+
+/* The canonical address of a <hostdev type='pci'>, or NULL. */
+static char *
+hostdev_pci_address(const xmlNode *node)
+{
+    xmlNode *address = hostdev_source_address(node, "pci");
+    gint64 domain, bus, slot, function;
+
     if (!address)
         return NULL;
-    uuid = vgpu_xml_get_prop(address, MDEV_UUID_ATTR);
-    if (!uuid)
+    domain = pci_address_part(address, "domain", 0xffff);
+    bus = pci_address_part(address, "bus", 0xff);
+    slot = pci_address_part(address, "slot", 0x1f);
+    function = pci_address_part(address, "function", 7);
+    if (domain < 0 || bus < 0 || slot < 0 || function < 0)
         return NULL;
-    return vgpu_uuid_normalize(uuid, NULL);
+    return g_strdup_printf("%04x:%02x:%02x.%x", (guint)domain, (guint)bus,
+                           (guint)slot, (guint)function);
+}
+
+/* The device id a hostdev names: an mdev UUID or a PCI address. */
+static char *
+hostdev_device_id(const xmlNode *node)
+{
+    char *uuid = hostdev_mdev_uuid(node);
+
+    return uuid ? uuid : hostdev_pci_address(node);
 }
 
 /* "<vgpu:mdev uuid="…" type="…">" with the attributes present. */
@@ -103,6 +154,7 @@ describe_mdev(const xmlNode *node)
 {
     static const char *const attrs[] = {
         MDEV_UUID_ATTR,
+        VF_ADDRESS_ATTR,
         MDEV_TYPE_ATTR,
         MDEV_PARENT_ATTR,
     };
@@ -239,7 +291,8 @@ vgpu_domain_xml_format(VgpuDomainXml *doc, gsize *len)
 /* The mdev hostdevs under <devices> (like libvirt's "./devices/hostdev"):
  * all of them, or those with @uuid (canonical). */
 static GPtrArray *
-find_mdev_hostdevs(VgpuDomainXml *doc, const char *uuid)
+find_hostdevs(VgpuDomainXml *doc, char *(*id_of)(const xmlNode *),
+              const char *id)
 {
     GPtrArray *found = g_ptr_array_new();
 
@@ -247,41 +300,63 @@ find_mdev_hostdevs(VgpuDomainXml *doc, const char *uuid)
         if (!vgpu_xml_is_element(d, "devices"))
             continue;
         for (xmlNode *c = d->children; c; c = c->next) {
-            g_autofree char *c_uuid = hostdev_mdev_uuid(c);
+            g_autofree char *c_id = id_of(c);
 
-            if (c_uuid && (!uuid || g_str_equal(c_uuid, uuid)))
+            if (c_id && (!id || g_str_equal(c_id, id)))
                 g_ptr_array_add(found, c);
         }
     }
     return found;
 }
 
+/* The ids of the hostdevs @id_of recognises, in document order. */
+static GPtrArray *
+list_hostdev_ids(VgpuDomainXml *doc, char *(*id_of)(const xmlNode *))
+{
+    g_autoptr(GPtrArray) hostdevs = find_hostdevs(doc, id_of, NULL);
+    GPtrArray *ids = g_ptr_array_new_full(hostdevs->len, g_free);
+
+    for (guint i = 0; i < hostdevs->len; i++)
+        g_ptr_array_add(ids, id_of(hostdevs->pdata[i]));
+    return ids;
+}
+
+GPtrArray *
+vgpu_domain_xml_list_pci_hostdevs(VgpuDomainXml *doc)
+{
+    g_return_val_if_fail(doc != NULL, NULL);
+    return list_hostdev_ids(doc, hostdev_pci_address);
+}
+
 GPtrArray *
 vgpu_domain_xml_list_mdev_hostdevs(VgpuDomainXml *doc)
 {
-    g_autoptr(GPtrArray) hostdevs = NULL;
-    GPtrArray *uuids;
-
     g_return_val_if_fail(doc != NULL, NULL);
-
-    hostdevs = find_mdev_hostdevs(doc, NULL);
-    uuids = g_ptr_array_new_full(hostdevs->len, g_free);
-    for (guint i = 0; i < hostdevs->len; i++)
-        g_ptr_array_add(uuids, hostdev_mdev_uuid(hostdevs->pdata[i]));
-    return uuids;
+    return list_hostdev_ids(doc, hostdev_mdev_uuid);
 }
 
-/* The canonical UUID of a <vgpu:mdev>, or NULL if it has no valid one. */
+/* The device id of a request element: the canonical UUID of a
+ * <vgpu:mdev>, the address of a <vgpu:vf> when it is canonical; NULL if it
+ * has no valid one. */
 static char *
 request_element_uuid(const xmlNode *node)
 {
-    g_autofree char *uuid = vgpu_xml_get_prop(node, MDEV_UUID_ATTR);
+    g_autofree char *uuid = NULL;
+    char *address;
 
+    if (node_is_ours(node, "vf")) {
+        address = vgpu_xml_get_prop(node, VF_ADDRESS_ATTR);
+        if (vgpu_pci_address_is_valid(address))
+            return address;
+        g_free(address);
+        return NULL;
+    }
+    uuid = vgpu_xml_get_prop(node, MDEV_UUID_ATTR);
     return uuid ? vgpu_uuid_normalize(uuid, NULL) : NULL;
 }
 
-/* The <vgpu:mdev> elements in <metadata><vgpu:vgpu>: all of them (valid
- * or not), or those whose UUID is @uuid (canonical). */
+/* The <vgpu:mdev> and <vgpu:vf> elements in <metadata><vgpu:vgpu>: all of
+ * them (valid or not), or those whose device id is @uuid (canonical). */
 static GPtrArray *
 find_request_elements(VgpuDomainXml *doc, const char *uuid)
 {
@@ -291,7 +366,7 @@ find_request_elements(VgpuDomainXml *doc, const char *uuid)
     for (xmlNode *c = vgpu ? vgpu->children : NULL; c; c = c->next) {
         g_autofree char *c_uuid = NULL;
 
-        if (!node_is_ours(c, "mdev"))
+        if (!node_is_ours(c, "mdev") && !node_is_ours(c, "vf"))
             continue;
         c_uuid = uuid ? request_element_uuid(c) : NULL;
         if (!uuid || (c_uuid && g_str_equal(c_uuid, uuid)))
@@ -300,7 +375,7 @@ find_request_elements(VgpuDomainXml *doc, const char *uuid)
     return found;
 }
 
-/* All <vgpu:mdev> elements, or NULL with VGPU_ERROR_INVALID_INPUT when
+/* All request elements, or NULL with VGPU_ERROR_INVALID_INPUT when
  * there are more than VGPU_REQUESTS_MAX (a hostile or broken definition is
  * refused before any per-element work). */
 static GPtrArray *
@@ -312,11 +387,41 @@ find_request_elements_capped(VgpuDomainXml *doc, GError **error)
         return elements;
     g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                 "domain %s has %u vGPU requests, more than the %u libvgpu "
-                "supports per domain; remove the extra <vgpu:mdev> elements "
-                "with 'vgpuctl detach' or 'virsh edit'",
+                "supports per domain; remove the extra <vgpu:mdev>/<vgpu:vf> "
+                "elements with 'vgpuctl detach' or 'virsh edit'",
                 domain_label(doc), elements->len, VGPU_REQUESTS_MAX);
     g_ptr_array_unref(elements);
     return NULL;
+}
+
+/* A <vgpu:vf address=… type=…/> (DESIGN.md, "Device classes"). */
+static VgpuRequest *
+vf_request_from_element(VgpuDomainXml *doc, const xmlNode *node, GError **error)
+{
+    g_autofree char *what = describe_mdev(node);
+    g_autofree char *address = vgpu_xml_get_prop(node, VF_ADDRESS_ATTR);
+    g_autofree char *type_id = vgpu_xml_get_prop(node, MDEV_TYPE_ATTR);
+    g_autoptr(GError) local = NULL;
+    VgpuRequest *request;
+
+    if (!address || !type_id) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "vGPU request %s in domain %s needs both an address "
+                    "(the VF, e.g. address=\"0000:3d:00.4\") and a type; "
+                    "fix it with 'virsh edit %s' or remove it with "
+                    "'vgpuctl detach'",
+                    what, domain_label(doc), domain_shell(doc));
+        return NULL;
+    }
+    request = vgpu_request_new_vf(address, type_id, &local);
+    if (!request) {
+        g_set_error(error, VGPU_ERROR, local->code,
+                    "vGPU request %s in domain %s: %s; fix it with "
+                    "'virsh edit %s' or remove it with 'vgpuctl detach'",
+                    what, domain_label(doc), local->message, domain_shell(doc));
+        return NULL;
+    }
+    return request;
 }
 
 static VgpuRequest *
@@ -332,6 +437,8 @@ request_from_element(VgpuDomainXml *doc, const xmlNode *node, GError **error)
     g_autofree char *canonical = NULL;
     VgpuRequest *request;
 
+    if (node_is_ours(node, "vf"))
+        return vf_request_from_element(doc, node, error);
     if (!uuid) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                     "vGPU request %s in domain %s has no uuid "
@@ -390,17 +497,17 @@ vgpu_domain_xml_list_requests(VgpuDomainXml *doc, GError **error)
 
         if (!request)
             return NULL;
-        if (g_hash_table_contains(seen, vgpu_request_get_uuid(request))) {
+        if (g_hash_table_contains(seen, vgpu_request_get_device_id(request))) {
             g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                        "domain %s has two vGPU requests for mdev UUID "
+                        "domain %s has two vGPU requests for device "
                         "\"%s\"; remove one of them with 'virsh edit %s'",
-                        domain_label(doc), vgpu_request_get_uuid(request),
+                        domain_label(doc), vgpu_request_get_device_id(request),
                         domain_shell(doc));
             vgpu_request_free(request);
             return NULL;
         }
         g_ptr_array_add(requests, request);
-        g_hash_table_add(seen, (gpointer)vgpu_request_get_uuid(request));
+        g_hash_table_add(seen, (gpointer)vgpu_request_get_device_id(request));
     }
     return g_steal_pointer(&requests);
 }
@@ -499,12 +606,44 @@ new_mdev_hostdev(xmlDoc *doc, const char *uuid, VgpuHostdevFlags flags)
     return hostdev;
 }
 
+/* <hostdev mode='subsystem' type='pci' managed=…> for VF @address: NVIDIA
+ * VFs stay on the NVIDIA driver (managed='no'), plain VFs are bound to
+ * vfio-pci by libvirt (managed='yes') (DESIGN.md "Device classes"). */
+static xmlNode *
+new_pci_hostdev(xmlDoc *doc, const char *address, gboolean managed)
+{
+    xmlNode *hostdev = xmlNewDocNode(doc, NULL, BAD_CAST "hostdev", NULL);
+    xmlNode *source;
+    xmlNode *node;
+    unsigned domain, bus, slot, function;
+    char text[8];
+
+    /* canonical (vgpu_request_new_vf()): DDDD:BB:SS.F */
+    sscanf(address, "%4x:%2x:%2x.%1x", &domain, &bus, &slot, &function);
+    xmlNewProp(hostdev, BAD_CAST "mode", BAD_CAST "subsystem");
+    xmlNewProp(hostdev, BAD_CAST "type", BAD_CAST "pci");
+    xmlNewProp(hostdev, BAD_CAST "managed", BAD_CAST(managed ? "yes" : "no"));
+    source = xmlNewChild(hostdev, NULL, BAD_CAST "source", NULL);
+    node = xmlNewChild(source, NULL, BAD_CAST "address", NULL);
+    g_snprintf(text, sizeof(text), "0x%04x", domain);
+    xmlNewProp(node, BAD_CAST "domain", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%02x", bus);
+    xmlNewProp(node, BAD_CAST "bus", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%02x", slot);
+    xmlNewProp(node, BAD_CAST "slot", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%x", function);
+    xmlNewProp(node, BAD_CAST "function", BAD_CAST text);
+    return hostdev;
+}
+
 gboolean
 vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
                             VgpuHostdevFlags flags, GError **error)
 {
     g_autoptr(GPtrArray) existing = NULL;
     g_autoptr(GPtrArray) hostdevs = NULL;
+    const char *id;
+    gboolean is_vf;
     xmlNode *root;
     xmlNode *vgpu;
     xmlNode *mdev;
@@ -514,13 +653,23 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
     g_return_val_if_fail(
         (flags & ~(VGPU_HOSTDEV_DISPLAY | VGPU_HOSTDEV_RAMFB)) == 0, FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+    id = vgpu_request_get_device_id(request);
+    is_vf = vgpu_request_get_device_class(request) != VGPU_DEVICE_CLASS_MDEV;
 
+    if (flags != VGPU_HOSTDEV_NONE && is_vf) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "display and ramfb are options of mdev hostdevs (libvirt "
+                    "formatdomain); the virtual function %s is passed "
+                    "through as a PCI device without them",
+                    id);
+        return FALSE;
+    }
     if ((flags & VGPU_HOSTDEV_RAMFB) && !(flags & VGPU_HOSTDEV_DISPLAY)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                     "ramfb='on' for mdev %s in domain %s needs "
                     "display='on' as well (libvirt formatdomain, mdev "
                     "hostdev); ask for the display too",
-                    vgpu_request_get_uuid(request), domain_label(doc));
+                    id, domain_label(doc));
         return FALSE;
     }
     existing = find_request_elements(doc, NULL);
@@ -532,15 +681,16 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
         return FALSE;
     }
     g_ptr_array_unref(existing);
-    existing = find_request_elements(doc, vgpu_request_get_uuid(request));
+    existing = find_request_elements(doc, id);
     if (existing->len > 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
-                    "domain %s already has a vGPU request for mdev UUID "
-                    "\"%s\"; choose another UUID or detach that one first",
-                    domain_label(doc), vgpu_request_get_uuid(request));
+                    "domain %s already has a vGPU request for device "
+                    "\"%s\"; choose another one or detach that one first",
+                    domain_label(doc), id);
         return FALSE;
     }
-    hostdevs = find_mdev_hostdevs(doc, vgpu_request_get_uuid(request));
+    hostdevs = find_hostdevs(doc, hostdev_device_id,
+                             vgpu_request_get_device_id(request));
     if (hostdevs->len > 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
                     "mdev UUID \"%s\" is already used by a <hostdev> of "
@@ -551,9 +701,21 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
 
     root = root_of(doc);
     vgpu = ensure_vgpu_element(ensure_metadata(root));
+    if (is_vf) {
+        mdev = xmlNewDocNode(doc->doc, vgpu->ns, BAD_CAST "vf", NULL);
+        xmlNewProp(mdev, BAD_CAST VF_ADDRESS_ATTR, BAD_CAST id);
+        xmlNewProp(mdev, BAD_CAST MDEV_TYPE_ATTR,
+                   BAD_CAST vgpu_request_get_type_id(request));
+        vgpu_xml_append_element(vgpu, mdev);
+        vgpu_xml_append_element(
+            ensure_devices(root),
+            new_pci_hostdev(doc->doc, id,
+                            vgpu_request_get_device_class(request) ==
+                                VGPU_DEVICE_CLASS_PLAIN_VF));
+        return TRUE;
+    }
     mdev = xmlNewDocNode(doc->doc, vgpu->ns, BAD_CAST "mdev", NULL);
-    xmlNewProp(mdev, BAD_CAST MDEV_UUID_ATTR,
-               BAD_CAST vgpu_request_get_uuid(request));
+    xmlNewProp(mdev, BAD_CAST MDEV_UUID_ATTR, BAD_CAST id);
     xmlNewProp(mdev, BAD_CAST MDEV_TYPE_ATTR,
                BAD_CAST vgpu_request_get_type_id(request));
     if (vgpu_request_get_parent(request))
@@ -561,9 +723,8 @@ vgpu_domain_xml_add_request(VgpuDomainXml *doc, const VgpuRequest *request,
                    BAD_CAST vgpu_request_get_parent(request));
     vgpu_xml_append_element(vgpu, mdev);
 
-    vgpu_xml_append_element(
-        ensure_devices(root),
-        new_mdev_hostdev(doc->doc, vgpu_request_get_uuid(request), flags));
+    vgpu_xml_append_element(ensure_devices(root),
+                            new_mdev_hostdev(doc->doc, id, flags));
     return TRUE;
 }
 
@@ -581,19 +742,21 @@ vgpu_domain_xml_remove_request(VgpuDomainXml *doc, const char *uuid,
     g_return_val_if_fail(uuid != NULL, FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-    canonical = vgpu_uuid_normalize(uuid, error);
+    canonical = vgpu_pci_address_is_valid(uuid)
+                    ? g_strdup(uuid)
+                    : vgpu_uuid_normalize(uuid, error);
     if (!canonical)
         return FALSE;
     requests = find_request_elements(doc, canonical);
     if (requests->len == 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
-                    "domain %s has no vGPU request for mdev UUID \"%s\" "
+                    "domain %s has no vGPU request for device \"%s\" "
                     "in its <metadata>; nothing was changed",
                     domain_label(doc), canonical);
         return FALSE;
     }
 
-    hostdevs = find_mdev_hostdevs(doc, canonical);
+    hostdevs = find_hostdevs(doc, hostdev_device_id, canonical);
     for (guint i = 0; i < hostdevs->len; i++)
         vgpu_xml_remove_element(g_ptr_array_index(hostdevs, i));
 

@@ -81,7 +81,8 @@ vgpu_hook_operation_reads_input(VgpuHookOperation operation)
 }
 
 /*
- * The requests whose device is also a hostdev of the domain, in document
+ * The requests whose device is also a hostdev of the domain (an mdev
+ * hostdev with the UUID, a PCI hostdev with the VF's address), in document
  * order. A request without its hostdev is stale metadata: QEMU will not
  * use the device, so it is not created. Linear: one hash set of hostdevs.
  */
@@ -90,19 +91,23 @@ requests_with_hostdev(VgpuDomainXml *doc, GError **error)
 {
     g_autoptr(GPtrArray) requests = vgpu_domain_xml_list_requests(doc, error);
     g_autoptr(GPtrArray) hostdevs = NULL;
+    g_autoptr(GPtrArray) pci = NULL;
     g_autoptr(GHashTable) present = NULL;
     GPtrArray *wanted;
 
     if (!requests)
         return NULL;
     hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
+    pci = vgpu_domain_xml_list_pci_hostdevs(doc);
     present = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < hostdevs->len; i++)
         g_hash_table_add(present, hostdevs->pdata[i]);
+    for (guint i = 0; i < pci->len; i++)
+        g_hash_table_add(present, pci->pdata[i]);
     wanted = g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
     for (guint i = 0; i < requests->len; i++) {
-        if (g_hash_table_contains(present,
-                                  vgpu_request_get_uuid(requests->pdata[i])))
+        if (g_hash_table_contains(
+                present, vgpu_request_get_device_id(requests->pdata[i])))
             g_ptr_array_add(wanted, g_steal_pointer(&requests->pdata[i]));
     }
     return wanted;

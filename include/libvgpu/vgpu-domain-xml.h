@@ -39,7 +39,6 @@ G_BEGIN_DECLS
  */
 typedef struct _VgpuDomainXml VgpuDomainXml;
 
-
 /**
  * VgpuHostdevFlags:
  * @VGPU_HOSTDEV_NONE: `display='off'`, no ramfb.
@@ -121,6 +120,20 @@ VGPU_PUBLIC const char *vgpu_domain_xml_get_uuid(VgpuDomainXml *doc);
  * Returns: (transfer full) (element-type utf8): the UUIDs (possibly empty).
  */
 VGPU_PUBLIC GPtrArray *vgpu_domain_xml_list_mdev_hostdevs(VgpuDomainXml *doc);
+
+/**
+ * vgpu_domain_xml_list_pci_hostdevs:
+ * @doc: a document
+ *
+ * Lists the addresses of `<hostdev mode='subsystem' type='pci'>` elements
+ * under `<devices>` (`<source><address domain= bus= slot= function=/>`,
+ * numbers in hex with 0x or decimal, as libvirt reads them), in canonical
+ * form `DDDD:BB:SS.F` lowercase, in document order; a hostdev whose address
+ * is incomplete or out of range is skipped.
+ *
+ * Returns: (transfer full) (element-type utf8): the addresses.
+ */
+VGPU_PUBLIC GPtrArray *vgpu_domain_xml_list_pci_hostdevs(VgpuDomainXml *doc);
 
 /**
  * vgpu_domain_xml_list_requests:
