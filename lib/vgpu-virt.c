@@ -34,6 +34,7 @@ struct _VgpuVirtDomain {
     gboolean persistent;
     GPtrArray *requests;      /* VgpuRequest */
     GPtrArray *mdev_hostdevs; /* utf8 */
+    GPtrArray *pci_hostdevs;  /* utf8, canonical PCI addresses */
     char *request_error;      /* nullable */
 };
 
@@ -556,6 +557,95 @@ define_domain(VgpuVirtConnection *conn, const char *name, VgpuDomainXml *doc,
     return TRUE;
 }
 
+/*
+ * The VF addresses that defined domains name in PCI hostdevs (libvirt
+ * refuses to start two domains with one VF: "PCI device … is in use by
+ * driver QEMU, domain …"), as a set.
+ */
+static GHashTable *
+taken_vfs(VgpuVirtConnection *conn, GError **error)
+{
+    g_autoptr(GPtrArray) domains =
+        vgpu_virt_list_domains(conn, VGPU_VIRT_LIST_ALL, error);
+    GHashTable *taken;
+
+    if (!domains)
+        return NULL;
+    taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < domains->len; i++) {
+        const VgpuVirtDomain *domain = domains->pdata[i];
+
+        for (guint j = 0; j < domain->pci_hostdevs->len; j++)
+            g_hash_table_add(taken, g_strdup(domain->pci_hostdevs->pdata[j]));
+    }
+    return taken;
+}
+
+/*
+ * Is @type_id to be served by a VF? `vf-<vendor>:<device>` always;
+ * `nvidia-<id>` names an mdev type on GPUs with mdev parents and a vGPU
+ * type on NVIDIA VFs (vGPU 17+ on kernel >= 6.8): a VF when this host
+ * has no mdev parent offering it and some NVIDIA VF does.
+ */
+static gboolean
+attaches_a_vf(VgpuVirtConnection *conn, const char *type_id)
+{
+    VgpuDeviceClass device_class;
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(VgpuConfig) config = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *vf = NULL;
+
+    if (!vgpu_request_type_is_vf(type_id, &device_class))
+        return FALSE;
+    if (device_class == VGPU_DEVICE_CLASS_PLAIN_VF)
+        return TRUE;
+    if (!conn->host)
+        return FALSE;
+    parents = vgpu_discovery_list_parents_for_type(conn->host, type_id, NULL);
+    if (!parents || parents->len > 0)
+        return FALSE;
+    /* no mdev parent offers it: a VF if some NVIDIA VF offers it at all */
+    config = vgpu_config_new();
+    vf = vgpu_alloc_choose_vf(conn->host, type_id, NULL, config, NULL, &local);
+    return vf || g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY);
+}
+
+/* vgpu_virt_attach() of a VF-backed type: the VF is chosen now. */
+static char *
+attach_vf(VgpuVirtConnection *conn, const char *domain, VgpuDomainXml *doc,
+          const char *type_id, const char *gpu, GError **error)
+{
+    g_autoptr(GHashTable) taken = NULL;
+    g_autoptr(VgpuConfig) config = NULL;
+    g_autoptr(VgpuRequest) request = NULL;
+    g_autofree char *vf = NULL;
+
+    if (!conn->host) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_UNSUPPORTED,
+                    "type %s is a virtual function of a GPU of the host "
+                    "that runs the domain; run vgpuctl on that host (a VF "
+                    "is chosen from its sysfs)",
+                    type_id);
+        return NULL;
+    }
+    config = vgpu_config_load(conn->host, error);
+    if (!config)
+        return NULL;
+    taken = taken_vfs(conn, error);
+    if (!taken)
+        return NULL;
+    vf = vgpu_alloc_choose_vf(conn->host, type_id, gpu, config, taken, error);
+    if (!vf)
+        return NULL;
+    request = vgpu_request_new_vf(vf, type_id, error);
+    if (!request ||
+        !vgpu_domain_xml_add_request(doc, request, VGPU_HOSTDEV_NONE, error) ||
+        !define_domain(conn, domain, doc, error))
+        return NULL;
+    return g_steal_pointer(&vf);
+}
+
 char *
 vgpu_virt_attach(VgpuVirtConnection *conn, const char *domain,
                  const char *type_id, const char *parent, const char *uuid,
@@ -573,6 +663,8 @@ vgpu_virt_attach(VgpuVirtConnection *conn, const char *domain,
     doc = read_persistent_definition(conn, domain, error);
     if (!doc)
         return NULL;
+    if (attaches_a_vf(conn, type_id))
+        return attach_vf(conn, domain, doc, type_id, parent, error);
     if (!(flags & VGPU_VIRT_ATTACH_FORCE) &&
         !vgpu_virt_check_type(conn, type_id, parent, error))
         return NULL;
@@ -606,7 +698,9 @@ vgpu_virt_detach(VgpuVirtConnection *conn, const char *domain, const char *uuid,
         return FALSE;
 
     if (uuid) {
-        char *canonical = vgpu_uuid_normalize(uuid, error);
+        char *canonical = vgpu_pci_address_is_valid(uuid)
+                              ? g_strdup(uuid)
+                              : vgpu_uuid_normalize(uuid, error);
 
         if (!canonical)
             return FALSE;
@@ -627,7 +721,8 @@ vgpu_virt_detach(VgpuVirtConnection *conn, const char *domain, const char *uuid,
         for (guint i = 0; i < requests->len; i++) {
             const VgpuRequest *request = g_ptr_array_index(requests, i);
 
-            g_ptr_array_add(uuids, g_strdup(vgpu_request_get_uuid(request)));
+            g_ptr_array_add(uuids,
+                            g_strdup(vgpu_request_get_device_id(request)));
         }
     }
 
@@ -660,6 +755,7 @@ vgpu_virt_domain_free(VgpuVirtDomain *domain)
     g_free(domain->uuid);
     g_clear_pointer(&domain->requests, g_ptr_array_unref);
     g_clear_pointer(&domain->mdev_hostdevs, g_ptr_array_unref);
+    g_clear_pointer(&domain->pci_hostdevs, g_ptr_array_unref);
     g_free(domain->request_error);
     g_free(domain);
 }
@@ -708,6 +804,7 @@ read_domain(VgpuVirtConnection *conn, virDomainPtr dom, GError **error)
     if (!doc)
         return NULL;
     domain->mdev_hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
+    domain->pci_hostdevs = vgpu_domain_xml_list_pci_hostdevs(doc);
     domain->requests = vgpu_domain_xml_list_requests(doc, &local);
     if (!domain->requests) {
         domain->request_error = g_strdup(local->message);
@@ -805,6 +902,13 @@ vgpu_virt_domain_get_mdev_hostdevs(const VgpuVirtDomain *domain)
 {
     g_return_val_if_fail(domain != NULL, NULL);
     return domain->mdev_hostdevs;
+}
+
+GPtrArray *
+vgpu_virt_domain_get_pci_hostdevs(const VgpuVirtDomain *domain)
+{
+    g_return_val_if_fail(domain != NULL, NULL);
+    return domain->pci_hostdevs;
 }
 
 const char *

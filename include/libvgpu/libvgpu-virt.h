@@ -112,8 +112,7 @@ VGPU_PUBLIC void vgpu_virt_connection_free(VgpuVirtConnection *conn);
  *   libvirt reports it (virConnectGetURI()), e.g. "qemu:///system"; valid
  *   as long as @conn lives.
  */
-VGPU_PUBLIC const char *
-vgpu_virt_connection_get_uri(VgpuVirtConnection *conn);
+VGPU_PUBLIC const char *vgpu_virt_connection_get_uri(VgpuVirtConnection *conn);
 
 /**
  * vgpu_virt_connection_is_local:
@@ -169,8 +168,7 @@ VGPU_PUBLIC void vgpu_virt_connection_set_host_context(VgpuVirtConnection *conn,
  */
 VGPU_PUBLIC gboolean vgpu_virt_check_type(VgpuVirtConnection *conn,
                                           const char *type_id,
-                                          const char *parent,
-                                          GError **error);
+                                          const char *parent, GError **error);
 
 /**
  * vgpu_virt_attach:
@@ -188,6 +186,15 @@ VGPU_PUBLIC gboolean vgpu_virt_check_type(VgpuVirtConnection *conn,
  * @flags: %VGPU_VIRT_ATTACH_FORCE skips the type check
  * @error: return location for a #GError, or %NULL
  *
+ * For a VF-backed type (`nvidia-<id>` or `vf-<vendor>:<device>`,
+ * vgpu_request_type_is_vf()) the VF is chosen now, on this host (the
+ * connection's host context, see vgpu_virt_connection_set_host_context()):
+ * vgpu_alloc_choose_vf() among the VFs that no defined domain names in a
+ * PCI hostdev, @parent naming the GPU (physical function) if given; the
+ * request `<vgpu:vf>` and a `<hostdev type='pci'>` (managed='no' for
+ * NVIDIA, 'yes' for plain VFs) are added, @uuid and @hostdev_flags do not
+ * apply, and the VF's address is returned.
+ *
  * Adds a vGPU request to the persistent definition of @domain: reads it
  * with virDomainGetXMLDesc(%VIR_DOMAIN_XML_INACTIVE |
  * %VIR_DOMAIN_XML_SECURE) (secure, so that passwords in the definition
@@ -204,19 +211,20 @@ VGPU_PUBLIC gboolean vgpu_virt_check_type(VgpuVirtConnection *conn,
  * the same domain between the read and the define is overwritten.
  *
  * Returns: (transfer full): the UUID of the requested mdev (canonical
- *   lowercase, 36 characters), or %NULL with %VGPU_ERROR_NOT_FOUND (no
+ *   lowercase, 36 characters) or the chosen VF's PCI address, or %NULL
+ *   with %VGPU_ERROR_NO_CAPACITY (no free VF can take the type now),
+ *   %VGPU_ERROR_NOT_FOUND (no
  *   such domain; type or parent not offered), %VGPU_ERROR_UNSUPPORTED
  *   (transient domain: there is no persistent definition to edit),
  *   %VGPU_ERROR_EXISTS (@uuid already used by a hostdev or request of the
  *   domain), %VGPU_ERROR_INVALID_INPUT (bad UUID, unsafe type or parent
  *   name, ramfb without display) or %VGPU_ERROR_LIBVIRT.
  */
-VGPU_PUBLIC char *vgpu_virt_attach(VgpuVirtConnection *conn,
-                                   const char *domain, const char *type_id,
-                                   const char *parent, const char *uuid,
+VGPU_PUBLIC char *vgpu_virt_attach(VgpuVirtConnection *conn, const char *domain,
+                                   const char *type_id, const char *parent,
+                                   const char *uuid,
                                    VgpuHostdevFlags hostdev_flags,
-                                   VgpuVirtAttachFlags flags,
-                                   GError **error);
+                                   VgpuVirtAttachFlags flags, GError **error);
 
 /**
  * vgpu_virt_detach:
@@ -307,6 +315,18 @@ vgpu_virt_domain_get_requests(const VgpuVirtDomain *domain);
  */
 VGPU_PUBLIC GPtrArray *
 vgpu_virt_domain_get_mdev_hostdevs(const VgpuVirtDomain *domain);
+
+/**
+ * vgpu_virt_domain_get_pci_hostdevs:
+ * @domain: a listed domain
+ *
+ * Returns: (transfer none) (element-type utf8): the PCI addresses of every
+ *   `<hostdev type='pci'>` of the domain, canonical `DDDD:BB:SS.F`, in
+ *   document order (vgpu_domain_xml_list_pci_hostdevs()); owned by
+ *   @domain.
+ */
+VGPU_PUBLIC GPtrArray *
+vgpu_virt_domain_get_pci_hostdevs(const VgpuVirtDomain *domain);
 
 /** vgpu_virt_domain_get_request_error: Returns: (transfer none)
  * (nullable): why the domain's libvgpu metadata could not be read (the

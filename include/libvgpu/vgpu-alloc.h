@@ -60,12 +60,10 @@ G_BEGIN_DECLS
  *   a GPU only for types with NVIDIA vGPU decoding; for any other parent
  *   (mtty, GVT-g, s390) it says "add a parent device that offers it".
  */
-VGPU_PUBLIC VgpuParent *vgpu_alloc_choose_parent(GPtrArray *parents,
-                                                 const char *type_id,
-                                                 const char *requested_parent,
-                                                 const VgpuConfig *config,
-                                                 GHashTable *users,
-                                                 GError **error);
+VGPU_PUBLIC VgpuParent *
+vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
+                         const char *requested_parent, const VgpuConfig *config,
+                         GHashTable *users, GError **error);
 
 /**
  * vgpu_alloc_check_capacity:
@@ -93,12 +91,38 @@ VGPU_PUBLIC VgpuParent *vgpu_alloc_choose_parent(GPtrArray *parents,
  *   %VGPU_ERROR_NO_CAPACITY ("2 mediated devices of type mtty-2 (Dual port
  *   serial) are requested but only 1 is free: mtty has 1 of 12 left ...").
  */
-VGPU_PUBLIC gboolean vgpu_alloc_check_capacity(GPtrArray *parents,
-                                               const char *type_id,
-                                               const char *requested_parent,
-                                               guint count,
-                                               const VgpuConfig *config,
-                                               GHashTable *users,
-                                               GError **error);
+VGPU_PUBLIC gboolean vgpu_alloc_check_capacity(
+    GPtrArray *parents, const char *type_id, const char *requested_parent,
+    guint count, const VgpuConfig *config, GHashTable *users, GError **error);
+
+/**
+ * vgpu_alloc_choose_vf:
+ * @ctx: a context (reads `sys/bus/pci/devices` under its root)
+ * @type_id: `nvidia-<id>` or `vf-<vendor>:<device>`
+ * @gpu: (nullable): only VFs of this GPU (physical function address)
+ * @config: placement policy and the allow-list (`parents=` names GPUs)
+ * @taken: (nullable) (element-type utf8): VF addresses other domains'
+ *   definitions name (libvirt PCI hostdevs); never chosen
+ * @error: return location for a #GError, or %NULL
+ *
+ * Chooses the VF a new VF-backed request pins (DESIGN.md "Device
+ * classes": the GPU is chosen when the request is written). Candidates:
+ * for `nvidia-<id>`, VFs holding no vGPU whose `creatable_vgpu_types`
+ * lists the id now; for `vf-<vendor>:<device>`, VFs with those ids; in
+ * both cases without an ownership record and not in @taken. GPUs are
+ * ordered by the policy — %VGPU_PLACEMENT_PACK: GPUs already holding the
+ * type, then most VFs in use; %VGPU_PLACEMENT_SPREAD: fewest VFs in use;
+ * ties by name — and the first free VF (by address) of the first GPU is
+ * returned. Reads sysfs; takes no lock (the hook checks again at start).
+ *
+ * Returns: (transfer full): the VF's PCI address, or %NULL with
+ *   %VGPU_ERROR_INVALID_INPUT (not a VF type, bad @gpu),
+ *   %VGPU_ERROR_NOT_FOUND (no VF offers the type) or
+ *   %VGPU_ERROR_NO_CAPACITY (none free now).
+ */
+VGPU_PUBLIC char *vgpu_alloc_choose_vf(VgpuContext *ctx, const char *type_id,
+                                       const char *gpu,
+                                       const VgpuConfig *config,
+                                       GHashTable *taken, GError **error);
 
 G_END_DECLS

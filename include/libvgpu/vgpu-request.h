@@ -112,8 +112,13 @@ VGPU_PUBLIC VgpuRequest *vgpu_request_new_vf(const char *address,
  * @type_id: (nullable): a type id
  * @device_class: (out) (optional): the VF class it names
  *
- * Returns: %TRUE if @type_id names a VF-backed type: `nvidia-<digits>` or
- *   `vf-<4 hex>:<4 hex>` (lowercase).
+ * `vf-…` always names a plain VF; `nvidia-<id>` is also the form of
+ * NVIDIA's mdev type ids, so for it the request element (`<vgpu:mdev>` or
+ * `<vgpu:vf>`) or the host decides.
+ *
+ * Returns: %TRUE if @type_id has the form of a VF-backed type:
+ *   `nvidia-<digits>` (class %VGPU_DEVICE_CLASS_NVIDIA_VF) or
+ *   `vf-<4 hex>:<4 hex>` (lowercase, class %VGPU_DEVICE_CLASS_PLAIN_VF).
  */
 VGPU_PUBLIC gboolean vgpu_request_type_is_vf(const char *type_id,
                                              VgpuDeviceClass *device_class);

@@ -364,4 +364,28 @@ LIBVGPU_ROOT=$R run install-hook --hook-program "$WORK/no-such-hook"; expect_rc 
 expect_one_error_line "missing hook program"; expect_err "no-such-hook"
 pass "install-hook --copy, --hooks-dir; a missing hook program is an error"
 
+# --- attach of VF-backed types (emulated SR-IOV GPUs, test driver) ----------
+start_sim l40s2
+VF_PATH=$SIM_ROOT/sys/bus/pci/devices
+run attach vm1 --type nvidia-1153 --connect "$NODE_URI"; expect_rc 0 "attach nvidia VF"
+[ "$(cat "$OUT")" = 0000:3d:00.4 ] || fail "attach nvidia-1153: chose $(cat "$OUT"), not the first VF of the first GPU"
+echo 1153 >"$VF_PATH/0000:3d:00.4/nvidia/current_vgpu_type" # in use now
+run attach vm1 --type nvidia-1153 --connect "$NODE_URI"; expect_rc 0 "attach nvidia VF, pack"
+[ "$(cat "$OUT")" = 0000:3d:00.5 ] || fail "pack: chose $(cat "$OUT"), not the GPU already holding the type"
+mkdir -p "$SIM_ROOT/etc/libvgpu"; printf '[libvgpu]\nplacement=spread\n' >"$SIM_ROOT/etc/libvgpu/libvgpu.conf"
+run attach vm1 --type nvidia-1153 --connect "$NODE_URI"; expect_rc 0 "attach nvidia VF, spread"
+[ "$(cat "$OUT")" = 0000:3e:00.4 ] || fail "spread: chose $(cat "$OUT"), not the idle GPU"
+run attach vm1 --type nvidia-1153 --parent 0000:3d:00.0 --connect "$NODE_URI"; expect_rc 0 "attach --parent GPU"
+[ "$(cat "$OUT")" = 0000:3d:00.5 ] || fail "--parent: chose $(cat "$OUT")"
+rm "$SIM_ROOT/etc/libvgpu/libvgpu.conf"
+run attach vm1 --type nvidia-9999 --connect "$NODE_URI"; expect_rc 1 "attach an uncreatable VF type"
+expect_one_error_line "attach nvidia-9999"; expect_err "nvidia-9999"
+run attach vm1 --type nvidia-1153 --parent 0000:3D:00.0 --connect "$NODE_URI"; expect_rc 1 "attach --parent uppercase"
+expect_one_error_line "attach uppercase GPU"
+pass "attach of nvidia-<id>: first free VF of the GPU chosen by the placement policy; bad types and GPUs refused"
+start_sim mixed
+run attach vm1 --type vf-1002:692f --connect "$NODE_URI"; expect_rc 0 "attach plain VF"
+[ "$(cat "$OUT")" = 0000:5e:02.0 ] || fail "attach vf-1002:692f: chose $(cat "$OUT")"
+pass "attach of vf-<vendor>:<device>: a VF with those ids"
+
 echo "all $PASSED vgpuctl checks passed"
