@@ -148,7 +148,7 @@ run_release_helper(VgpuContext *ctx, const char *domain,
 
     reporter->report_fd = fd;
     if (!vgpu_hook_run(ctx, domain, VGPU_HOOK_OPERATION_RELEASE_END, NULL, 0,
-                       options, &error)) {
+                       options, NULL, &error)) {
         g_autofree char *line = vgpu_message_one_line(error->message);
         syslog(LOG_ERR, "%s: %s", reporter->what, line);
         report(fd, REPORT_ERROR, line);
@@ -264,6 +264,7 @@ main(int argc, char **argv)
     g_autoptr(VgpuConfig) config = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
+    g_autofree char *output = NULL;
     g_autofree char *quoted = NULL;
     g_autofree char *what = NULL;
     VgpuEngineOptions options;
@@ -317,7 +318,13 @@ main(int argc, char **argv)
 
     if (operation == VGPU_HOOK_OPERATION_RELEASE_END)
         return release(ctx, domain, &options, &reporter);
-    if (!vgpu_hook_run(ctx, domain, operation, xml, xml_len, &options, &error))
+    if (!vgpu_hook_run(ctx, domain, operation, xml, xml_len, &options, &output,
+                       &error))
         return fail(&reporter, error->message);
+    if (output) { /* migrate/restore begin: libvirt's new domain XML */
+        syslog(LOG_NOTICE, "%s: moved VF requests to VFs of this host",
+               reporter.what);
+        fputs(output, stdout);
+    }
     return EXIT_SUCCESS;
 }

@@ -771,6 +771,65 @@ vgpu_domain_xml_remove_request(VgpuDomainXml *doc, const char *uuid,
     return TRUE;
 }
 
+/* Sets @node's domain/bus/slot/function to canonical address @to. */
+static void
+set_pci_address(xmlNode *node, const char *to)
+{
+    unsigned domain, bus, slot, function;
+    char text[8];
+
+    sscanf(to, "%4x:%2x:%2x.%1x", &domain, &bus, &slot, &function);
+    g_snprintf(text, sizeof(text), "0x%04x", domain);
+    xmlSetProp(node, BAD_CAST "domain", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%02x", bus);
+    xmlSetProp(node, BAD_CAST "bus", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%02x", slot);
+    xmlSetProp(node, BAD_CAST "slot", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%x", function);
+    xmlSetProp(node, BAD_CAST "function", BAD_CAST text);
+}
+
+gboolean
+vgpu_domain_xml_move_vf_request(VgpuDomainXml *doc, const char *from,
+                                const char *to, GError **error)
+{
+    g_autoptr(GPtrArray) requests = NULL;
+    g_autoptr(GPtrArray) hostdevs = NULL;
+    g_autoptr(GPtrArray) clash = NULL;
+
+    g_return_val_if_fail(doc != NULL, FALSE);
+
+    if (!vgpu_pci_address_is_valid(from) || !vgpu_pci_address_is_valid(to)) {
+        g_autofree char *a = vgpu_text_quote(from);
+        g_autofree char *b = vgpu_text_quote(to);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "cannot move a VF request from %s to %s: both must be "
+                    "PCI addresses DDDD:BB:SS.F in lowercase hexadecimal",
+                    a, b);
+        return FALSE;
+    }
+    requests = find_request_elements(doc, from);
+    if (requests->len == 0 || !node_is_ours(requests->pdata[0], "vf")) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
+                    "domain %s has no VF request for %s; nothing was "
+                    "changed",
+                    domain_label(doc), from);
+        return FALSE;
+    }
+    clash = find_hostdevs(doc, hostdev_device_id, to);
+    if (clash->len > 0) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
+                    "domain %s already uses %s; nothing was changed",
+                    domain_label(doc), to);
+        return FALSE;
+    }
+    xmlSetProp(requests->pdata[0], BAD_CAST VF_ADDRESS_ATTR, BAD_CAST to);
+    hostdevs = find_hostdevs(doc, hostdev_pci_address, from);
+    for (guint i = 0; i < hostdevs->len; i++)
+        set_pci_address(hostdev_source_address(hostdevs->pdata[i], "pci"), to);
+    return TRUE;
+}
+
 char *
 vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
 {

@@ -899,3 +899,61 @@ vgpu_engine_reconcile(VgpuContext *ctx, const VgpuEngineOptions *options,
     }
     return TRUE;
 }
+
+/* ---- VF requests on another host ----------------------------------------- */
+
+/* Can the VF that @request pins host it here and now? */
+static gboolean
+vf_usable(Engine *engine, const char *domain, const VgpuRequest *request)
+{
+    const VgpuBackend *backend =
+        vgpu_backend_for_class(vgpu_request_get_device_class(request));
+    const char *id = vgpu_request_get_device_id(request);
+    g_autoptr(VgpuRecord) record =
+        vgpu_state_load_record(engine->ctx, id, NULL);
+    g_autoptr(VgpuBackendDevice) device = NULL;
+    g_autofree char *parent = NULL;
+
+    if (record && !g_str_equal(vgpu_record_get_domain(record), domain))
+        return FALSE; /* another domain's */
+    if (backend->exists(engine->ctx, id)) {
+        device = backend->get_device(engine->ctx, id, NULL);
+        return device &&
+               g_str_equal(device->type_id, vgpu_request_get_type_id(request));
+    }
+    parent = backend->place(engine->ctx, request, engine->config, NULL, NULL);
+    return parent != NULL;
+}
+
+char *
+vgpu_engine_choose_vf(VgpuContext *ctx, const char *domain,
+                      const VgpuRequest *request, GHashTable *taken,
+                      const VgpuEngineOptions *options, GError **error)
+{
+    g_auto(Engine) engine = {0};
+    g_autoptr(GError) local = NULL;
+    g_autofree char *quoted = NULL;
+    char *vf;
+
+    g_return_val_if_fail(ctx != NULL, NULL);
+    g_return_val_if_fail(domain != NULL, NULL);
+    g_return_val_if_fail(request != NULL, NULL);
+
+    if (vgpu_request_get_device_class(request) == VGPU_DEVICE_CLASS_MDEV)
+        return NULL; /* mdevs are placed at prepare begin */
+    if (!engine_init(&engine, ctx, options, error))
+        return NULL;
+    if (vf_usable(&engine, domain, request))
+        return NULL;
+    vf = vgpu_alloc_choose_vf(ctx, vgpu_request_get_type_id(request), NULL,
+                              engine.config, taken, &local);
+    if (vf)
+        return vf;
+    quoted = vgpu_text_name(domain);
+    g_set_error(error, VGPU_ERROR, local->code,
+                "domain %s pins virtual function %s for type %s, which "
+                "cannot host it on this host, and no other VF can: %s",
+                quoted, vgpu_request_get_device_id(request),
+                vgpu_request_get_type_id(request), local->message);
+    return NULL;
+}

@@ -22,10 +22,11 @@ typedef struct {
 static const VgpuHookTableEntry vgpu_hook_table[] = {
     {"prepare", "begin", VGPU_HOOK_OPERATION_PREPARE_BEGIN, 1, 1},
     {"release", "end", VGPU_HOOK_OPERATION_RELEASE_END, 1, 0},
-    /* Nothing to rewrite for mdev requests: libvirt keeps the XML when
-     * the hook prints nothing, so the front answers these itself. */
-    {"migrate", "begin", VGPU_HOOK_OPERATION_MIGRATE_BEGIN, 0, 0},
-    {"restore", "begin", VGPU_HOOK_OPERATION_RESTORE_BEGIN, 0, 0},
+    /* libvirt uses the output as the new XML: VF requests may have to
+     * move to a VF of this host (libvirt keeps the XML when there is no
+     * output). */
+    {"migrate", "begin", VGPU_HOOK_OPERATION_MIGRATE_BEGIN, 1, 1},
+    {"restore", "begin", VGPU_HOOK_OPERATION_RESTORE_BEGIN, 1, 1},
 };
 
 /* The entry of an operation pair, or NULL for one libvgpu ignores. */

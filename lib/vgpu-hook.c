@@ -148,14 +148,66 @@ hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
     return vgpu_engine_prepare(ctx, domain, wanted, options, error);
 }
 
+/*
+ * `migrate begin` / `restore begin` on the host that is to run the domain:
+ * VF requests pin a VF of the source host; one that is missing, claimed or
+ * cannot create the type here is moved, with its hostdev, to a VF that can
+ * (vgpu_engine_choose_vf()), and the whole XML is returned for libvirt to
+ * use. NULL output when every pinned VF is fine (libvirt keeps the XML).
+ */
+static gboolean
+hook_rewrite(VgpuContext *ctx, const char *domain, const char *xml,
+             gsize xml_len, const VgpuEngineOptions *options, char **output,
+             GError **error)
+{
+    g_autoptr(VgpuDomainXml) doc = NULL;
+    g_autoptr(GPtrArray) wanted = NULL;
+    g_autoptr(GHashTable) taken = NULL;
+    gboolean moved = FALSE;
+
+    /* What cannot be read cannot be rewritten: libvirt keeps its XML, and
+     * `prepare begin` reports a broken request where it matters. */
+    if (!xml || xml_len == 0 ||
+        !(doc = vgpu_domain_xml_parse(xml, xml_len, NULL)) ||
+        !(wanted = requests_with_hostdev(doc, NULL)))
+        return TRUE;
+    taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < wanted->len; i++)
+        g_hash_table_add(
+            taken, g_strdup(vgpu_request_get_device_id(wanted->pdata[i])));
+    for (guint i = 0; i < wanted->len; i++) {
+        const VgpuRequest *request = wanted->pdata[i];
+        g_autoptr(GError) local = NULL;
+        g_autofree char *vf =
+            vgpu_engine_choose_vf(ctx, domain, request, taken, options, &local);
+
+        if (local) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        if (!vf)
+            continue;
+        if (!vgpu_domain_xml_move_vf_request(
+                doc, vgpu_request_get_device_id(request), vf, error))
+            return FALSE;
+        g_hash_table_add(taken, g_steal_pointer(&vf));
+        moved = TRUE;
+    }
+    if (moved && output)
+        *output = vgpu_domain_xml_format(doc, NULL);
+    return TRUE;
+}
+
 gboolean
 vgpu_hook_run(VgpuContext *ctx, const char *domain, VgpuHookOperation operation,
               const char *xml, gsize xml_len, const VgpuEngineOptions *options,
-              GError **error)
+              char **output, GError **error)
 {
     g_return_val_if_fail(ctx != NULL, FALSE);
     g_return_val_if_fail(domain != NULL, FALSE);
 
+    if (output)
+        *output = NULL;
     switch (operation) {
     case VGPU_HOOK_OPERATION_PREPARE_BEGIN:
         return hook_prepare(ctx, domain, xml, xml_len, options, error);
@@ -163,6 +215,7 @@ vgpu_hook_run(VgpuContext *ctx, const char *domain, VgpuHookOperation operation,
         return vgpu_engine_release(ctx, domain, options, error);
     case VGPU_HOOK_OPERATION_MIGRATE_BEGIN:
     case VGPU_HOOK_OPERATION_RESTORE_BEGIN:
+        return hook_rewrite(ctx, domain, xml, xml_len, options, output, error);
     case VGPU_HOOK_OPERATION_UNKNOWN:
     default:
         /* printing nothing keeps the XML as is; nothing else to do */

@@ -75,7 +75,7 @@ run(Fixture *f, const char *domain, const char *op, const char *sub,
     options.event = warnings ? collect_warning : NULL;
     options.event_data = warnings;
     return vgpu_hook_run(f->ctx, domain, vgpu_hook_operation_parse(op, sub),
-                         xml, xml ? strlen(xml) : 0, &options, error);
+                         xml, xml ? strlen(xml) : 0, &options, NULL, error);
 }
 
 static gboolean

@@ -204,6 +204,28 @@ VGPU_PUBLIC gboolean vgpu_domain_xml_remove_request(VgpuDomainXml *doc,
                                                     GError **error);
 
 /**
+ * vgpu_domain_xml_move_vf_request:
+ * @doc: a document
+ * @from: the VF address a `<vgpu:vf>` request of @doc names
+ * @to: the VF address to pin it to instead
+ * @error: return location for a #GError, or %NULL
+ *
+ * Re-pins a VF request: the request's `address` and the `<source><address>`
+ * of the PCI hostdev(s) with address @from become @to (other attributes of
+ * the hostdev are kept). Used where libvirt lets a hook rewrite the domain
+ * XML (`migrate begin`, `restore begin`: libvirt docs/hooks.rst) and by
+ * `vgpuctl move`.
+ *
+ * Returns: %TRUE on success; %FALSE with %VGPU_ERROR_INVALID_INPUT
+ *   (non-canonical address), %VGPU_ERROR_NOT_FOUND (no VF request for
+ *   @from) or %VGPU_ERROR_EXISTS (@to is already a hostdev of @doc).
+ */
+VGPU_PUBLIC gboolean vgpu_domain_xml_move_vf_request(VgpuDomainXml *doc,
+                                                     const char *from,
+                                                     const char *to,
+                                                     GError **error);
+
+/**
  * vgpu_domain_xml_next_default_uuid:
  * @doc: a document with a domain `<uuid>`
  * @error: return location for a #GError, or %NULL

@@ -238,4 +238,34 @@ VGPU_PUBLIC gboolean vgpu_engine_reconcile(VgpuContext *ctx,
                                            const VgpuEngineOptions *options,
                                            GError **error);
 
+/**
+ * vgpu_engine_choose_vf:
+ * @ctx: a context
+ * @domain: the domain name
+ * @request: a VF-backed request of @domain (mdev requests return %NULL)
+ * @taken: (nullable) (element-type utf8): VF addresses that must not be
+ *   chosen (other requests of the same domain)
+ * @options: (nullable): options (configuration); %NULL for the defaults
+ * @error: return location for a #GError, or %NULL
+ *
+ * Whether the VF @request pins can host it on this host now, and if not,
+ * which VF should (vgpu_alloc_choose_vf()). A VF can host it when no other
+ * domain's record claims it and it already holds the type, or its backend
+ * would place the type on it (NVIDIA: the type is in its
+ * `creatable_vgpu_types`; plain VF: the vendor:device match). This is what
+ * the hook does at `migrate begin` and `restore begin` on the destination,
+ * where libvirt lets it rewrite the domain XML (libvirt docs/hooks.rst).
+ * Reads sysfs and records; takes no lock.
+ *
+ * Returns: (transfer full) (nullable): %NULL when the pinned VF is fine
+ *   (no error set), or the address of the VF to move the request to; or
+ *   %NULL with %VGPU_ERROR_NO_CAPACITY / %VGPU_ERROR_NOT_FOUND when no VF
+ *   of this host can host the type.
+ */
+VGPU_PUBLIC char *vgpu_engine_choose_vf(VgpuContext *ctx, const char *domain,
+                                        const VgpuRequest *request,
+                                        GHashTable *taken,
+                                        const VgpuEngineOptions *options,
+                                        GError **error);
+
 G_END_DECLS

@@ -63,6 +63,8 @@ VGPU_PUBLIC char *vgpu_hook_read_input(int fd, gsize *len, GError **error);
  * @xml_len: length of @xml
  * @options: (nullable): engine options (configuration, lock bound, event
  *   callback); %NULL for the defaults. The context is never modified.
+ * @output: (out) (optional) (nullable) (transfer full): what the hook must
+ *   print on stdout, or %NULL for nothing
  * @error: return location for a #GError, or %NULL
  *
  * Runs one hook invocation, per DESIGN.md's table:
@@ -71,10 +73,15 @@ VGPU_PUBLIC char *vgpu_hook_read_input(int fd, gsize *len, GError **error);
  *   of the domain (a request without one is stale metadata) and calls
  *   vgpu_engine_prepare().
  * - `release end`: vgpu_engine_release().
- * - anything else, including `migrate`/`restore begin` for mdev requests:
- *   nothing, success. The library never prints: for `migrate begin` /
- *   `restore begin` libvirt keeps the XML as is when the hook prints
- *   nothing.
+ * - `migrate begin`, `restore begin`: libvirt uses the hook's output as
+ *   the new domain XML, and keeps the XML when there is none
+ *   (docs/hooks.rst). A VF request whose VF cannot host its type on this
+ *   host (missing, claimed by another domain, holding another type, or on
+ *   a GPU that cannot create the type now) is moved with its PCI hostdev
+ *   to a VF that can (vgpu_engine_choose_vf()), and @output is the whole
+ *   XML; otherwise (mdev requests, fine VFs) @output is %NULL. No VF can
+ *   host the type: %FALSE, and the migration fails with the message.
+ * - anything else: nothing, success. The library never prints.
  *
  * Returns: %TRUE on success; %FALSE with the codes of the engine calls or
  *   %VGPU_ERROR_INVALID_INPUT (bad XML, bad or too many requests, domain
@@ -85,6 +92,6 @@ VGPU_PUBLIC gboolean vgpu_hook_run(VgpuContext *ctx, const char *domain,
                                    VgpuHookOperation operation, const char *xml,
                                    gsize xml_len,
                                    const VgpuEngineOptions *options,
-                                   GError **error);
+                                   char **output, GError **error);
 
 G_END_DECLS

@@ -49,7 +49,7 @@ run_hook(VgpuContext *context, const char *domain, const char *xml,
     options.event = collect_event;
     options.event_data = warnings;
     return vgpu_hook_run(context, domain, VGPU_HOOK_OPERATION_PREPARE_BEGIN,
-                         xml, xml_len, &options, error);
+                         xml, xml_len, &options, NULL, error);
 }
 
 static int
