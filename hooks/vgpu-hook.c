@@ -39,15 +39,19 @@ static const char usage_text[] =
     "libvirt >= 6.5) and restart libvirtd, which only notices hooks present\n"
     "when it starts.\n"
     "\n"
-    "  prepare begin  create every mediated device the domain requests in\n"
-    "                 its <metadata> (namespace urn:libvgpu:domain:1) that\n"
-    "                 does not exist yet, on a parent device with a free\n"
-    "                 instance; on failure remove what was created and\n"
-    "                 exit 1\n"
+    "  prepare begin  create every device the domain requests in its\n"
+    "                 <metadata> (namespace urn:libvgpu:domain:1) that does\n"
+    "                 not exist yet: a mediated device on a parent with a\n"
+    "                 free instance, or the vGPU type on the pinned NVIDIA\n"
+    "                 VF; on failure remove what was created and exit 1\n"
     "  release end    remove the mediated devices created for the domain,\n"
     "                 in a helper process detached from libvirt, within\n"
     "                 remove_timeout_ms; a device still busy then is left\n"
     "                 for 'vgpuctl gc'\n"
+    "  migrate begin, restore begin\n"
+    "                 print the domain XML with VF requests moved to VFs of\n"
+    "                 this host when their VF cannot host the type here;\n"
+    "                 print nothing otherwise\n"
     "  anything else  do nothing, print nothing, exit 0\n"
     "\n"
     "A hostdev without a libvgpu request is never created or removed.\n"
@@ -125,8 +129,7 @@ main(int argc, char **argv)
         exec_worker(argv);
         return EXIT_FAILURE;
     }
-    /* migrate/restore begin: printing nothing keeps the XML as is;
-     * everything else needs nothing from libvgpu. */
+    /* everything else needs nothing from libvgpu */
     drain_input();
     return EXIT_SUCCESS;
 }

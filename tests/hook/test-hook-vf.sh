@@ -320,6 +320,85 @@ sim_case "nvidia VF: rollback: 12Q on $VF1 then 1B on $VF2 (one type per GPU): $
 sim_case "nvidia VF: rollback: 48Q on $VF1 and on $VF2 (one per GPU): $VF1 back to 0, no records" \
     case_nv_rollback "$VF1 $T48" "$VF2 $T48"
 
+# The write itself fails (not the placement): GPU A has 2 of 4 12Q slots
+# taken; the domain asks for 12Q on VF1 and VF6; each id write takes 1 s.
+# While the hook writes VF1, a 12Q is written by hand to VF5; it ends first
+# and takes the last slot, so VF6 is refused (by the driver's write, or by
+# the placement if the hook was slow): VF1 must go back to 0.
+case_nv_rollback_write() {
+    local t0 hand_rc
+    sim_start l40s2
+    set_by_hand "$VF2" 1153
+    set_by_hand "$VF3" 1153
+    sim_ctl delay "create 1000" || fail "cannot set a create delay"
+    sim_domain_xml_vf win1 "$(duuid win1)" "$VF1 $T12" "$VF6 $T12" >"$WORK/rb.xml"
+    t0=$(sim_now_ms)
+    (
+        rc=0
+        timeout -k 2 20 "$HOOK" win1 prepare begin - <"$WORK/rb.xml" >"$WORK/rb.out" 2>"$WORK/rb.err" || rc=$?
+        echo "$rc" >"$WORK/rb.rc"
+    ) &
+    sleep 0.3
+    hand_rc=0
+    set_by_hand "$VF5" 1153 2>"$WORK/hand.err" || hand_rc=$?
+    wait
+    echo "    hook: exit $(cat "$WORK/rb.rc") after $(($(sim_now_ms) - t0)) ms: $(head -c 400 "$WORK/rb.err")"
+    [ "$hand_rc" = 0 ] || fail "the write by hand to $VF5 failed: $(cat "$WORK/hand.err")"
+    [ "$(cat "$WORK/rb.rc")" = 1 ] || fail "prepare: exit $(cat "$WORK/rb.rc"), wanted 1: $(head -c 400 "$WORK/rb.err")"
+    [ -z "$(sim_stderr_problem "$WORK/rb.err")" ] || fail "$(sim_stderr_problem "$WORK/rb.err")"
+    expect_cur "$VF1" 0 "after the rollback"
+    expect_cur "$VF6" 0 "after the rollback"
+    for v in "$VF2" "$VF3" "$VF5"; do expect_cur "$v" 1153 "a VF set by hand"; done
+    expect_no_records "after the rollback"
+}
+sim_case "nvidia VF: rollback when the driver refuses the second write (slot taken meanwhile): $VF1 back to 0, no records" case_nv_rollback_write
+
+# Another domain's VF: holding the requested type is not enough to share it.
+case_nv_other_domain() {
+    sim_start l40s2
+    prep owner "$VF1 $T12"
+    expect_ok "prepare of the owner"
+    prep intruder "$VF1 $T12"
+    expect_refused "a second domain pinning the owner's VF"
+    grep -q owner "$HOOK_ERR" || fail "the refusal does not name the domain holding $VF1: $(errtext)"
+    expect_record "$VF1" nvidia-vf owner "after the refusal"
+    rel intruder
+    expect_rc 0 "release of the refused domain"
+    expect_cur "$VF1" 1153 "release of the refused domain (the owner's vGPU)"
+    expect_record "$VF1" nvidia-vf owner "release of the refused domain"
+    rel owner
+    expect_ok "release of the owner"
+    expect_cur "$VF1" 0 "release of the owner"
+    expect_no_records "release of the owner"
+}
+sim_case "nvidia VF: a second domain pinning a VF another domain programmed is refused naming it; its release leaves the VF" case_nv_other_domain
+
+# Release writes 0 only while the VF still holds the recorded type.
+case_nv_retyped() {
+    sim_start l40s2
+    prep win1 "$VF1 $T12"
+    expect_ok "prepare"
+    set_by_hand "$VF1" 0
+    set_by_hand "$VF1" 1145
+    rel win1
+    expect_rc 0 "release of a VF retyped by hand"
+    expect_cur "$VF1" 1145 "release of a VF retyped by hand (not ours any more)"
+    expect_no_records "release of a VF retyped by hand"
+}
+sim_case "nvidia VF: release leaves a VF that was retyped behind our back (holds 1145, not the recorded 1153)" case_nv_retyped
+
+case_nv_gone() {
+    sim_start l40s2
+    prep win1 "$VF1 $T12"
+    expect_ok "prepare"
+    set_by_hand "$VF1" 0
+    rel win1
+    expect_ok "release of a VF cleared by hand"
+    expect_cur "$VF1" 0 "release"
+    expect_no_records "release of a VF cleared by hand"
+}
+sim_case "nvidia VF: release of a VF cleared by hand drops the record quietly" case_nv_gone
+
 # A request and its hostdev, both written by hand: VALUE escaped for XML
 # goes into the metadata, HOSTDEV (DDDD BB SS F) into the hostdev.
 xml_escape() {
