@@ -28,6 +28,7 @@ typedef struct {
     GArray *rows;       /* TypeRow, sorted by parent, then id */
     GPtrArray *sources; /* VgpuParent, or VgpuVirtMdevType if remote */
     gboolean remote;    /* from libvirt rather than sysfs */
+    GPtrArray *vf_gpus; /* VgpuVfGpu: GPUs whose VFs carry vGPUs (sysfs) */
     char *where;        /* the host root, or the libvirt URI if remote */
 } TypeListing;
 
@@ -36,6 +37,7 @@ type_listing_clear(TypeListing *listing)
 {
     g_clear_pointer(&listing->rows, g_array_unref);
     g_clear_pointer(&listing->sources, g_ptr_array_unref);
+    g_clear_pointer(&listing->vf_gpus, g_ptr_array_unref);
     g_clear_pointer(&listing->where, g_free);
 }
 
@@ -124,6 +126,84 @@ json_add_type(JsonBuilder *builder, const TypeRow *row)
     json_builder_end_object(builder);
 }
 
+static const char *
+vf_class_label(VgpuDeviceClass device_class)
+{
+    return device_class == VGPU_DEVICE_CLASS_NVIDIA_VF
+               ? "NVIDIA vGPU on virtual functions"
+               : "virtual functions passed through";
+}
+
+/* "gpus": the GPUs whose VFs carry vGPUs, with their types. */
+static void
+json_add_vf_gpus(JsonBuilder *builder, GPtrArray *gpus)
+{
+    vgpuctl_json_begin_array(builder, "vf_gpus");
+    for (guint i = 0; gpus && i < gpus->len; i++) {
+        const VgpuVfGpu *gpu = gpus->pdata[i];
+        GPtrArray *types = vgpu_vf_gpu_get_types(gpu);
+
+        json_builder_begin_object(builder);
+        vgpuctl_json_add_string(builder, "address",
+                                vgpu_vf_gpu_get_address(gpu));
+        vgpuctl_json_add_string(
+            builder, "class",
+            vgpu_device_class_to_string(vgpu_vf_gpu_get_device_class(gpu)));
+        vgpuctl_json_add_string(builder, "ids", vgpu_vf_gpu_get_ids(gpu));
+        json_builder_set_member_name(builder, "virtual_functions");
+        json_builder_add_int_value(builder, vgpu_vf_gpu_get_vfs(gpu));
+        json_builder_set_member_name(builder, "used");
+        json_builder_add_int_value(builder, vgpu_vf_gpu_get_used(gpu));
+        vgpuctl_json_begin_array(builder, "types");
+        for (guint j = 0; j < types->len; j++) {
+            const VgpuVfType *type = types->pdata[j];
+
+            json_builder_begin_object(builder);
+            vgpuctl_json_add_string(builder, "id", type->id);
+            vgpuctl_json_add_string(builder, "name", type->name);
+            json_builder_set_member_name(builder, "free_vfs");
+            json_builder_add_int_value(builder, type->free);
+            json_builder_set_member_name(builder, "used_vfs");
+            json_builder_add_int_value(builder, type->used);
+            json_builder_end_object(builder);
+        }
+        json_builder_end_array(builder);
+        json_builder_end_object(builder);
+    }
+    json_builder_end_array(builder);
+}
+
+/* One table per GPU whose VFs carry vGPUs. */
+static void
+print_vf_gpus_text(GPtrArray *gpus, gboolean after_parents)
+{
+    for (guint i = 0; gpus && i < gpus->len; i++) {
+        const VgpuVfGpu *gpu = gpus->pdata[i];
+        GPtrArray *types = vgpu_vf_gpu_get_types(gpu);
+        g_auto(VgpuctlTable) table = {0};
+
+        if (after_parents || i > 0)
+            printf("\n");
+        printf("%s (%s; %s; %u VFs, %u in use)\n", vgpu_vf_gpu_get_address(gpu),
+               vf_class_label(vgpu_vf_gpu_get_device_class(gpu)),
+               vgpu_vf_gpu_get_ids(gpu), vgpu_vf_gpu_get_vfs(gpu),
+               vgpu_vf_gpu_get_used(gpu));
+        vgpuctl_table_add(&table, 4, "TYPE", "NAME", "FREE VFS", "IN USE");
+        for (guint j = 0; j < types->len; j++) {
+            const VgpuVfType *type = types->pdata[j];
+            g_autofree char *free_vfs = g_strdup_printf("%u", type->free);
+            g_autofree char *used = g_strdup_printf("%u", type->used);
+
+            vgpuctl_table_add(&table, 4, type->id,
+                              type->name ? type->name : "-", free_vfs, used);
+        }
+        if (types->len == 0)
+            printf("  the GPU can create no type now\n");
+        else
+            vgpuctl_table_print(&table, "  ");
+    }
+}
+
 /* Prints the types grouped by parent. */
 static void
 print_types_json(const TypeListing *listing)
@@ -151,6 +231,7 @@ print_types_json(const TypeListing *listing)
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
+    json_add_vf_gpus(builder, listing->vf_gpus);
     json_builder_end_object(builder);
     vgpuctl_json_print(builder);
 }
@@ -333,6 +414,8 @@ list_local_types(TypeListing *listing, const char *parent, GError **error)
     }
     for (guint i = 0; i < listing->sources->len; i++)
         add_local_rows(listing->rows, g_ptr_array_index(listing->sources, i));
+    if (!parent)
+        listing->vf_gpus = vgpu_pci_list_vf_gpus(ctx, NULL);
     listing->where = g_strdup(vgpu_context_get_root(ctx));
     return TRUE;
 }
@@ -417,12 +500,16 @@ run_types(int argc, char **argv)
             : !list_local_types(&listing, parent, &error))
         return vgpuctl_fail(error);
 
-    if (json)
+    if (json) {
         print_types_json(&listing);
-    else if (listing.rows->len == 0)
+    } else if (listing.rows->len == 0 &&
+               (!listing.vf_gpus || listing.vf_gpus->len == 0)) {
         print_no_types(&listing);
-    else
-        print_types_text(listing.rows);
+    } else {
+        if (listing.rows->len > 0)
+            print_types_text(listing.rows);
+        print_vf_gpus_text(listing.vf_gpus, listing.rows->len > 0);
+    }
     return EXIT_SUCCESS;
 }
 

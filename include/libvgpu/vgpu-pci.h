@@ -5,7 +5,8 @@
  */
 #pragma once
 
-#include <libvgpu/vgpu-common.h>
+#include <libvgpu/vgpu-context.h>
+#include <libvgpu/vgpu-request.h>
 
 G_BEGIN_DECLS
 
@@ -23,5 +24,68 @@ G_BEGIN_DECLS
  * Returns: %TRUE if @address is canonical.
  */
 VGPU_PUBLIC gboolean vgpu_pci_address_is_valid(const char *address);
+
+/**
+ * VgpuVfGpu:
+ *
+ * Opaque snapshot of one physical GPU (a PCI physical function) whose
+ * SR-IOV virtual functions carry vGPUs: its class (NVIDIA vendor-specific
+ * VFIO or plain VFs), its VFs, and the types they can take now.
+ */
+typedef struct _VgpuVfGpu VgpuVfGpu;
+
+/**
+ * VgpuVfType:
+ * @id: the type id, `nvidia-<id>` or `vf-<vendor>:<device>`
+ * @name: (nullable): the type's name (NVIDIA: from
+ *   `creatable_vgpu_types`, e.g. "NVIDIA L40S-12Q")
+ * @free: how many free VFs of the GPU can take the type now
+ * @used: how many VFs hold it (NVIDIA) or are claimed (plain VFs)
+ *
+ * One type of a #VgpuVfGpu.
+ */
+typedef struct {
+    char *id;
+    char *name;
+    guint free;
+    guint used;
+} VgpuVfType;
+
+/**
+ * vgpu_pci_list_vf_gpus:
+ * @ctx: a context (reads `sys/bus/pci/devices` under its root)
+ * @error: return location for a #GError, or %NULL
+ *
+ * Surveys the GPUs whose VFs carry vGPUs (DESIGN.md "Device classes"):
+ * VFs with `nvidia/current_vgpu_type` make their PF an NVIDIA
+ * vendor-specific VFIO GPU; VFs of a display-class PF (`class` 0x03xxxx)
+ * without NVIDIA's files make it a plain-VF GPU. Reads each VF's
+ * `creatable_vgpu_types` (NVIDIA) and the ownership records (plain VFs).
+ * Meant for listings and placement at attach time, not the hook's path.
+ *
+ * Returns: (transfer full) (element-type VgpuVfGpu): the GPUs sorted by
+ *   address (empty when none), never %NULL.
+ */
+VGPU_PUBLIC GPtrArray *vgpu_pci_list_vf_gpus(VgpuContext *ctx, GError **error);
+/** vgpu_vf_gpu_free: @gpu: (nullable): accepts %NULL. */
+VGPU_PUBLIC void vgpu_vf_gpu_free(VgpuVfGpu *gpu);
+/** vgpu_vf_gpu_get_address: Returns: (transfer none): the PF's address. */
+VGPU_PUBLIC const char *vgpu_vf_gpu_get_address(const VgpuVfGpu *gpu);
+/** vgpu_vf_gpu_get_device_class: Returns: %VGPU_DEVICE_CLASS_NVIDIA_VF or
+ * %VGPU_DEVICE_CLASS_PLAIN_VF. */
+VGPU_PUBLIC VgpuDeviceClass vgpu_vf_gpu_get_device_class(const VgpuVfGpu *gpu);
+/** vgpu_vf_gpu_get_ids: Returns: (transfer none): the PF's
+ * "vendor:device", lowercase hex. */
+VGPU_PUBLIC const char *vgpu_vf_gpu_get_ids(const VgpuVfGpu *gpu);
+/** vgpu_vf_gpu_get_vfs: Returns: how many VFs the GPU has enabled. */
+VGPU_PUBLIC guint vgpu_vf_gpu_get_vfs(const VgpuVfGpu *gpu);
+/** vgpu_vf_gpu_get_used: Returns: how many of them hold a vGPU or are
+ * claimed by a domain's record. */
+VGPU_PUBLIC guint vgpu_vf_gpu_get_used(const VgpuVfGpu *gpu);
+/** vgpu_vf_gpu_get_types: Returns: (transfer none) (element-type
+ * VgpuVfType): the types the GPU's VFs hold or can take now, by id. */
+VGPU_PUBLIC GPtrArray *vgpu_vf_gpu_get_types(const VgpuVfGpu *gpu);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuVfGpu, vgpu_vf_gpu_free)
 
 G_END_DECLS

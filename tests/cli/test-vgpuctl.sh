@@ -387,5 +387,15 @@ start_sim mixed
 run attach vm1 --type vf-1002:692f --connect "$NODE_URI"; expect_rc 0 "attach plain VF"
 [ "$(cat "$OUT")" = 0000:5e:02.0 ] || fail "attach vf-1002:692f: chose $(cat "$OUT")"
 pass "attach of vf-<vendor>:<device>: a VF with those ids"
+echo 1153 >"$SIM_ROOT/sys/bus/pci/devices/0000:3d:00.4/nvidia/current_vgpu_type"
+run types; expect_rc 0 "types with VF GPUs"
+expect_out "0000:3d:00.0 (NVIDIA vGPU on virtual functions; 10de:26b9; 32 VFs, 1 in use)" "types: NVIDIA VF GPU"
+expect_out "nvidia-1153  NVIDIA L40S-12Q  31        1" "types: the GPU now offers only the type it holds"
+expect_out "0000:5e:00.0 (virtual functions passed through; 1002:6929; 8 VFs, 0 in use)" "types: plain VF GPU"
+expect_out "nvidia-65" "types: the P4's mdev types are still listed"
+run types --json; expect_rc 0 "types --json with VF GPUs"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); g=[x for x in d["vf_gpus"] if x["address"]=="0000:5e:00.0"][0]; assert g["class"]=="vf" and g["virtual_functions"]==8 and g["types"][0]["id"]=="vf-1002:692f", g' "$OUT" ||
+    fail "types --json: vf_gpus"
+pass "types lists GPUs whose VFs carry vGPUs: class, VFs, types and free VFs (text and JSON)"
 
 echo "all $PASSED vgpuctl checks passed"
