@@ -267,7 +267,7 @@ vf_wait_gone(VgpuContext *ctx, const char *id, gint64 deadline)
 const VgpuBackend vgpu_backend_nvidia_vf = {
     .version = VGPU_BACKEND_VERSION,
     .device_class = VGPU_DEVICE_CLASS_NVIDIA_VF,
-    .device_noun = "NVIDIA vGPU on virtual function",
+    .device_noun = "NVIDIA vGPU", /* on the VF named by its address */
     .remove_verb = "removed",
     .claims = FALSE,
     .place = vf_place,

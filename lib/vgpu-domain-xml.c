@@ -606,6 +606,25 @@ new_mdev_hostdev(xmlDoc *doc, const char *uuid, VgpuHostdevFlags flags)
     return hostdev;
 }
 
+/* Sets @node's domain/bus/slot/function to canonical address @to
+ * (vgpu_pci_address_is_valid()), written as libvirt writes them. */
+static void
+set_pci_address(xmlNode *node, const char *to)
+{
+    unsigned domain, bus, slot, function;
+    char text[8];
+
+    sscanf(to, "%4x:%2x:%2x.%1x", &domain, &bus, &slot, &function);
+    g_snprintf(text, sizeof(text), "0x%04x", domain);
+    xmlSetProp(node, BAD_CAST "domain", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%02x", bus);
+    xmlSetProp(node, BAD_CAST "bus", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%02x", slot);
+    xmlSetProp(node, BAD_CAST "slot", BAD_CAST text);
+    g_snprintf(text, sizeof(text), "0x%x", function);
+    xmlSetProp(node, BAD_CAST "function", BAD_CAST text);
+}
+
 /* <hostdev mode='subsystem' type='pci' managed=…> for VF @address: NVIDIA
  * VFs stay on the NVIDIA driver (managed='no'), plain VFs are bound to
  * vfio-pci by libvirt (managed='yes') (DESIGN.md "Device classes"). */
@@ -614,25 +633,13 @@ new_pci_hostdev(xmlDoc *doc, const char *address, gboolean managed)
 {
     xmlNode *hostdev = xmlNewDocNode(doc, NULL, BAD_CAST "hostdev", NULL);
     xmlNode *source;
-    xmlNode *node;
-    unsigned domain, bus, slot, function;
-    char text[8];
 
-    /* canonical (vgpu_request_new_vf()): DDDD:BB:SS.F */
-    sscanf(address, "%4x:%2x:%2x.%1x", &domain, &bus, &slot, &function);
     xmlNewProp(hostdev, BAD_CAST "mode", BAD_CAST "subsystem");
     xmlNewProp(hostdev, BAD_CAST "type", BAD_CAST "pci");
     xmlNewProp(hostdev, BAD_CAST "managed", BAD_CAST(managed ? "yes" : "no"));
     source = xmlNewChild(hostdev, NULL, BAD_CAST "source", NULL);
-    node = xmlNewChild(source, NULL, BAD_CAST "address", NULL);
-    g_snprintf(text, sizeof(text), "0x%04x", domain);
-    xmlNewProp(node, BAD_CAST "domain", BAD_CAST text);
-    g_snprintf(text, sizeof(text), "0x%02x", bus);
-    xmlNewProp(node, BAD_CAST "bus", BAD_CAST text);
-    g_snprintf(text, sizeof(text), "0x%02x", slot);
-    xmlNewProp(node, BAD_CAST "slot", BAD_CAST text);
-    g_snprintf(text, sizeof(text), "0x%x", function);
-    xmlNewProp(node, BAD_CAST "function", BAD_CAST text);
+    set_pci_address(xmlNewChild(source, NULL, BAD_CAST "address", NULL),
+                    address);
     return hostdev;
 }
 
@@ -769,24 +776,6 @@ vgpu_domain_xml_remove_request(VgpuDomainXml *doc, const char *uuid,
     if (is_empty_element(metadata))
         vgpu_xml_remove_element(metadata);
     return TRUE;
-}
-
-/* Sets @node's domain/bus/slot/function to canonical address @to. */
-static void
-set_pci_address(xmlNode *node, const char *to)
-{
-    unsigned domain, bus, slot, function;
-    char text[8];
-
-    sscanf(to, "%4x:%2x:%2x.%1x", &domain, &bus, &slot, &function);
-    g_snprintf(text, sizeof(text), "0x%04x", domain);
-    xmlSetProp(node, BAD_CAST "domain", BAD_CAST text);
-    g_snprintf(text, sizeof(text), "0x%02x", bus);
-    xmlSetProp(node, BAD_CAST "bus", BAD_CAST text);
-    g_snprintf(text, sizeof(text), "0x%02x", slot);
-    xmlSetProp(node, BAD_CAST "slot", BAD_CAST text);
-    g_snprintf(text, sizeof(text), "0x%x", function);
-    xmlSetProp(node, BAD_CAST "function", BAD_CAST text);
 }
 
 gboolean

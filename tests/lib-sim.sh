@@ -101,6 +101,24 @@ FAILED=0
 SKIPPED=0
 FAILED_NAMES=""
 
+# sim_domain_wrap NAME DOMAIN_UUID METADATA HOSTDEVS: a domain XML around
+# the request elements and hostdevs the callers below build
+sim_domain_wrap() {
+    cat <<XML
+<domain type='kvm'>
+  <name>$1</name>
+  <uuid>$2</uuid>
+  <metadata>
+    <vgpu:vgpu xmlns:vgpu="urn:libvgpu:domain:1">
+$3    </vgpu:vgpu>
+  </metadata>
+  <memory unit='KiB'>1048576</memory>
+  <devices>
+$4  </devices>
+</domain>
+XML
+}
+
 sim_domain_xml() {
     local name=$1 duuid=$2; shift 2
     local meta="" hostdevs="" r uuid type parent
@@ -125,19 +143,7 @@ sim_domain_xml() {
     </hostdev>
 "
     done
-    cat <<XML
-<domain type='kvm'>
-  <name>$name</name>
-  <uuid>$duuid</uuid>
-  <metadata>
-    <vgpu:vgpu xmlns:vgpu="urn:libvgpu:domain:1">
-$meta    </vgpu:vgpu>
-  </metadata>
-  <memory unit='KiB'>1048576</memory>
-  <devices>
-$hostdevs  </devices>
-</domain>
-XML
+    sim_domain_wrap "$name" "$duuid" "$meta" "$hostdevs"
 }
 
 sim_now_ms() {
@@ -366,17 +372,5 @@ sim_domain_xml_vf() {
     </hostdev>
 "
     done
-    cat <<XML
-<domain type='kvm'>
-  <name>$name</name>
-  <uuid>$duuid</uuid>
-  <metadata>
-    <vgpu:vgpu xmlns:vgpu="urn:libvgpu:domain:1">
-$meta    </vgpu:vgpu>
-  </metadata>
-  <memory unit='KiB'>1048576</memory>
-  <devices>
-$hostdevs  </devices>
-</domain>
-XML
+    sim_domain_wrap "$name" "$duuid" "$meta" "$hostdevs"
 }
