@@ -399,9 +399,9 @@ check_existing(Engine *engine, const char *domain, const VgpuRequest *request,
             vgpu_text_name(vgpu_record_get_domain(record));
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
                     "%s %s requested by domain %s was created for domain "
-                    "%s, which still holds it; give one of them another "
-                    "UUID",
-                    backend->device_noun, id, quoted, holder);
+                    "%s, whose record still holds it; give one of them "
+                    "another device, or run 'vgpuctl gc' if %s is gone",
+                    backend->device_noun, id, quoted, holder, holder);
         return FALSE;
     }
     return TRUE;

@@ -122,6 +122,19 @@ hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
     g_autofree char *quoted = vgpu_text_name(domain);
     const char *xml_name;
 
+    for (const char *c = domain; *c; c++) {
+        /* libvirt refuses "\n" in names (virDomainDefParseName(),
+         * virXMLCheckIllegalChars()); no control character belongs in one,
+         * and records and the log must not carry them */
+        if (g_ascii_iscntrl(*c)) {
+            g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                        "domain name %s contains control characters, which "
+                        "libvirt does not give domains; refusing to create "
+                        "devices for it",
+                        quoted);
+            return FALSE;
+        }
+    }
     if (!xml || xml_len == 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                     "no domain XML on standard input for domain %s; libvirt "

@@ -85,7 +85,7 @@ VGPU_PUBLIC char *vgpu_hook_read_input(int fd, gsize *len, GError **error);
  *
  * Returns: %TRUE on success; %FALSE with the codes of the engine calls or
  *   %VGPU_ERROR_INVALID_INPUT (bad XML, bad or too many requests, domain
- *   name in the XML differs from @domain). The message is one line meant
+ *   name in the XML differs from @domain or holds control characters). The message is one line meant
  *   for the `virsh start` user.
  */
 VGPU_PUBLIC gboolean vgpu_hook_run(VgpuContext *ctx, const char *domain,

@@ -11,6 +11,9 @@
 #
 # Usage: test-hook-hostile.sh VGPU_HOOK VGPU_SIM
 set -euo pipefail
+# bash 5.2: "&" in a ${x//pattern/replacement} replacement means the match;
+# the XML escapes below need a literal "&"
+shopt -u patsub_replacement 2>/dev/null || true
 shopt -s lastpipe
 
 HOOK=$1

@@ -22,6 +22,9 @@
 # Usage: test-hook-vf.sh VGPU_HOOK VGPU_SIM
 set -euo pipefail
 shopt -s lastpipe
+# bash >= 5.2: '&' in a ${s//pattern/replacement} means the match; the XML
+# escaping below needs it literal
+shopt -u patsub_replacement 2>/dev/null || true
 
 HOOK=$1
 export VGPU_SIM=$2
@@ -413,6 +416,77 @@ case_nv_gone() {
 }
 sim_case "nvidia VF: release of a VF cleared by hand drops the record quietly" case_nv_gone
 
+# Records left by a killed hook (docs/engine.md "States of a device"),
+# written by hand: the owner pid is dead.
+dead_record() { # VF STATE DOMAIN
+    [ -d "$SIM_ROOT/run/libvgpu" ] || mkdir -m 0700 "$SIM_ROOT/run/libvgpu"
+    [ -d "$SIM_ROOT/run/libvgpu/mdevs" ] || mkdir -m 0700 "$SIM_ROOT/run/libvgpu/mdevs"
+    (
+        umask 077
+        cat >"$(rec "$1")" <<REC
+[mdev]
+domain=$3
+uuid=$1
+class=nvidia-vf
+parent=$GPU_A
+type=$T12
+created=1763686800
+state=$2
+pid=999999999
+pid_start=1
+REC
+    )
+}
+
+case_nv_crash_creating_present() {
+    sim_start l40s2
+    set_by_hand "$VF1" 1153 # the id was written, then the hook died
+    dead_record "$VF1" creating win1
+    prep win1 "$VF1 $T12"
+    expect_rc 0 "prepare adopting a VF left 'creating' by a dead hook"
+    expect_cur "$VF1" 1153 "adoption"
+    expect_record "$VF1" nvidia-vf win1 "adoption"
+    rel win1
+    expect_ok "release"
+    expect_cur "$VF1" 0 "release of the adopted VF"
+    expect_no_records "release of the adopted VF"
+}
+sim_case "nvidia VF: a 'creating' record of a dead hook with the VF programmed: the next prepare adopts it, release writes 0" case_nv_crash_creating_present
+
+case_nv_crash_creating_absent() {
+    sim_start l40s2
+    dead_record "$VF1" creating win1 # the hook died before the write
+    rel win1
+    expect_rc 0 "release"
+    expect_cur "$VF1" 0 "release"
+    expect_no_records "release of a 'creating' record whose VF holds nothing"
+}
+sim_case "nvidia VF: a 'creating' record of a dead hook with the VF at 0: release drops it" case_nv_crash_creating_absent
+
+case_nv_crash_removing() {
+    sim_start l40s2
+    set_by_hand "$VF1" 1153
+    dead_record "$VF1" removing win1 # the release died before writing 0
+    rel win1
+    expect_rc 0 "release"
+    expect_cur "$VF1" 0 "release of a VF left 'removing'"
+    expect_no_records "release of a VF left 'removing'"
+}
+sim_case "nvidia VF: a 'removing' record of a dead hook with the VF programmed: release writes 0 and drops it" case_nv_crash_removing
+
+case_nv_crash_other_domain() {
+    local before
+    sim_start l40s2
+    set_by_hand "$VF1" 1153
+    dead_record "$VF1" creating owner
+    before=$(sysfs_state)
+    prep intruder "$VF1 $T12"
+    expect_refused "a VF another domain's dead prepare left 'creating'"
+    [ "$(sysfs_state)" = "$before" ] || fail "sysfs changed: $(programmed)"
+    [ "$(rec_get "$VF1" domain)" = owner ] || fail "the record changed hands: $(tr '\n' '|' <"$(rec "$VF1")")"
+}
+sim_case "nvidia VF: a VF another domain's dead prepare left 'creating' is not taken by a third domain" case_nv_crash_other_domain
+
 # A request and its hostdev, both written by hand: VALUE escaped for XML
 # goes into the metadata, HOSTDEV (DDDD BB SS F) into the hostdev.
 xml_escape() {
@@ -576,6 +650,18 @@ case_plain_two() {
     expect_no_records "release"
 }
 sim_case "plain VF: one domain claims two VFs, release drops both" case_plain_two
+
+case_plain_unbound() {
+    sim_start s7150
+    # VFs 4-7 have no driver (libvirt binds vfio-pci, managed='yes')
+    prep win1 "0000:5e:02.4 $AMD_T"
+    expect_ok "a VF without driver"
+    expect_record 0000:5e:02.4 vf win1 "a VF without driver"
+    rel win1
+    expect_ok "release"
+    expect_no_records "release"
+}
+sim_case "plain VF: a VF bound to no driver is claimed too (libvirt binds it)" case_plain_unbound
 
 # ==============================================================================
 # mixed classes (mixed)
