@@ -20,8 +20,9 @@ G_BEGIN_DECLS
  *   honoured or the call fails, never silently replaced
  * @config: placement policy and parent allow-list
  * @users: (nullable) (element-type utf8 utf8): a string-keyed table
- *   (g_str_hash) mapping a parent name to a human-readable list of who
- *   uses it (e.g. "win10, win11"); only used to enrich the
+ *   (g_str_hash) mapping a GPU (vgpu_parent_get_gpu(): the parent, or the
+ *   physical function of VF parents) to a human-readable list of who uses
+ *   it (e.g. "win10, win11"); only used to enrich the
  *   %VGPU_ERROR_NO_CAPACITY message
  * @error: return location for a #GError, or %NULL
  *
@@ -36,9 +37,16 @@ G_BEGIN_DECLS
  * devices on a GPU, the driver reports 0 available instances for the
  * others, so such a GPU is simply not a candidate.
  *
+ * Parents that are SR-IOV VFs of one GPU (NVIDIA Ampere with vGPU drivers
+ * before 17: one instance per VF) are counted as that GPU: the policy
+ * compares GPUs by the sum of their VFs' instances, the chosen GPU's first
+ * VF (by name) with a free instance is returned, and the message has one
+ * entry per GPU. Any other parent is a GPU of its own.
+ *
  * With @requested_parent only that parent is considered, checked in this
  * order: present in @parents, offers @type_id, allowed by @config, has an
- * available instance.
+ * available instance. A @requested_parent that names a GPU whose VFs are
+ * the parents picks a free VF of that GPU.
  *
  * Pure: no I/O, no lock (the caller holds the host lock between discovery
  * and creation).
