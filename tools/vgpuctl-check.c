@@ -13,6 +13,7 @@
 
 typedef struct {
     VgpuContext *ctx;
+    GPtrArray *vf_gpus; /* VgpuVfGpu: GPUs whose VFs carry vGPUs */
     guint problems;
     guint warnings;
 } Check;
@@ -92,11 +93,15 @@ check_modules(Check *check)
         host_exists(check, "sys/module/vfio_mdev"))
         report(check, CHECK_OK, "the mdev core is loaded");
     else
-        report(check, CHECK_FAIL,
+        report(check, check->vf_gpus->len > 0 ? CHECK_WARN : CHECK_FAIL,
                "the mdev core is not loaded (no /sys/class/mdev_bus, no "
                "/sys/module/mdev): a vendor driver with mdev support loads "
                "it (NVIDIA vGPU manager, i915 GVT-g, mtty), or 'modprobe "
-               "mdev'");
+               "mdev'%s",
+               check->vf_gpus->len > 0
+                   ? "; not needed for the GPUs whose virtual functions "
+                     "carry vGPUs (below)"
+                   : "");
 }
 
 /* Names of the parents that offer at least one type. */
@@ -131,9 +136,12 @@ check_parents(Check *check)
                g_hash_table_size(names) == 1 ? "" : "s",
                g_hash_table_size(names) == 1 ? "s" : "", summary->str);
     else
-        report(check, CHECK_FAIL,
+        report(check, check->vf_gpus->len > 0 ? CHECK_WARN : CHECK_FAIL,
                "no parent device offers mdev types (nothing in "
-               "/sys/class/mdev_bus)");
+               "/sys/class/mdev_bus)%s",
+               check->vf_gpus->len > 0 ? "; vGPUs come from virtual "
+                                         "functions on this host (below)"
+                                       : "");
     return names;
 }
 
@@ -180,10 +188,12 @@ report_not_in_vgpu_mode(Check *check, const char *pci_dir, const char *address,
     if (g_file_test(vendor_dir, G_FILE_TEST_IS_DIR)) {
         report(check, CHECK_FAIL,
                "NVIDIA GPU %s (%s) has an nvidia/ vGPU directory but no "
-               "mdev_supported_types: its vGPU manager uses NVIDIA's "
-               "vendor-specific VFIO framework instead of mdev, which "
-               "libvgpu does not manage",
-               address, id);
+               "virtual function carries vGPU types: its vGPU manager uses "
+               "NVIDIA's vendor-specific VFIO framework, which works on the "
+               "VFs: enable them with '/usr/lib/nvidia/sriov-manage -e %s' "
+               "(at every boot, e.g. a systemd unit ordered after "
+               "nvidia-vgpu-mgr)",
+               address, id, address);
     } else if (g_strcmp0(driver, "nvidia") == 0) {
         report(check, CHECK_FAIL,
                "NVIDIA GPU %s (%s) is not in vGPU mode: no "
@@ -219,6 +229,37 @@ report_not_in_vgpu_mode(Check *check, const char *pci_dir, const char *address,
     }
 }
 
+/* The GPU at @address if its VFs carry vGPUs (vgpu_pci_list_vf_gpus()). */
+static const VgpuVfGpu *
+find_vf_gpu(const Check *check, const char *address)
+{
+    for (guint i = 0; i < check->vf_gpus->len; i++) {
+        const VgpuVfGpu *gpu = check->vf_gpus->pdata[i];
+
+        if (g_str_equal(vgpu_vf_gpu_get_address(gpu), address))
+            return gpu;
+    }
+    return NULL;
+}
+
+/* GPUs of other vendors whose VFs are passed through (AMD MxGPU, Intel). */
+static void
+check_plain_vf_gpus(Check *check)
+{
+    for (guint i = 0; i < check->vf_gpus->len; i++) {
+        const VgpuVfGpu *gpu = check->vf_gpus->pdata[i];
+
+        if (vgpu_vf_gpu_get_device_class(gpu) != VGPU_DEVICE_CLASS_PLAIN_VF)
+            continue;
+        report(check, CHECK_OK,
+               "GPU %s (%s) has %u virtual functions to pass through "
+               "(%u in use): request type vf-<vendor>:<device> with "
+               "'vgpuctl attach'",
+               vgpu_vf_gpu_get_address(gpu), vgpu_vf_gpu_get_ids(gpu),
+               vgpu_vf_gpu_get_vfs(gpu), vgpu_vf_gpu_get_used(gpu));
+    }
+}
+
 static void
 check_nvidia_gpu(Check *check, const char *pci_dir, const char *address,
                  GHashTable *parents)
@@ -227,7 +268,17 @@ check_nvidia_gpu(Check *check, const char *pci_dir, const char *address,
     g_autofree char *id =
         g_strdup_printf("10de:%04" G_GINT64_MODIFIER "x", device & 0xffff);
 
-    if (gpu_offers_types(pci_dir, address, parents))
+    const VgpuVfGpu *vf_gpu = find_vf_gpu(check, address);
+
+    if (vf_gpu &&
+        vgpu_vf_gpu_get_device_class(vf_gpu) == VGPU_DEVICE_CLASS_NVIDIA_VF)
+        report(check, CHECK_OK,
+               "NVIDIA GPU %s (%s) runs NVIDIA vGPU on its %u virtual "
+               "functions (vendor-specific VFIO, vGPU 17+ on kernel >= 6.8; "
+               "%u in use): request types nvidia-<id> with 'vgpuctl attach'",
+               address, id, vgpu_vf_gpu_get_vfs(vf_gpu),
+               vgpu_vf_gpu_get_used(vf_gpu));
+    else if (gpu_offers_types(pci_dir, address, parents))
         report(check, CHECK_OK, "NVIDIA GPU %s (%s) is in vGPU mode", address,
                id);
     else
@@ -405,6 +456,7 @@ run_check(int argc, char **argv)
     };
     g_autoptr(VgpuContext) ctx = NULL;
     g_autoptr(GHashTable) parents = NULL;
+    g_autoptr(GPtrArray) vf_gpus = NULL;
     g_autoptr(GError) error = NULL;
     Check check = {0};
     int status;
@@ -420,9 +472,11 @@ run_check(int argc, char **argv)
     if (!g_str_equal(vgpu_context_get_root(ctx), "/"))
         printf("host root: %s\n", vgpu_context_get_root(ctx));
 
+    check.vf_gpus = vf_gpus = vgpu_pci_list_vf_gpus(ctx, NULL);
     check_modules(&check);
     parents = check_parents(&check);
     check_nvidia_gpus(&check, parents);
+    check_plain_vf_gpus(&check);
     check_hook(&check);
     check_config_and_state(&check);
 

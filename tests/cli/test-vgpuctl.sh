@@ -397,5 +397,10 @@ run types --json; expect_rc 0 "types --json with VF GPUs"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); g=[x for x in d["vf_gpus"] if x["address"]=="0000:5e:00.0"][0]; assert g["class"]=="vf" and g["virtual_functions"]==8 and g["types"][0]["id"]=="vf-1002:692f", g' "$OUT" ||
     fail "types --json: vf_gpus"
 pass "types lists GPUs whose VFs carry vGPUs: class, VFs, types and free VFs (text and JSON)"
+run check
+expect_out "NVIDIA GPU 0000:3d:00.0 (10de:26b9) runs NVIDIA vGPU on its 32 virtual functions" "check: vendor-specific VFIO GPU"
+expect_out "GPU 0000:5e:00.0 (1002:6929) has 8 virtual functions to pass through" "check: plain-VF GPU"
+! grep -q "install the NVIDIA vGPU manager" "$OUT" || fail "check tells a vGPU-on-VF host to install the vGPU manager"
+pass "check recognises vGPUs on virtual functions (NVIDIA vendor-specific VFIO, plain VFs)"
 
 echo "all $PASSED vgpuctl checks passed"
