@@ -21,18 +21,6 @@
 
 #define POLL_INTERVAL_US 2000
 
-/* "nvidia-1153" → 1153; 0 if @type_id is not of that form. */
-static guint
-numeric_id(const char *type_id)
-{
-    VgpuDeviceClass device_class;
-
-    if (!vgpu_request_type_is_vf(type_id, &device_class) ||
-        device_class != VGPU_DEVICE_CLASS_NVIDIA_VF)
-        return 0;
-    return (guint)strtoul(type_id + strlen("nvidia-"), NULL, 10);
-}
-
 static gboolean
 vf_exists(VgpuContext *ctx, const char *id)
 {
@@ -135,12 +123,13 @@ vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
 {
     const char *vf = vgpu_request_get_device_id(request);
     const char *type_id = vgpu_request_get_type_id(request);
-    guint id = numeric_id(type_id);
+    guint id = vgpu_sriov_type_number(type_id);
     g_autofree char *pf = NULL;
     g_autoptr(GPtrArray) types = NULL;
     g_autofree char *others = NULL;
     g_autofree char *type_name = NULL;
     g_autofree char *label = NULL;
+    g_autofree char *way_out = NULL;
     const char *used_by;
 
     if (!vgpu_sriov_check_address(vf, error))
@@ -180,22 +169,19 @@ vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
     label = type_name ? g_strdup_printf("%s (%s)", type_id, type_name)
                       : g_strdup(type_id);
     used_by = users ? g_hash_table_lookup(users, pf) : NULL;
-    if (!type_name) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
-                    "virtual function %s of GPU %s cannot create type %s "
-                    "now%s%s%s, and no GPU of this host can; stop a domain "
-                    "using one, or check the type with 'vgpuctl types'",
-                    vf, pf, label, used_by ? " (GPU used by " : "",
-                    used_by ? used_by : "", used_by ? ")" : "");
-        return NULL;
-    }
+    way_out = type_name
+                  ? g_strdup_printf("GPUs that can: %s; move the request to a "
+                                    "free VF of one of them ('vgpuctl detach' "
+                                    "and 'vgpuctl attach --parent GPU') or "
+                                    "stop a domain using this GPU",
+                                    others)
+                  : g_strdup("no GPU of this host can; stop a domain using "
+                             "one, or check the type with 'vgpuctl types'");
     g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
                 "virtual function %s of GPU %s cannot create type %s "
-                "now%s%s%s; GPUs that can: %s; move the request to a free "
-                "VF of one of them ('vgpuctl detach' and 'vgpuctl attach "
-                "--parent GPU') or stop a domain using this GPU",
+                "now%s%s%s; %s",
                 vf, pf, label, used_by ? " (GPU used by " : "",
-                used_by ? used_by : "", used_by ? ")" : "", others);
+                used_by ? used_by : "", used_by ? ")" : "", way_out);
     return NULL;
 }
 
@@ -203,7 +189,7 @@ static gboolean
 vf_create(VgpuContext *ctx, const char *parent, const char *type_id,
           const char *id, GError **error)
 {
-    guint wanted = numeric_id(type_id);
+    guint wanted = vgpu_sriov_type_number(type_id);
     guint current = 0;
     int errsv;
 

@@ -3,6 +3,7 @@
  * libvgpu - SR-IOV topology and NVIDIA's per-VF vGPU files (private).
  */
 #include <libvgpu/vgpu-pci.h>
+#include <libvgpu/vgpu-request.h>
 
 #include "vgpu-sriov.h"
 #include "vgpu-sysfs.h"
@@ -24,6 +25,17 @@ vgpu_sriov_check_address(const char *address, GError **error)
                 "lowercase hexadecimal, e.g. 0000:3d:00.4",
                 quoted);
     return FALSE;
+}
+
+guint
+vgpu_sriov_type_number(const char *type_id)
+{
+    VgpuDeviceClass device_class;
+
+    if (!vgpu_request_type_is_vf(type_id, &device_class) ||
+        device_class != VGPU_DEVICE_CLASS_NVIDIA_VF)
+        return 0;
+    return (guint)strtoul(type_id + strlen("nvidia-"), NULL, 10);
 }
 
 char *

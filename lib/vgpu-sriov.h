@@ -28,6 +28,10 @@ typedef struct {
  * address (vgpu_pci_address_is_valid()): checked before any path is built. */
 gboolean vgpu_sriov_check_address(const char *address, GError **error);
 
+/* "nvidia-1153" → 1153, the number current_vgpu_type takes; 0 when
+ * @type_id is not an NVIDIA VF type (vgpu_request_type_is_vf()). */
+guint vgpu_sriov_type_number(const char *type_id);
+
 /* <root>/sys/bus/pci/devices/<address>[/<attr>]; @address must be valid. */
 char *vgpu_sriov_path(VgpuContext *ctx, const char *address, const char *attr);
 

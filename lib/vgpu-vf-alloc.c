@@ -68,7 +68,7 @@ survey_vf(VgpuContext *ctx, GPtrArray *offers, const char *pf, const char *vf,
     gboolean busy = record || (taken && g_hash_table_contains(taken, vf));
 
     if (device_class == VGPU_DEVICE_CLASS_NVIDIA_VF) {
-        guint id = (guint)strtoul(type_id + strlen("nvidia-"), NULL, 10);
+        guint id = vgpu_sriov_type_number(type_id);
         guint current = 0;
         g_autoptr(GPtrArray) types = NULL;
         GpuOffer *offer;
