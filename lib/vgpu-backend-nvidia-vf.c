@@ -16,7 +16,6 @@
 #include "vgpu-text.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define POLL_INTERVAL_US 2000
@@ -138,8 +137,9 @@ vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "virtual function %s does not exist on this host (are "
                     "the GPU's VFs enabled, e.g. with NVIDIA's sriov-manage "
-                    "-e?); pin the request to a VF of this host with "
-                    "'vgpuctl detach' and 'vgpuctl attach'",
+                    "-e?); 'vgpuctl move DOMAIN' pins the request to a "
+                    "free VF of this host ('vgpuctl start DOMAIN' moves "
+                    "and starts)",
                     vf);
         return NULL;
     }
@@ -170,10 +170,11 @@ vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
                       : g_strdup(type_id);
     used_by = users ? g_hash_table_lookup(users, pf) : NULL;
     way_out = type_name
-                  ? g_strdup_printf("GPUs that can: %s; move the request to a "
-                                    "free VF of one of them ('vgpuctl detach' "
-                                    "and 'vgpuctl attach --parent GPU') or "
-                                    "stop a domain using this GPU",
+                  ? g_strdup_printf("GPUs that can: %s; 'vgpuctl move "
+                                    "DOMAIN' moves the request to a free VF "
+                                    "of one of them ('vgpuctl start DOMAIN' "
+                                    "moves and starts), or stop a domain "
+                                    "using this GPU",
                                     others)
                   : g_strdup("no GPU of this host can; stop a domain using "
                              "one, or check the type with 'vgpuctl types'");

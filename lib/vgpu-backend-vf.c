@@ -75,6 +75,15 @@ vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
                     vf, type_id);
         return NULL;
     }
+    if (!vgpu_sriov_offers_plain_vfs(ctx, config, pf)) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_UNSUPPORTED,
+                    "%s is a virtual function of %s, which is not a display "
+                    "controller (PCI class 0x03) and not named in "
+                    "plain_vf_pfs; add plain_vf_pfs=%s to [libvgpu] in "
+                    "/etc/libvgpu/libvgpu.conf to hand its VFs to domains",
+                    vf, pf, pf);
+        return NULL;
+    }
     if (!g_str_equal(device->type_id, type_id)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_UNSUPPORTED,
                     "virtual function %s of GPU %s is %s, not %s as "

@@ -4,6 +4,7 @@
  * a GKeyFile with one group [libvgpu].
  */
 #include <libvgpu/vgpu-config.h>
+#include <libvgpu/vgpu-pci.h>
 
 #include "vgpu-sysfs.h"
 #include "vgpu-text.h"
@@ -14,6 +15,7 @@
 #define KEY_PLACEMENT "placement"
 #define KEY_PARENTS "parents"
 #define KEY_REMOVE_TIMEOUT "remove_timeout_ms"
+#define KEY_PLAIN_VF_PFS "plain_vf_pfs"
 
 /* Warnings name the file this way, whatever the root. */
 #define CONFIG_NAME "libvgpu.conf"
@@ -23,6 +25,7 @@ static const char *const known_keys[] = {
     KEY_PLACEMENT,
     KEY_PARENTS,
     KEY_REMOVE_TIMEOUT,
+    KEY_PLAIN_VF_PFS,
 };
 
 /* At most this many warnings about unknown keys and groups are kept, so a
@@ -38,6 +41,7 @@ struct _VgpuConfig {
     VgpuPlacementPolicy placement;
     char **allowed_parents; /* NULL: every parent allowed */
     guint remove_timeout_ms;
+    char **plain_vf_pfs; /* NULL: none named */
     GPtrArray *warnings; /* of char *, %NULL-terminated */
 };
 
@@ -60,6 +64,7 @@ vgpu_config_free(VgpuConfig *config)
     if (!config)
         return;
     g_strfreev(config->allowed_parents);
+    g_strfreev(config->plain_vf_pfs);
     g_ptr_array_unref(config->warnings);
     g_free(config);
 }
@@ -105,6 +110,29 @@ vgpu_config_is_parent_allowed(const VgpuConfig *config, const char *parent)
         return TRUE;
     return g_strv_contains((const char *const *)config->allowed_parents,
                            parent);
+}
+
+const char *const *
+vgpu_config_get_plain_vf_pfs(const VgpuConfig *config)
+{
+    g_return_val_if_fail(config != NULL, NULL);
+    return (const char *const *)config->plain_vf_pfs;
+}
+
+void
+vgpu_config_set_plain_vf_pfs(VgpuConfig *config, const char *const *pfs)
+{
+    g_return_if_fail(config != NULL);
+    g_strfreev(config->plain_vf_pfs);
+    config->plain_vf_pfs = g_strdupv((char **)pfs);
+}
+
+gboolean
+vgpu_config_is_plain_vf_pf(const VgpuConfig *config, const char *pf)
+{
+    g_return_val_if_fail(pf != NULL, FALSE);
+    return config && config->plain_vf_pfs &&
+           g_strv_contains((const char *const *)config->plain_vf_pfs, pf);
 }
 
 guint
@@ -196,59 +224,95 @@ load_placement(VgpuConfig *config, GKeyFile *file, const char *path,
     return FALSE;
 }
 
+/* How the entries of one list key are checked and explained. */
+typedef struct {
+    const char *key;
+    gboolean (*is_valid)(const char *entry);
+    const char *what;    /* "a parent device name (...)" */
+    const char *example; /* "parents=0000:05:00.0;0000:06:00.0" */
+    const char *hint;    /* where the names come from */
+} ListKey;
+
 static gboolean
-load_parents(VgpuConfig *config, GKeyFile *file, const char *path,
-             GError **error)
+is_parent_name(const char *entry)
+{
+    return vgpu_name_check("parent device", entry, NULL);
+}
+
+static const ListKey parents_key = {
+    KEY_PARENTS,
+    is_parent_name,
+    "a parent device name (one path component without '/' or control "
+    "characters)",
+    "parents=0000:05:00.0;0000:06:00.0",
+    "use names as listed in /sys/class/mdev_bus or by 'vgpuctl types'",
+};
+
+static const ListKey plain_vf_pfs_key = {
+    KEY_PLAIN_VF_PFS,
+    vgpu_pci_address_is_valid,
+    "a PCI address of a physical function (DDDD:BB:SS.F, lowercase hex)",
+    "plain_vf_pfs=0000:03:00.0;0000:04:00.0",
+    "use the PF addresses of /sys/bus/pci/devices as 'lspci -D' prints "
+    "them",
+};
+
+/*
+ * Reads the ';'-separated list @spec->key into *@out: blanks around
+ * entries and empty entries are dropped, duplicates kept once; an empty
+ * list leaves *@out %NULL. An entry that fails @spec->is_valid fails the
+ * load with a message naming it and the fix.
+ */
+static gboolean
+load_list(const ListKey *spec, GKeyFile *file, const char *path, char ***out,
+          GError **error)
 {
     g_autoptr(GError) local = NULL;
     g_auto(GStrv) list = NULL;
-    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GPtrArray) entries = NULL;
     gsize len = 0;
 
-    if (!g_key_file_has_key(file, CONFIG_GROUP, KEY_PARENTS, NULL))
+    if (!g_key_file_has_key(file, CONFIG_GROUP, spec->key, NULL))
         return TRUE;
-    list = g_key_file_get_string_list(file, CONFIG_GROUP, KEY_PARENTS, &len,
-                                      &local);
+    list =
+        g_key_file_get_string_list(file, CONFIG_GROUP, spec->key, &len, &local);
     if (!list) {
         /* a bad escape sequence or invalid UTF-8 */
         g_autofree char *raw =
-            g_key_file_get_value(file, CONFIG_GROUP, KEY_PARENTS, NULL);
+            g_key_file_get_value(file, CONFIG_GROUP, spec->key, NULL);
         g_autofree char *quoted = vgpu_text_quote(raw ? raw : "");
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "%s: [libvgpu] parents=%s cannot be read (%s); "
-                    "list parent device names separated by ';', e.g. "
-                    "parents=0000:05:00.0;0000:06:00.0",
-                    path, quoted, local->message);
+                    "%s: [libvgpu] %s=%s cannot be read (%s); list them "
+                    "separated by ';', e.g. %s",
+                    path, spec->key, quoted, local->message, spec->example);
         return FALSE;
     }
 
-    parents = g_ptr_array_new_with_free_func(g_free);
+    entries = g_ptr_array_new_with_free_func(g_free);
     for (gsize i = 0; i < len; i++) {
-        char *name = g_strstrip(list[i]);
+        char *entry = g_strstrip(list[i]);
 
-        if (!*name)
+        if (!*entry)
             continue; /* "a;;b", trailing ';' */
-        if (!vgpu_name_check("parent device", name, NULL)) {
-            g_autofree char *quoted = vgpu_text_quote(name);
+        if (!spec->is_valid(entry)) {
+            g_autofree char *quoted = vgpu_text_quote(entry);
             g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                        "%s: [libvgpu] parents has %s, which is not a "
-                        "parent device name (one path component without "
-                        "'/' or control characters); use names as listed "
-                        "in /sys/class/mdev_bus, e.g. 0000:05:00.0, "
-                        "separated by ';'",
-                        path, quoted);
+                        "%s: [libvgpu] %s has %s, which is not %s; %s, "
+                        "separated by ';', e.g. %s",
+                        path, spec->key, quoted, spec->what, spec->hint,
+                        spec->example);
             return FALSE;
         }
-        if (!g_ptr_array_find_with_equal_func(parents, name, g_str_equal, NULL))
-            g_ptr_array_add(parents, g_strdup(name));
+        if (!g_ptr_array_find_with_equal_func(entries, entry, g_str_equal,
+                                              NULL))
+            g_ptr_array_add(entries, g_strdup(entry));
     }
-    if (parents->len == 0)
-        return TRUE; /* empty list: no allow-list */
+    if (entries->len == 0)
+        return TRUE; /* empty list: as if the key were not there */
 
-    g_ptr_array_add(parents, NULL);
-    g_strfreev(config->allowed_parents);
-    config->allowed_parents =
-        (char **)g_ptr_array_free(g_steal_pointer(&parents), FALSE);
+    g_ptr_array_add(entries, NULL);
+    g_strfreev(*out);
+    *out = (char **)g_ptr_array_free(g_steal_pointer(&entries), FALSE);
     return TRUE;
 }
 
@@ -400,7 +464,7 @@ is_known_key(const char *key)
     return FALSE;
 }
 
-/* "placement, parents, remove_timeout_ms" */
+/* "placement, parents, remove_timeout_ms, plain_vf_pfs" */
 static char *
 known_key_list(void)
 {
@@ -509,7 +573,9 @@ vgpu_config_load(VgpuContext *ctx, GError **error)
     }
 
     if (!load_placement(config, file, path, error) ||
-        !load_parents(config, file, path, error) ||
+        !load_list(&parents_key, file, path, &config->allowed_parents, error) ||
+        !load_list(&plain_vf_pfs_key, file, path, &config->plain_vf_pfs,
+                   error) ||
         !load_remove_timeout(config, file, path, error))
         return NULL;
     warn_unknown(config, file);

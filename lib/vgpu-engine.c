@@ -501,8 +501,12 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
         g_autofree char *name = vgpu_text_name(domain);
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
                     "%s %s requested by domain %s is held by domain %s; "
-                    "give one of them another device",
-                    backend->device_noun, id, name, holder);
+                    "give one of them another device%s",
+                    backend->device_noun, id, name, holder,
+                    device_class == VGPU_DEVICE_CLASS_MDEV
+                        ? ""
+                        : " ('vgpuctl move DOMAIN' moves a stopped "
+                          "domain's request to a free VF)");
         return FALSE;
     }
 

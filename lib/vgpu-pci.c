@@ -45,6 +45,16 @@ vgpu_pci_address_is_valid(const char *address)
     return g_ascii_xdigit_value(address[8]) <= 1;
 }
 
+char *
+vgpu_pci_get_physical_function(VgpuContext *ctx, const char *address)
+{
+    g_return_val_if_fail(ctx != NULL, NULL);
+
+    if (!vgpu_pci_address_is_valid(address))
+        return NULL;
+    return vgpu_sriov_physical_function(ctx, address);
+}
+
 /* ---- GPUs whose VFs carry vGPUs ----------------------------------------- */
 
 struct _VgpuVfGpu {
@@ -61,6 +71,7 @@ vf_type_free(VgpuVfType *type)
 {
     g_free(type->id);
     g_free(type->name);
+    vgpu_nvidia_type_free(type->nvidia);
     g_free(type);
 }
 
@@ -88,6 +99,8 @@ gpu_type(VgpuVfGpu *gpu, const char *id, const char *name)
     type = g_new0(VgpuVfType, 1);
     type->id = g_strdup(id);
     type->name = g_strdup(name);
+    if (name)
+        type->nvidia = vgpu_nvidia_type_new(name, NULL, NULL);
     g_ptr_array_add(gpu->types, type);
     return type;
 }
@@ -111,16 +124,6 @@ gpu_for(GHashTable *gpus, VgpuContext *ctx, const char *pf)
     return gpu;
 }
 
-/* Is @address display class (PCI class 0x03xxxx: VGA, XGA, 3D)? */
-static gboolean
-is_display(VgpuContext *ctx, const char *address)
-{
-    g_autofree char *path = vgpu_sriov_path(ctx, address, "class");
-    g_autofree char *text = vgpu_sysfs_read_attr(path, NULL);
-
-    return text && g_str_has_prefix(text, "0x03");
-}
-
 static void
 survey_nvidia_vf(VgpuContext *ctx, VgpuVfGpu *gpu, const char *vf,
                  guint current)
@@ -139,8 +142,10 @@ survey_nvidia_vf(VgpuContext *ctx, VgpuVfGpu *gpu, const char *vf,
         g_autofree char *id = g_strdup_printf("nvidia-%u", t->id);
         VgpuVfType *type = gpu_type(gpu, id, t->name);
 
-        if (!type->name)
+        if (!type->name) {
             type->name = g_strdup(t->name);
+            type->nvidia = vgpu_nvidia_type_new(t->name, NULL, NULL);
+        }
         type->free++;
     }
 }
@@ -165,7 +170,8 @@ compare_vf_types(gconstpointer a, gconstpointer b)
 }
 
 GPtrArray *
-vgpu_pci_list_vf_gpus(VgpuContext *ctx, GError **error)
+vgpu_pci_list_vf_gpus(VgpuContext *ctx, const VgpuConfig *config,
+                      GError **error)
 {
     g_autoptr(GPtrArray) names = NULL;
     g_autoptr(GHashTable) gpus = g_hash_table_new(g_str_hash, g_str_equal);
@@ -189,7 +195,7 @@ vgpu_pci_list_vf_gpus(VgpuContext *ctx, GError **error)
             gpu = gpu_for(gpus, ctx, pf);
             gpu->vfs++;
             survey_nvidia_vf(ctx, gpu, vf, current);
-        } else if (is_display(ctx, pf)) {
+        } else if (vgpu_sriov_offers_plain_vfs(ctx, config, pf)) {
             g_autofree char *ids = vgpu_sriov_read_ids(ctx, vf);
             g_autofree char *id = g_strdup_printf("vf-%s", ids ? ids : "?");
             g_autoptr(VgpuRecord) record =

@@ -91,6 +91,19 @@ vgpu_sriov_read_ids(VgpuContext *ctx, const char *address)
     return g_strdup_printf("%s:%s", vendor, device);
 }
 
+gboolean
+vgpu_sriov_offers_plain_vfs(VgpuContext *ctx, const VgpuConfig *config,
+                            const char *pf)
+{
+    g_autofree char *path = vgpu_sriov_path(ctx, pf, "class");
+    g_autofree char *text = NULL;
+
+    if (vgpu_config_is_plain_vf_pf(config, pf))
+        return TRUE;
+    text = vgpu_sysfs_read_attr(path, NULL);
+    return text && g_str_has_prefix(text, "0x03");
+}
+
 GPtrArray *
 vgpu_sriov_list_devices(VgpuContext *ctx)
 {

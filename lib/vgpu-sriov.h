@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <libvgpu/vgpu-config.h>
 #include <libvgpu/vgpu-context.h>
 
 #define VGPU_SYSFS_PCI_DEVICES "sys/bus/pci/devices"
@@ -43,6 +44,13 @@ char *vgpu_sriov_physical_function(VgpuContext *ctx, const char *address);
 
 /* "1002:692f" from `vendor` and `device` (0x-prefixed hex), or NULL. */
 char *vgpu_sriov_read_ids(VgpuContext *ctx, const char *address);
+
+/* Are the VFs of PF @pf plain VFs (class vf)? Yes when @pf is a display
+ * controller (PCI `class` 0x03xxxx: VGA, XGA, 3D; PCI Code and ID
+ * Assignment spec) or @config's plain_vf_pfs names it (@config may be
+ * NULL: display class only). DESIGN.md "Device classes". */
+gboolean vgpu_sriov_offers_plain_vfs(VgpuContext *ctx, const VgpuConfig *config,
+                                     const char *pf);
 
 /* The PCI addresses in sys/bus/pci/devices, sorted (element-type utf8). */
 GPtrArray *vgpu_sriov_list_devices(VgpuContext *ctx);

@@ -12,7 +12,6 @@
 #include "vgpu-sysfs.h"
 #include "vgpu-text.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* What one GPU (PF) can offer for the requested type. */
@@ -61,8 +60,9 @@ lists_type(GPtrArray *types, guint id)
 
 /* Counts VF @vf of GPU @pf into @offers for @type_id. */
 static void
-survey_vf(VgpuContext *ctx, GPtrArray *offers, const char *pf, const char *vf,
-          const char *type_id, VgpuDeviceClass device_class, GHashTable *taken)
+survey_vf(VgpuContext *ctx, const VgpuConfig *config, GPtrArray *offers,
+          const char *pf, const char *vf, const char *type_id,
+          VgpuDeviceClass device_class, GHashTable *taken)
 {
     g_autoptr(VgpuRecord) record = vgpu_state_load_record(ctx, vf, NULL);
     gboolean busy = record || (taken && g_hash_table_contains(taken, vf));
@@ -88,7 +88,8 @@ survey_vf(VgpuContext *ctx, GPtrArray *offers, const char *pf, const char *vf,
         g_autofree char *ids = vgpu_sriov_read_ids(ctx, vf);
         GpuOffer *offer;
 
-        if (!ids || !g_str_equal(ids, type_id + strlen("vf-")))
+        if (!ids || !g_str_equal(ids, type_id + strlen("vf-")) ||
+            !vgpu_sriov_offers_plain_vfs(ctx, config, pf))
             return;
         offer = offer_for(offers, pf);
         if (busy)
@@ -152,7 +153,7 @@ vgpu_alloc_choose_vf(VgpuContext *ctx, const char *type_id, const char *gpu,
         if (!pf || (gpu && !g_str_equal(pf, gpu)) ||
             !vgpu_config_is_parent_allowed(config, pf))
             continue;
-        survey_vf(ctx, offers, pf, vf, type_id, device_class, taken);
+        survey_vf(ctx, config, offers, pf, vf, type_id, device_class, taken);
     }
     for (guint i = 0; i < offers->len; i++) {
         GpuOffer *offer = offers->pdata[i];
@@ -164,12 +165,17 @@ vgpu_alloc_choose_vf(VgpuContext *ctx, const char *type_id, const char *gpu,
             error, VGPU_ERROR,
             offers->len == 0 ? VGPU_ERROR_NOT_FOUND : VGPU_ERROR_NO_CAPACITY,
             offers->len == 0 ? "no virtual function of %s%s offers type %s; "
-                               "'vgpuctl types' lists what this host offers"
+                               "'vgpuctl types' lists what this host offers%s"
                              : "no free virtual function of %s%s can take type "
                                "%s now (every one is in use, claimed by a "
                                "defined domain, or its GPU is full); stop or "
                                "detach a domain using one",
-            gpu ? "GPU " : "this host", gpu ? gpu : "", quoted);
+            gpu ? "GPU " : "this host", gpu ? gpu : "", quoted,
+            offers->len == 0 && device_class == VGPU_DEVICE_CLASS_PLAIN_VF
+                ? " (the VFs of a PF that is not a display controller "
+                  "count only when plain_vf_pfs in libvgpu.conf names "
+                  "the PF)"
+                : "");
         return NULL;
     }
     g_ptr_array_sort_with_data(

@@ -10,6 +10,8 @@
  */
 #include <libvgpu/libvgpu-virt.h>
 
+#include "vgpu-virt-private.h"
+
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -18,25 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNodeDevice, virNodeDeviceFree)
-
-struct _VgpuVirtConnection {
-    virConnectPtr conn;
-    char *uri;         /* canonical, from virConnectGetURI() */
-    VgpuContext *host; /* nullable: check types in this sysfs */
-};
-
-struct _VgpuVirtDomain {
-    char *name;
-    char *uuid;
-    gboolean active;
-    gboolean persistent;
-    GPtrArray *requests;      /* VgpuRequest */
-    GPtrArray *mdev_hostdevs; /* utf8 */
-    GPtrArray *pci_hostdevs;  /* utf8, canonical PCI addresses */
-    char *request_error;      /* nullable */
-};
 
 struct _VgpuVirtMdevType {
     char *parent;
@@ -67,10 +51,8 @@ init_libvirt_once(void)
     }
 }
 
-/* Sets a VGPU_ERROR_LIBVIRT error: the caller's sentence, then libvirt's
- * last error message of this thread. */
-static void G_GNUC_PRINTF(2, 3)
-    set_libvirt_error(GError **error, const char *format, ...)
+void
+vgpu_virt_set_error(GError **error, const char *format, ...)
 {
     g_autofree char *what = NULL;
     va_list args;
@@ -94,11 +76,11 @@ vgpu_virt_connect(const char *uri, GError **error)
     vconn = virConnectOpen(uri);
     if (!vconn) {
         if (uri) {
-            set_libvirt_error(error, "cannot connect to libvirt at %s", uri);
+            vgpu_virt_set_error(error, "cannot connect to libvirt at %s", uri);
         } else {
-            set_libvirt_error(error, "cannot connect to libvirt at its "
-                                     "default URI (name one, or set "
-                                     "LIBVIRT_DEFAULT_URI)");
+            vgpu_virt_set_error(error, "cannot connect to libvirt at its "
+                                       "default URI (name one, or set "
+                                       "LIBVIRT_DEFAULT_URI)");
         }
         return NULL;
     }
@@ -106,8 +88,8 @@ vgpu_virt_connect(const char *uri, GError **error)
 
     canonical = virConnectGetURI(vconn);
     if (!canonical) {
-        set_libvirt_error(error, "cannot read the URI of the libvirt "
-                                 "connection");
+        vgpu_virt_set_error(error, "cannot read the URI of the libvirt "
+                                   "connection");
         virConnectClose(vconn);
         return NULL;
     }
@@ -305,10 +287,10 @@ vgpu_virt_list_node_mdev_types(VgpuVirtConnection *conn, GError **error)
     count = virConnectListAllNodeDevices(
         conn->conn, &devices, VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES);
     if (count < 0) {
-        set_libvirt_error(error,
-                          "cannot list the node devices with mdev "
-                          "types on %s",
-                          conn->uri);
+        vgpu_virt_set_error(error,
+                            "cannot list the node devices with mdev "
+                            "types on %s",
+                            conn->uri);
         return NULL;
     }
 
@@ -321,8 +303,8 @@ vgpu_virt_list_node_mdev_types(VgpuVirtConnection *conn, GError **error)
             /* Unplugged while we looked: skip, like a vanished entry. */
             if (virGetLastErrorCode() == VIR_ERR_NO_NODE_DEVICE)
                 continue;
-            set_libvirt_error(error, "cannot read node device %s on %s",
-                              node_name, conn->uri);
+            vgpu_virt_set_error(error, "cannot read node device %s on %s",
+                                node_name, conn->uri);
             free_node_devices(devices, count);
             return NULL;
         }
@@ -480,8 +462,9 @@ vgpu_virt_check_type(VgpuVirtConnection *conn, const char *type_id,
 
 /* ---- attach / detach --------------------------------------------------- */
 
-static virDomainPtr
-lookup_domain(VgpuVirtConnection *conn, const char *name, GError **error)
+virDomainPtr
+vgpu_virt_lookup_domain(VgpuVirtConnection *conn, const char *name,
+                        GError **error)
 {
     virDomainPtr dom = virDomainLookupByName(conn->conn, name);
 
@@ -493,31 +476,30 @@ lookup_domain(VgpuVirtConnection *conn, const char *name, GError **error)
                     "defined domains",
                     name, conn->uri);
     } else {
-        set_libvirt_error(error, "cannot look up domain \"%s\" on %s", name,
-                          conn->uri);
+        vgpu_virt_set_error(error, "cannot look up domain \"%s\" on %s", name,
+                            conn->uri);
     }
     return NULL;
 }
 
-/* Looks up a persistent domain and parses its persistent definition. */
-static VgpuDomainXml *
-read_persistent_definition(VgpuVirtConnection *conn, const char *name,
-                           GError **error)
+VgpuDomainXml *
+vgpu_virt_read_definition(VgpuVirtConnection *conn, const char *name,
+                          GError **error)
 {
     g_autoptr(virDomain) dom = NULL;
     g_autofree char *xml = NULL;
     int persistent;
 
-    dom = lookup_domain(conn, name, error);
+    dom = vgpu_virt_lookup_domain(conn, name, error);
     if (!dom)
         return NULL;
 
     persistent = virDomainIsPersistent(dom);
     if (persistent < 0) {
-        set_libvirt_error(error,
-                          "cannot tell whether domain \"%s\" is "
-                          "persistent",
-                          name);
+        vgpu_virt_set_error(error,
+                            "cannot tell whether domain \"%s\" is "
+                            "persistent",
+                            name);
         return NULL;
     }
     if (persistent == 0) {
@@ -533,37 +515,33 @@ read_persistent_definition(VgpuVirtConnection *conn, const char *name,
     xml = virDomainGetXMLDesc(dom,
                               VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
     if (!xml) {
-        set_libvirt_error(error,
-                          "cannot read the definition of domain "
-                          "\"%s\"",
-                          name);
+        vgpu_virt_set_error(error,
+                            "cannot read the definition of domain "
+                            "\"%s\"",
+                            name);
         return NULL;
     }
     return vgpu_domain_xml_parse(xml, strlen(xml), error);
 }
 
-static gboolean
-define_domain(VgpuVirtConnection *conn, const char *name, VgpuDomainXml *doc,
-              GError **error)
+gboolean
+vgpu_virt_define(VgpuVirtConnection *conn, const char *name, VgpuDomainXml *doc,
+                 GError **error)
 {
     g_autofree char *xml = vgpu_domain_xml_format(doc, NULL);
     g_autoptr(virDomain) dom = virDomainDefineXML(conn->conn, xml);
 
     if (!dom) {
-        set_libvirt_error(error, "cannot define the edited domain \"%s\"",
-                          name);
+        vgpu_virt_set_error(error, "cannot define the edited domain \"%s\"",
+                            name);
         return FALSE;
     }
     return TRUE;
 }
 
-/*
- * The VF addresses that defined domains name in PCI hostdevs (libvirt
- * refuses to start two domains with one VF: "PCI device … is in use by
- * driver QEMU, domain …"), as a set.
- */
-static GHashTable *
-taken_vfs(VgpuVirtConnection *conn, GError **error)
+GHashTable *
+vgpu_virt_taken_vfs(VgpuVirtConnection *conn, const char *except,
+                    GError **error)
 {
     g_autoptr(GPtrArray) domains =
         vgpu_virt_list_domains(conn, VGPU_VIRT_LIST_ALL, error);
@@ -575,6 +553,8 @@ taken_vfs(VgpuVirtConnection *conn, GError **error)
     for (guint i = 0; i < domains->len; i++) {
         const VgpuVirtDomain *domain = domains->pdata[i];
 
+        if (except && g_str_equal(domain->name, except))
+            continue;
         for (guint j = 0; j < domain->pci_hostdevs->len; j++)
             g_hash_table_add(taken, g_strdup(domain->pci_hostdevs->pdata[j]));
     }
@@ -632,7 +612,7 @@ attach_vf(VgpuVirtConnection *conn, const char *domain, VgpuDomainXml *doc,
     config = vgpu_config_load(conn->host, error);
     if (!config)
         return NULL;
-    taken = taken_vfs(conn, error);
+    taken = vgpu_virt_taken_vfs(conn, NULL, error);
     if (!taken)
         return NULL;
     vf = vgpu_alloc_choose_vf(conn->host, type_id, gpu, config, taken, error);
@@ -641,7 +621,7 @@ attach_vf(VgpuVirtConnection *conn, const char *domain, VgpuDomainXml *doc,
     request = vgpu_request_new_vf(vf, type_id, error);
     if (!request ||
         !vgpu_domain_xml_add_request(doc, request, VGPU_HOSTDEV_NONE, error) ||
-        !define_domain(conn, domain, doc, error))
+        !vgpu_virt_define(conn, domain, doc, error))
         return NULL;
     return g_steal_pointer(&vf);
 }
@@ -660,7 +640,7 @@ vgpu_virt_attach(VgpuVirtConnection *conn, const char *domain,
     g_return_val_if_fail(domain != NULL, NULL);
     g_return_val_if_fail(type_id != NULL, NULL);
 
-    doc = read_persistent_definition(conn, domain, error);
+    doc = vgpu_virt_read_definition(conn, domain, error);
     if (!doc)
         return NULL;
     if (attaches_a_vf(conn, type_id))
@@ -678,7 +658,7 @@ vgpu_virt_attach(VgpuVirtConnection *conn, const char *domain,
         return NULL;
     if (!vgpu_domain_xml_add_request(doc, request, hostdev_flags, error))
         return NULL;
-    if (!define_domain(conn, domain, doc, error))
+    if (!vgpu_virt_define(conn, domain, doc, error))
         return NULL;
     return g_strdup(vgpu_request_get_uuid(request));
 }
@@ -693,7 +673,7 @@ vgpu_virt_detach(VgpuVirtConnection *conn, const char *domain, const char *uuid,
     g_return_val_if_fail(conn != NULL, FALSE);
     g_return_val_if_fail(domain != NULL, FALSE);
 
-    doc = read_persistent_definition(conn, domain, error);
+    doc = vgpu_virt_read_definition(conn, domain, error);
     if (!doc)
         return FALSE;
 
@@ -731,7 +711,7 @@ vgpu_virt_detach(VgpuVirtConnection *conn, const char *domain, const char *uuid,
                                             error))
             return FALSE;
     }
-    if (!define_domain(conn, domain, doc, error))
+    if (!vgpu_virt_define(conn, domain, doc, error))
         return FALSE;
     if (removed)
         *removed = g_steal_pointer(&uuids);
@@ -781,8 +761,8 @@ read_domain(VgpuVirtConnection *conn, virDomainPtr dom, GError **error)
 
     domain->name = g_strdup(virDomainGetName(dom));
     if (virDomainGetUUIDString(dom, uuid) < 0) {
-        set_libvirt_error(error, "cannot read the UUID of domain \"%s\"",
-                          domain->name);
+        vgpu_virt_set_error(error, "cannot read the UUID of domain \"%s\"",
+                            domain->name);
         return NULL;
     }
     domain->uuid = g_ascii_strdown(uuid, -1);
@@ -793,8 +773,8 @@ read_domain(VgpuVirtConnection *conn, virDomainPtr dom, GError **error)
     if (active < 0 || persistent < 0 || !xml) {
         if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
             return NULL; /* undefined while we looked */
-        set_libvirt_error(error, "cannot read domain \"%s\" on %s",
-                          domain->name, conn->uri);
+        vgpu_virt_set_error(error, "cannot read domain \"%s\" on %s",
+                            domain->name, conn->uri);
         return NULL;
     }
     domain->active = active == 1;
@@ -834,7 +814,7 @@ vgpu_virt_list_domains(VgpuVirtConnection *conn, VgpuVirtListFlags flags,
 
     count = virConnectListAllDomains(conn->conn, &listed, 0);
     if (count < 0) {
-        set_libvirt_error(error, "cannot list the domains on %s", conn->uri);
+        vgpu_virt_set_error(error, "cannot list the domains on %s", conn->uri);
         return NULL;
     }
 

@@ -208,7 +208,7 @@ test_comments_unknown_keys(void **state)
 
     const char *const warnings[] = {
         "libvgpu.conf: unknown key \"future_key\" in [libvgpu] (keys: "
-        "placement, parents, remove_timeout_ms)",
+        "placement, parents, remove_timeout_ms, plain_vf_pfs)",
         "libvgpu.conf: unknown group [future-group]; the only group is "
         "[libvgpu]",
         NULL,
@@ -253,14 +253,15 @@ test_unknown_key_suggestions(void **state)
         const char *warnings[] = {NULL, NULL};
 
         if (cases[i].suggestion)
-            want = g_strdup_printf("libvgpu.conf: unknown key \"%s\" in "
-                                   "[libvgpu]; did you mean \"%s\"? (keys: "
-                                   "placement, parents, remove_timeout_ms)",
-                                   cases[i].key, cases[i].suggestion);
+            want = g_strdup_printf(
+                "libvgpu.conf: unknown key \"%s\" in "
+                "[libvgpu]; did you mean \"%s\"? (keys: "
+                "placement, parents, remove_timeout_ms, plain_vf_pfs)",
+                cases[i].key, cases[i].suggestion);
         else
             want = g_strdup_printf("libvgpu.conf: unknown key \"%s\" in "
                                    "[libvgpu] (keys: placement, parents, "
-                                   "remove_timeout_ms)",
+                                   "remove_timeout_ms, plain_vf_pfs)",
                                    cases[i].key);
         warnings[0] = want;
         assert_warnings(config, warnings);
@@ -298,9 +299,10 @@ test_warnings_order_and_escaping(void **state)
                                                "x=1\n");
     const char *const warnings[] = {
         "libvgpu.conf: unknown key \"placment\" in [libvgpu]; did you mean "
-        "\"placement\"? (keys: placement, parents, remove_timeout_ms)",
+        "\"placement\"? (keys: placement, parents, remove_timeout_ms, "
+        "plain_vf_pfs)",
         "libvgpu.conf: unknown key \"a\\\"b\\\\c\" in [libvgpu] (keys: "
-        "placement, parents, remove_timeout_ms)",
+        "placement, parents, remove_timeout_ms, plain_vf_pfs)",
         "libvgpu.conf: unknown group [Libvgpu]; the only group is [libvgpu]",
         NULL,
     };
@@ -441,7 +443,7 @@ test_inline_comment(void **state)
         const char *const warnings[] = {
             "libvgpu.conf: unknown key \"placment\" in [libvgpu]; did you "
             "mean \"placement\"? (keys: placement, parents, "
-            "remove_timeout_ms)",
+            "remove_timeout_ms, plain_vf_pfs)",
             NULL,
         };
         assert_warnings(config, warnings);
@@ -507,6 +509,49 @@ test_bad_parent(void **state)
     load_invalid(fx, "[libvgpu]\nparents=..\n", "parents", "\"..\"");
     load_invalid(fx, "[libvgpu]\nparents=0000:05:00.0;.\n", "parents", "\".\"");
     load_invalid(fx, "[libvgpu]\nparents=a/b\n", "parents", "\"a/b\"");
+}
+
+static void
+test_plain_vf_pfs(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(VgpuConfig) config =
+        load_ok(fx, "[libvgpu]\n"
+                    "plain_vf_pfs= 0000:01:00.0 ;;0000:5e:00.0;0000:01:00.0\n");
+    const char *const *pfs = vgpu_config_get_plain_vf_pfs(config);
+
+    assert_non_null(pfs);
+    assert_int_equal(g_strv_length((char **)pfs), 2);
+    assert_string_equal(pfs[0], "0000:01:00.0");
+    assert_string_equal(pfs[1], "0000:5e:00.0");
+    assert_true(vgpu_config_is_plain_vf_pf(config, "0000:01:00.0"));
+    assert_false(vgpu_config_is_plain_vf_pf(config, "0000:02:00.0"));
+    assert_false(vgpu_config_is_plain_vf_pf(NULL, "0000:01:00.0"));
+    assert_no_warnings(config);
+    /* independent of the mdev allow-list */
+    assert_null(vgpu_config_get_allowed_parents(config));
+
+    vgpu_config_set_plain_vf_pfs(config, NULL);
+    assert_null(vgpu_config_get_plain_vf_pfs(config));
+    assert_false(vgpu_config_is_plain_vf_pf(config, "0000:01:00.0"));
+    {
+        g_autoptr(VgpuConfig) empty = load_ok(fx, "[libvgpu]\nplain_vf_pfs=\n");
+        assert_null(vgpu_config_get_plain_vf_pfs(empty));
+    }
+}
+
+static void
+test_bad_plain_vf_pf(void **state)
+{
+    Fixture *fx = *state;
+
+    /* only canonical PCI addresses: lowercase, with the domain */
+    load_invalid(fx, "[libvgpu]\nplain_vf_pfs=0000:5E:00.0\n", "plain_vf_pfs",
+                 "\"0000:5E:00.0\"");
+    load_invalid(fx, "[libvgpu]\nplain_vf_pfs=5e:00.0\n", "plain_vf_pfs",
+                 "\"5e:00.0\"");
+    load_invalid(fx, "[libvgpu]\nplain_vf_pfs=0000:01:00.0;../x\n",
+                 "plain_vf_pfs", "\"../x\"");
 }
 
 static void
@@ -649,6 +694,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_readme_example, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_parent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plain_vf_pfs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_plain_vf_pf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),

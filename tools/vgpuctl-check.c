@@ -457,6 +457,7 @@ run_check(int argc, char **argv)
     g_autoptr(VgpuContext) ctx = NULL;
     g_autoptr(GHashTable) parents = NULL;
     g_autoptr(GPtrArray) vf_gpus = NULL;
+    g_autoptr(VgpuConfig) config = NULL;
     g_autoptr(GError) error = NULL;
     Check check = {0};
     int status;
@@ -472,7 +473,8 @@ run_check(int argc, char **argv)
     if (!g_str_equal(vgpu_context_get_root(ctx), "/"))
         printf("host root: %s\n", vgpu_context_get_root(ctx));
 
-    check.vf_gpus = vf_gpus = vgpu_pci_list_vf_gpus(ctx, NULL);
+    config = vgpu_config_load(ctx, NULL); /* check_config() reports errors */
+    check.vf_gpus = vf_gpus = vgpu_pci_list_vf_gpus(ctx, config, NULL);
     check_modules(&check);
     parents = check_parents(&check);
     check_nvidia_gpus(&check, parents);

@@ -19,6 +19,10 @@ extern const VgpuctlCommand vgpuctl_command_requests;
 extern const VgpuctlCommand vgpuctl_command_attach;
 extern const VgpuctlCommand vgpuctl_command_detach;
 
+/* vgpuctl-move.c: VF-backed requests moved to VFs that can host them */
+extern const VgpuctlCommand vgpuctl_command_move;
+extern const VgpuctlCommand vgpuctl_command_start;
+
 /* vgpuctl-hook.c: the libvirt hook */
 extern const VgpuctlCommand vgpuctl_command_install_hook;
 

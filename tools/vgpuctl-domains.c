@@ -10,12 +10,13 @@
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* Does one of @requests name device @id (an mdev UUID or a VF address)? */
 static gboolean
-request_has_uuid(GPtrArray *requests, const char *uuid)
+request_has_device(GPtrArray *requests, const char *id)
 {
     for (guint i = 0; i < requests->len; i++) {
-        if (g_str_equal(vgpu_request_get_uuid(g_ptr_array_index(requests, i)),
-                        uuid))
+        if (g_str_equal(
+                vgpu_request_get_device_id(g_ptr_array_index(requests, i)), id))
             return TRUE;
     }
     return FALSE;
@@ -32,7 +33,7 @@ unmanaged_hostdevs(const VgpuVirtDomain *domain)
     for (guint i = 0; i < hostdevs->len; i++) {
         const char *uuid = g_ptr_array_index(hostdevs, i);
 
-        if (!request_has_uuid(requests, uuid))
+        if (!request_has_device(requests, uuid))
             g_ptr_array_add(unmanaged, (gpointer)uuid);
     }
     return unmanaged;
@@ -42,7 +43,15 @@ static void
 json_add_request(JsonBuilder *builder, const VgpuRequest *request)
 {
     json_builder_begin_object(builder);
+    vgpuctl_json_add_string(
+        builder, "class",
+        vgpu_device_class_to_string(vgpu_request_get_device_class(request)));
     vgpuctl_json_add_string(builder, "uuid", vgpu_request_get_uuid(request));
+    vgpuctl_json_add_string(builder, "address",
+                            vgpu_request_get_device_class(request) ==
+                                    VGPU_DEVICE_CLASS_MDEV
+                                ? NULL
+                                : vgpu_request_get_device_id(request));
     vgpuctl_json_add_string(builder, "type", vgpu_request_get_type_id(request));
     vgpuctl_json_add_string(builder, "parent",
                             vgpu_request_get_parent(request));
@@ -104,10 +113,15 @@ add_domain_rows(VgpuctlTable *table, const VgpuVirtDomain *domain)
     for (guint i = 0; i < requests->len; i++) {
         const VgpuRequest *request = g_ptr_array_index(requests, i);
         const char *parent = vgpu_request_get_parent(request);
+        gboolean is_vf =
+            vgpu_request_get_device_class(request) != VGPU_DEVICE_CLASS_MDEV;
 
-        vgpuctl_table_add(table, 5, name, state, vgpu_request_get_uuid(request),
+        vgpuctl_table_add(table, 5, name, state,
+                          vgpu_request_get_device_id(request),
                           vgpu_request_get_type_id(request),
-                          parent ? parent : "any");
+                          is_vf    ? "(the VF)"
+                          : parent ? parent
+                                   : "any");
     }
     for (guint i = 0; i < unmanaged->len; i++)
         vgpuctl_table_add(table, 5, name, state,
@@ -129,7 +143,7 @@ print_requests_text(VgpuVirtConnection *conn, GPtrArray *domains)
                vgpu_virt_connection_get_uri(conn));
         return;
     }
-    vgpuctl_table_add(&table, 5, "DOMAIN", "STATE", "UUID", "TYPE", "PARENT");
+    vgpuctl_table_add(&table, 5, "DOMAIN", "STATE", "DEVICE", "TYPE", "PARENT");
     for (guint i = 0; i < domains->len; i++)
         add_domain_rows(&table, g_ptr_array_index(domains, i));
     vgpuctl_table_print(&table, "");
@@ -184,10 +198,13 @@ const VgpuctlCommand vgpuctl_command_requests = {
     .description =
         "DESCRIPTION\n"
         "  Asks libvirt for every domain and prints its vGPU requests (the\n"
-        "  <vgpu:mdev> elements 'vgpuctl attach' wrote) with UUID, mdev type\n"
-        "  and parent (\"any\": chosen at start), and mdev hostdevs that have\n"
-        "  no request (\"not managed by libvgpu\"). A running domain shows\n"
-        "  its live definition.\n"
+        "  <vgpu:mdev> and <vgpu:vf> elements 'vgpuctl attach' wrote): the\n"
+        "  device (an mdev's UUID, or the VF a VF-backed request pins), the\n"
+        "  type and the parent (\"any\": chosen at start; \"(the VF)\" for\n"
+        "  VF-backed requests), and mdev hostdevs that have no request\n"
+        "  (\"not managed by libvgpu\"). A running domain shows its live\n"
+        "  definition. --json gives per request: class (mdev, nvidia-vf,\n"
+        "  vf), uuid (mdev) or address (VF), type, parent.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl requests\n"
@@ -206,12 +223,13 @@ run_attach(int argc, char **argv)
     gboolean display = FALSE, ramfb = FALSE, force = FALSE;
     const GOptionEntry entries[] = {
         {"type", 't', 0, G_OPTION_ARG_STRING, &type_id,
-         "mdev type to create at start, e.g. nvidia-65 (required; see "
-         "'vgpuctl types')",
+         "vGPU type, e.g. nvidia-65 (mdev), nvidia-1153 (NVIDIA VF) or "
+         "vf-1002:692f (plain VF) (required; see 'vgpuctl types')",
          "TYPE"},
         {"parent", 'p', 0, G_OPTION_ARG_STRING, &parent,
          "Create it on this parent device only (default: chosen at start "
-         "by placement policy)",
+         "by placement policy); for a VF type, the GPU (PF) to pick a VF "
+         "of",
          "PARENT"},
         {"uuid", 'u', 0, G_OPTION_ARG_STRING, &uuid,
          "mdev UUID (default: name-based, derived from the domain UUID "
@@ -286,10 +304,22 @@ const VgpuctlCommand vgpuctl_command_attach = {
         "  Only persistent domains can be edited; transient ones are refused.\n"
         "  Attaching again adds another vGPU with the next default UUID.\n"
         "\n"
+        "  A VF-backed type (NVIDIA vGPU on kernel >= 6.8: nvidia-<id> where\n"
+        "  the GPU's VFs offer it; a plain SR-IOV VF: vf-<vendor>:<device>)\n"
+        "  pins a VF now, because libvirt reads the hostdev address before\n"
+        "  the hook runs: a free VF (no record, named by no defined domain's\n"
+        "  PCI hostdev) of a GPU that can create the type, by placement\n"
+        "  policy. It writes <vgpu:vf address=VF type=TYPE/> and a\n"
+        "  <hostdev type='pci'> (managed='no' for NVIDIA, whose VF stays on\n"
+        "  its driver; managed='yes' for plain VFs) and prints the VF's\n"
+        "  address. 'vgpuctl move' re-pins it when the VF cannot host the\n"
+        "  type any more.\n"
+        "\n"
         "EXAMPLES\n"
         "  vgpuctl attach win11 --type nvidia-65\n"
         "  vgpuctl attach win11 --type nvidia-65 --parent 0000:05:00.0 "
         "--display --ramfb\n"
+        "  vgpuctl attach win11 --type nvidia-1153\n"
         "  vgpuctl attach vm1 --type mtty-1 --uuid "
         "9d2e9b5e-8f4b-4c53-a2f4-3b5d1fa7c001\n",
     .operand = "DOMAIN",

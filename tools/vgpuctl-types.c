@@ -5,8 +5,10 @@
  */
 #include "vgpuctl-commands.h"
 #include "vgpuctl-output.h"
+#include "vgpuctl-pci-names.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* One mdev type from either source (sysfs or libvirt node devices). The
  * VFs of one GPU that are mdev parents (NVIDIA Ampere with older vGPU
@@ -134,6 +136,18 @@ vf_class_label(VgpuDeviceClass device_class)
                : "virtual functions passed through";
 }
 
+/* The name of a VF type: NVIDIA's from creatable_vgpu_types, or for a
+ * plain VF (`vf-<vendor>:<device>`) the PCI ID database's; NULL if none. */
+static char *
+vf_type_name(const VgpuVfType *type)
+{
+    if (type->name)
+        return g_strdup(type->name);
+    if (g_str_has_prefix(type->id, "vf-"))
+        return vgpuctl_pci_device_name(type->id + strlen("vf-"));
+    return NULL;
+}
+
 /* "gpus": the GPUs whose VFs carry vGPUs, with their types. */
 static void
 json_add_vf_gpus(JsonBuilder *builder, GPtrArray *gpus)
@@ -157,51 +171,26 @@ json_add_vf_gpus(JsonBuilder *builder, GPtrArray *gpus)
         vgpuctl_json_begin_array(builder, "types");
         for (guint j = 0; j < types->len; j++) {
             const VgpuVfType *type = types->pdata[j];
+            g_autofree char *name = vf_type_name(type);
 
             json_builder_begin_object(builder);
             vgpuctl_json_add_string(builder, "id", type->id);
-            vgpuctl_json_add_string(builder, "name", type->name);
+            vgpuctl_json_add_string(builder, "name", name);
             json_builder_set_member_name(builder, "free_vfs");
             json_builder_add_int_value(builder, type->free);
             json_builder_set_member_name(builder, "used_vfs");
             json_builder_add_int_value(builder, type->used);
+            json_builder_set_member_name(builder, "nvidia");
+            if (type->nvidia)
+                json_add_nvidia(builder, type->nvidia);
+            else
+                json_builder_add_null_value(builder);
             json_builder_end_object(builder);
         }
         json_builder_end_array(builder);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
-}
-
-/* One table per GPU whose VFs carry vGPUs. */
-static void
-print_vf_gpus_text(GPtrArray *gpus, gboolean after_parents)
-{
-    for (guint i = 0; gpus && i < gpus->len; i++) {
-        const VgpuVfGpu *gpu = gpus->pdata[i];
-        GPtrArray *types = vgpu_vf_gpu_get_types(gpu);
-        g_auto(VgpuctlTable) table = {0};
-
-        if (after_parents || i > 0)
-            printf("\n");
-        printf("%s (%s; %s; %u VFs, %u in use)\n", vgpu_vf_gpu_get_address(gpu),
-               vf_class_label(vgpu_vf_gpu_get_device_class(gpu)),
-               vgpu_vf_gpu_get_ids(gpu), vgpu_vf_gpu_get_vfs(gpu),
-               vgpu_vf_gpu_get_used(gpu));
-        vgpuctl_table_add(&table, 4, "TYPE", "NAME", "FREE VFS", "IN USE");
-        for (guint j = 0; j < types->len; j++) {
-            const VgpuVfType *type = types->pdata[j];
-            g_autofree char *free_vfs = g_strdup_printf("%u", type->free);
-            g_autofree char *used = g_strdup_printf("%u", type->used);
-
-            vgpuctl_table_add(&table, 4, type->id,
-                              type->name ? type->name : "-", free_vfs, used);
-        }
-        if (types->len == 0)
-            printf("  the GPU can create no type now\n");
-        else
-            vgpuctl_table_print(&table, "  ");
-    }
 }
 
 /* Prints the types grouped by parent. */
@@ -238,6 +227,21 @@ print_types_json(const TypeListing *listing)
 
 /* ---- text -------------------------------------------------------------- */
 
+/* The FRAMEBUFFER and SERIES (LICENCE) cells of @nv (nullable): NULL when
+ * unknown. */
+static void
+nvidia_text_cells(const VgpuNvidiaType *nv, char **framebuffer, char **series)
+{
+    guint64 mib = nv ? nvidia_framebuffer_mib(nv) : 0;
+    char letter = nv ? vgpu_nvidia_type_get_series(nv) : '\0';
+
+    *framebuffer =
+        mib ? g_strdup_printf("%" G_GUINT64_FORMAT " MiB", mib) : NULL;
+    *series = letter ? g_strdup_printf("%c (%s)", letter,
+                                       vgpu_nvidia_type_get_license(nv))
+                     : NULL;
+}
+
 static void
 add_type_text_row(VgpuctlTable *table, const TypeRow *row)
 {
@@ -252,19 +256,12 @@ add_type_text_row(VgpuctlTable *table, const TypeRow *row)
     available = row->active >= 0 ? g_strdup_printf("%u (%d active)",
                                                    row->available, row->active)
                                  : g_strdup_printf("%u", row->available);
+    nvidia_text_cells(nv, &framebuffer, &series);
     if (nv) {
-        guint64 mib = nvidia_framebuffer_mib(nv);
-        char letter = vgpu_nvidia_type_get_series(nv);
-
-        if (mib)
-            framebuffer = g_strdup_printf("%" G_GUINT64_FORMAT " MiB", mib);
         if (vgpu_nvidia_type_get_num_heads(nv))
             heads = g_strdup_printf("%u", vgpu_nvidia_type_get_num_heads(nv));
         if (vgpu_nvidia_type_get_max_resolution(nv, &width, &height))
             resolution = g_strdup_printf("%ux%u", width, height);
-        if (letter)
-            series = g_strdup_printf("%c (%s)", letter,
-                                     vgpu_nvidia_type_get_license(nv));
     }
     vgpuctl_table_add(table, 7, row->id,
                       row->name ? row->name : row->description, available,
@@ -309,9 +306,48 @@ print_parent_types_text(GArray *rows, guint start, guint end, GHashTable *seen,
     vgpuctl_table_print(&table, "  ");
 }
 
-/* Prints a table per parent, then what the NVIDIA series letters mean. */
+/* One table per GPU whose VFs carry vGPUs. */
 static void
-print_types_text(GArray *rows)
+print_vf_gpus_text(GPtrArray *gpus, gboolean after_parents, GHashTable *seen,
+                   GPtrArray *legend)
+{
+    for (guint i = 0; gpus && i < gpus->len; i++) {
+        const VgpuVfGpu *gpu = gpus->pdata[i];
+        GPtrArray *types = vgpu_vf_gpu_get_types(gpu);
+        g_auto(VgpuctlTable) table = {0};
+
+        if (after_parents || i > 0)
+            printf("\n");
+        printf("%s (%s; %s; %u VFs, %u in use)\n", vgpu_vf_gpu_get_address(gpu),
+               vf_class_label(vgpu_vf_gpu_get_device_class(gpu)),
+               vgpu_vf_gpu_get_ids(gpu), vgpu_vf_gpu_get_vfs(gpu),
+               vgpu_vf_gpu_get_used(gpu));
+        vgpuctl_table_add(&table, 6, "TYPE", "NAME", "FREE VFS", "IN USE",
+                          "FRAMEBUFFER", "SERIES (LICENCE)");
+        for (guint j = 0; j < types->len; j++) {
+            const VgpuVfType *type = types->pdata[j];
+            g_autofree char *free_vfs = g_strdup_printf("%u", type->free);
+            g_autofree char *used = g_strdup_printf("%u", type->used);
+            g_autofree char *framebuffer = NULL;
+            g_autofree char *series = NULL;
+            g_autofree char *name = vf_type_name(type);
+
+            nvidia_text_cells(type->nvidia, &framebuffer, &series);
+            vgpuctl_table_add(&table, 6, type->id, name ? name : "-", free_vfs,
+                              used, framebuffer, series);
+            add_series_legend(seen, legend, type->nvidia);
+        }
+        if (types->len == 0)
+            printf("  the GPU can create no type now\n");
+        else
+            vgpuctl_table_print(&table, "  ");
+    }
+}
+
+/* Prints a table per parent, one per GPU whose VFs carry vGPUs, then
+ * what the NVIDIA series letters mean. */
+static void
+print_types_text(GArray *rows, GPtrArray *vf_gpus)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
     g_autoptr(GPtrArray) legend = g_ptr_array_new_with_free_func(g_free);
@@ -322,6 +358,7 @@ print_types_text(GArray *rows)
             printf("\n");
         print_parent_types_text(rows, start, end, seen, legend);
     }
+    print_vf_gpus_text(vf_gpus, rows->len > 0, seen, legend);
     if (legend->len > 0) {
         g_ptr_array_sort(legend, vgpuctl_compare_strings);
         printf("\nNVIDIA vGPU series:\n");
@@ -414,8 +451,13 @@ list_local_types(TypeListing *listing, const char *parent, GError **error)
     }
     for (guint i = 0; i < listing->sources->len; i++)
         add_local_rows(listing->rows, g_ptr_array_index(listing->sources, i));
-    if (!parent)
-        listing->vf_gpus = vgpu_pci_list_vf_gpus(ctx, NULL);
+    if (!parent) {
+        /* a broken libvgpu.conf only loses its plain_vf_pfs here; 'vgpuctl
+         * check' reports it */
+        g_autoptr(VgpuConfig) config = vgpu_config_load(ctx, NULL);
+
+        listing->vf_gpus = vgpu_pci_list_vf_gpus(ctx, config, NULL);
+    }
     listing->where = g_strdup(vgpu_context_get_root(ctx));
     return TRUE;
 }
@@ -506,9 +548,7 @@ run_types(int argc, char **argv)
                (!listing.vf_gpus || listing.vf_gpus->len == 0)) {
         print_no_types(&listing);
     } else {
-        if (listing.rows->len > 0)
-            print_types_text(listing.rows);
-        print_vf_gpus_text(listing.vf_gpus, listing.rows->len > 0);
+        print_types_text(listing.rows, listing.vf_gpus);
     }
     return EXIT_SUCCESS;
 }

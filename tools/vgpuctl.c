@@ -22,7 +22,8 @@
 static const VgpuctlCommand *const commands[] = {
     &vgpuctl_command_types,        &vgpuctl_command_list,
     &vgpuctl_command_requests,     &vgpuctl_command_attach,
-    &vgpuctl_command_detach,       &vgpuctl_command_gc,
+    &vgpuctl_command_detach,       &vgpuctl_command_move,
+    &vgpuctl_command_start,        &vgpuctl_command_gc,
     &vgpuctl_command_install_hook, &vgpuctl_command_check,
 };
 

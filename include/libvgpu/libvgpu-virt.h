@@ -402,4 +402,96 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuVirtConnection, vgpu_virt_connection_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuVirtDomain, vgpu_virt_domain_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuVirtMdevType, vgpu_virt_mdev_type_free)
 
+/**
+ * VgpuVirtMove:
+ * @from: the VF address the request pinned
+ * @to: the VF address it pins now (with %VGPU_VIRT_MOVE_DRY_RUN: would)
+ * @gpu: (nullable): the GPU (physical function) of @to
+ * @type_id: the request's type, e.g. "nvidia-1153" or "vf-1002:692f"
+ *
+ * One VF-backed request moved by vgpu_virt_move(). Free with
+ * vgpu_virt_move_free().
+ */
+typedef struct {
+    char *from;
+    char *to;
+    char *gpu;
+    char *type_id;
+} VgpuVirtMove;
+
+/** vgpu_virt_move_free: @move: (nullable): accepts %NULL. */
+VGPU_PUBLIC void vgpu_virt_move_free(VgpuVirtMove *move);
+
+/**
+ * VgpuVirtMoveFlags:
+ * @VGPU_VIRT_MOVE_NONE: move and define the edited domain.
+ * @VGPU_VIRT_MOVE_DRY_RUN: decide the moves but leave the definition as it
+ *   is.
+ */
+typedef enum {
+    VGPU_VIRT_MOVE_NONE = 0,
+    VGPU_VIRT_MOVE_DRY_RUN = 1 << 0,
+} VgpuVirtMoveFlags;
+
+/**
+ * vgpu_virt_move:
+ * @conn: a connection with a host context
+ *   (vgpu_virt_connection_set_host_context(): VFs are read from this
+ *   host's sysfs, so the domain must run here)
+ * @domain: the name of a defined, shut-off domain
+ * @flags: #VgpuVirtMoveFlags
+ * @error: return location for a #GError, or %NULL
+ *
+ * Re-places the VF-backed requests (`<vgpu:vf>`, classes nvidia-vf and vf)
+ * of @domain whose pinned VF cannot host their type now — the VF is gone,
+ * another domain's record claims it, another defined domain names it in a
+ * PCI hostdev, or its GPU cannot create the type any more
+ * (vgpu_engine_choose_vf(), the test the hook applies at `migrate begin`)
+ * — onto a free VF of a GPU that can, chosen by the placement policy of
+ * libvgpu.conf (vgpu_alloc_choose_vf()), and rewrites each request with
+ * its PCI hostdev (vgpu_domain_xml_move_vf_request()). Requests that are
+ * fine and mdev requests (placed by the hook at every start) are left
+ * alone. The definition is read with virDomainGetXMLDesc(INACTIVE|SECURE)
+ * and written once with virDomainDefineXML(), only if something moved and
+ * @flags has no %VGPU_VIRT_MOVE_DRY_RUN. Needed because libvirt reads the
+ * hostdev address before the `prepare begin` hook runs and lets a hook
+ * rewrite the XML only at `migrate begin`/`restore begin` (libvirt
+ * docs/hooks.rst). Not atomic against a concurrent redefinition.
+ *
+ * Returns: (transfer full) (element-type VgpuVirtMove): the moves, empty
+ *   when every request can be hosted where it is; or %NULL with
+ *   %VGPU_ERROR_BUSY (the domain runs), %VGPU_ERROR_NO_CAPACITY /
+ *   %VGPU_ERROR_NOT_FOUND (no VF of this host can host a request's type:
+ *   the message names the VF, the type and why), %VGPU_ERROR_UNSUPPORTED
+ *   (no host context), %VGPU_ERROR_NOT_FOUND (no such domain),
+ *   %VGPU_ERROR_INVALID_INPUT (a broken libvgpu.conf or request) or
+ *   %VGPU_ERROR_LIBVIRT.
+ */
+VGPU_PUBLIC GPtrArray *vgpu_virt_move(VgpuVirtConnection *conn,
+                                      const char *domain,
+                                      VgpuVirtMoveFlags flags, GError **error);
+
+/**
+ * vgpu_virt_start:
+ * @conn: a connection with a host context
+ * @domain: the name of a defined, shut-off domain
+ * @moves: (out) (optional) (transfer full) (element-type VgpuVirtMove):
+ *   the moves made before the start (set once they are made, even when
+ *   the start then fails)
+ * @error: return location for a #GError, or %NULL
+ *
+ * vgpu_virt_move(), then virDomainCreate(): the hook then creates or
+ * programs the devices at `prepare begin` as for `virsh start`.
+ *
+ * Returns: %TRUE when the domain started; %FALSE with the errors of
+ *   vgpu_virt_move(), %VGPU_ERROR_EXISTS (already running) or
+ *   %VGPU_ERROR_LIBVIRT carrying libvirt's message (which includes the
+ *   hook's one line when the hook refused).
+ */
+VGPU_PUBLIC gboolean vgpu_virt_start(VgpuVirtConnection *conn,
+                                     const char *domain, GPtrArray **moves,
+                                     GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuVirtMove, vgpu_virt_move_free)
+
 G_END_DECLS

@@ -39,6 +39,8 @@ typedef enum {
  *     # optional allow-list of parent devices, separated by ';'
  *     parents=0000:05:00.0;0000:06:00.0
  *     remove_timeout_ms=10000 # bound on waiting for a removed mdev, ms
+ *     # PFs whose SR-IOV VFs are handed out as plain VFs (class vf)
+ *     plain_vf_pfs=0000:03:00.0
  */
 #define VGPU_CONFIG_PATH "etc/libvgpu/libvgpu.conf"
 
@@ -76,12 +78,17 @@ VGPU_PUBLIC VgpuConfig *vgpu_config_new(void);
  * dropped, so "parents=" means no allow-list; each name must pass the
  * sysfs name check: one path component, no '/'). `remove_timeout_ms` is a
  * decimal number of milliseconds from 0 to 600000; apply it with
- * vgpu_context_set_remove_timeout().
+ * vgpu_context_set_remove_timeout(). `plain_vf_pfs` is a ';'-separated
+ * list of canonical PCI addresses (vgpu_pci_address_is_valid()) of
+ * physical functions whose VFs are offered as plain VFs (class vf) even
+ * though the PF is not a display controller (PCI class 0x03), as
+ * Cloudpods' `AMDVgpuPFs` names them (DESIGN.md "Device classes").
  *
  * Returns: (transfer full): the configuration, or %NULL with
  *   %VGPU_ERROR_INVALID_INPUT naming the file, key and bad value and
  *   saying how to fix it (syntax error, unknown policy, unsafe parent
- *   name, timeout out of range) or %VGPU_ERROR_SYSTEM (file exists but
+ *   name, timeout out of range, a plain_vf_pfs entry that is not a PCI
+ *   address) or %VGPU_ERROR_SYSTEM (file exists but
  *   cannot be read, e.g. permissions).
  */
 VGPU_PUBLIC VgpuConfig *vgpu_config_load(VgpuContext *ctx, GError **error);
@@ -101,7 +108,7 @@ VGPU_PUBLIC VgpuConfig *vgpu_config_load(VgpuContext *ctx, GError **error);
  * length in inserted, deleted, replaced or swapped characters), e.g.
  *
  *     libvgpu.conf: unknown key "placment" in [libvgpu]; did you mean
- *     "placement"? (keys: placement, parents, remove_timeout_ms)
+ *     "placement"? (keys: placement, parents, remove_timeout_ms, plain_vf_pfs)
  *     libvgpu.conf: unknown group [libvpgu]; the only group is [libvgpu]
  *
  * (each one line). The library never prints them: vgpuctl check does.
@@ -139,6 +146,26 @@ VGPU_PUBLIC void vgpu_config_set_allowed_parents(VgpuConfig *config,
 VGPU_PUBLIC gboolean vgpu_config_is_parent_allowed(const VgpuConfig *config,
                                                    const char *parent);
 
+/** vgpu_config_get_plain_vf_pfs: Returns: (transfer none) (nullable):
+ * the %NULL-terminated `plain_vf_pfs` list of PF addresses, %NULL if none
+ * is named; valid until the next vgpu_config_set_plain_vf_pfs(). */
+VGPU_PUBLIC const char *const *
+vgpu_config_get_plain_vf_pfs(const VgpuConfig *config);
+/** vgpu_config_set_plain_vf_pfs: @pfs: (nullable): copied; not
+ * validated. */
+VGPU_PUBLIC void vgpu_config_set_plain_vf_pfs(VgpuConfig *config,
+                                              const char *const *pfs);
+/**
+ * vgpu_config_is_plain_vf_pf:
+ * @config: (nullable): a configuration; %NULL names no PF
+ * @pf: a PF address
+ *
+ * Returns: %TRUE if `plain_vf_pfs` names @pf (exact match), i.e. its VFs
+ *   are offered as plain VFs whatever the PF's PCI class. No I/O.
+ */
+VGPU_PUBLIC gboolean vgpu_config_is_plain_vf_pf(const VgpuConfig *config,
+                                                const char *pf);
+
 /** vgpu_config_get_remove_timeout: Returns: removal bound in ms
  * (`remove_timeout_ms`, default %VGPU_REMOVE_TIMEOUT_DEFAULT_MS). */
 VGPU_PUBLIC guint vgpu_config_get_remove_timeout(const VgpuConfig *config);
@@ -152,9 +179,8 @@ VGPU_PUBLIC guint vgpu_config_get_remove_timeout(const VgpuConfig *config);
  * Returns: %TRUE on success; %FALSE with %VGPU_ERROR_INVALID_INPUT quoting
  *   @text otherwise.
  */
-VGPU_PUBLIC gboolean vgpu_placement_policy_from_string(const char *text,
-                                                       VgpuPlacementPolicy *policy,
-                                                       GError **error);
+VGPU_PUBLIC gboolean vgpu_placement_policy_from_string(
+    const char *text, VgpuPlacementPolicy *policy, GError **error);
 
 /** vgpu_placement_policy_to_string: Returns: (transfer none): "pack" or
  * "spread". */

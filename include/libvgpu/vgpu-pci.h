@@ -5,7 +5,9 @@
  */
 #pragma once
 
+#include <libvgpu/vgpu-config.h>
 #include <libvgpu/vgpu-context.h>
+#include <libvgpu/vgpu-nvidia.h>
 #include <libvgpu/vgpu-request.h>
 
 G_BEGIN_DECLS
@@ -26,6 +28,24 @@ G_BEGIN_DECLS
 VGPU_PUBLIC gboolean vgpu_pci_address_is_valid(const char *address);
 
 /**
+ * vgpu_pci_get_physical_function:
+ * @ctx: a context (reads `sys/bus/pci/devices/<address>/physfn` under its
+ *   root)
+ * @address: a PCI address; anything but a canonical one
+ *   (vgpu_pci_address_is_valid()) is answered %NULL before any sysfs
+ *   access
+ *
+ * The physical function (PF) of the virtual function @address, from the
+ * kernel's `physfn` link (Documentation/ABI/testing/sysfs-bus-pci;
+ * drivers/pci/iov.c creates it with the VF).
+ *
+ * Returns: (transfer full) (nullable): the PF's address, or %NULL when
+ *   @address is not a VF of this host.
+ */
+VGPU_PUBLIC char *vgpu_pci_get_physical_function(VgpuContext *ctx,
+                                                 const char *address);
+
+/**
  * VgpuVfGpu:
  *
  * Opaque snapshot of one physical GPU (a PCI physical function) whose
@@ -41,6 +61,9 @@ typedef struct _VgpuVfGpu VgpuVfGpu;
  *   `creatable_vgpu_types`, e.g. "NVIDIA L40S-12Q")
  * @free: how many free VFs of the GPU can take the type now
  * @used: how many VFs hold it (NVIDIA) or are claimed (plain VFs)
+ * @nvidia: (nullable): @name decoded by vgpu_nvidia_type_new() (board,
+ *   framebuffer, series, licence), %NULL for plain VFs or a name that is
+ *   not NVIDIA vGPU metadata; owned by the type
  *
  * One type of a #VgpuVfGpu.
  */
@@ -49,24 +72,31 @@ typedef struct {
     char *name;
     guint free;
     guint used;
+    VgpuNvidiaType *nvidia;
 } VgpuVfType;
 
 /**
  * vgpu_pci_list_vf_gpus:
  * @ctx: a context (reads `sys/bus/pci/devices` under its root)
+ * @config: (nullable): the host configuration (its `plain_vf_pfs`), or
+ *   %NULL for display-class PFs only
  * @error: return location for a #GError, or %NULL
  *
  * Surveys the GPUs whose VFs carry vGPUs (DESIGN.md "Device classes"):
  * VFs with `nvidia/current_vgpu_type` make their PF an NVIDIA
  * vendor-specific VFIO GPU; VFs of a display-class PF (`class` 0x03xxxx)
- * without NVIDIA's files make it a plain-VF GPU. Reads each VF's
+ * or of a PF named in @config's `plain_vf_pfs`, without NVIDIA's files,
+ * make it a plain-VF GPU. NVIDIA type names are decoded (@nvidia of
+ * #VgpuVfType). Reads each VF's
  * `creatable_vgpu_types` (NVIDIA) and the ownership records (plain VFs).
  * Meant for listings and placement at attach time, not the hook's path.
  *
  * Returns: (transfer full) (element-type VgpuVfGpu): the GPUs sorted by
  *   address (empty when none), never %NULL.
  */
-VGPU_PUBLIC GPtrArray *vgpu_pci_list_vf_gpus(VgpuContext *ctx, GError **error);
+VGPU_PUBLIC GPtrArray *vgpu_pci_list_vf_gpus(VgpuContext *ctx,
+                                             const VgpuConfig *config,
+                                             GError **error);
 /** vgpu_vf_gpu_free: @gpu: (nullable): accepts %NULL. */
 VGPU_PUBLIC void vgpu_vf_gpu_free(VgpuVfGpu *gpu);
 /** vgpu_vf_gpu_get_address: Returns: (transfer none): the PF's address. */

@@ -271,7 +271,7 @@ grep -F vm-broken "$OUT" | grep -qF "invalid libvgpu metadata" || fail "requests
 ! grep -qF vm-running "$OUT" || fail "requests lists a domain without mdevs"
 run requests --json; expect_rc 0 "requests --json"
 json '[x["name"] for x in d["domains"]] == ["vm-broken", "vm1"]'
-json 'd["domains"][1]["requests"] == [{"uuid": "'$U1'", "type": "nvidia-65", "parent": None}]'
+json 'd["domains"][1]["requests"] == [{"class": "mdev", "uuid": "'$U1'", "address": None, "type": "nvidia-65", "parent": None}]'
 json 'd["domains"][1]["unmanaged_mdev_hostdevs"] == ["9d2e9b5e-1c4a-4f7e-8a3b-0000000000ff"]'
 json 'd["domains"][0]["request_error"] is not None and d["domains"][1]["active"] is False'
 pass "requests lists domains with vGPU requests and foreign mdev hostdevs"

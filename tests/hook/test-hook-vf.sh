@@ -663,6 +663,28 @@ case_plain_unbound() {
 }
 sim_case "plain VF: a VF bound to no driver is claimed too (libvirt binds it)" case_plain_unbound
 
+case_plain_not_display() {
+    local vf=0000:01:00.1 type=vf-1b36:0010
+    sim_start nvme
+    # not a display controller and not named in plain_vf_pfs: refused with the fix
+    prep win1 "$vf $type"
+    expect_refused "a VF of a non-display PF"
+    grep -q "plain_vf_pfs=0000:01:00.0" "$HOOK_ERR" ||
+        fail "the refusal does not give the plain_vf_pfs fix: $(errtext)"
+    expect_no_records "the refusal"
+    rel win1
+    # named in libvgpu.conf: the VF is claimed like an AMD one
+    mkdir -p "$SIM_ROOT/etc/libvgpu"
+    printf '[libvgpu]\nplain_vf_pfs=0000:01:00.0\n' >"$SIM_ROOT/etc/libvgpu/libvgpu.conf"
+    prep win1 "$vf $type"
+    expect_ok "the same VF once plain_vf_pfs names its PF"
+    expect_record "$vf" vf win1 "plain_vf_pfs"
+    rel win1
+    expect_ok "release"
+    expect_no_records "release"
+}
+sim_case "plain VF: a VF of a non-display PF (NVMe) is refused with the plain_vf_pfs fix, and claimed once libvgpu.conf names the PF" case_plain_not_display
+
 # ==============================================================================
 # mixed classes (mixed)
 # ==============================================================================

@@ -314,4 +314,71 @@ grep -q 'vgpu-hook: no parent device offers mdev type "nvidia-99"' "$ERR" ||
     fail "virsh start did not show the hook's message: $(cat "$ERR")"
 pass "virsh start beyond capacity or with an unknown type fails with the hook's message, nothing leaks"
 
+# --- VF-backed requests: attach pins a VF, move and start re-place it ------
+# The emulator becomes two L40S GPUs with NVIDIA vendor-specific VFIO VFs;
+# the wrapper follows it to the new root (libvirtd only checks that the
+# hook exists when it starts). QEMU cannot open the VF here either, so a
+# start fails after the hook programmed the VF, and release end resets it.
+sim_restart l40s2
+trap cleanup EXIT
+sed -i "s|^export LIBVGPU_ROOT=.*|export LIBVGPU_ROOT='$SIM_ROOT'|; s|'[^']*/sys/bus/mdev/devices'|'$SIM_ROOT/sys/bus/mdev/devices'|" "$HOOK_FILE"
+nv_type() { cat "$SIM_ROOT/sys/bus/pci/devices/$1/nvidia/current_vgpu_type"; }
+nv_set() { echo "$2" >"$SIM_ROOT/sys/bus/pci/devices/$1/nvidia/current_vgpu_type"; }
+pinned() { # DOMAIN: the address of its <vgpu:vf>, checked against its hostdev
+    local xml a
+    xml=$(virsh_q dumpxml --inactive "$1")
+    a=$(echo "$xml" | sed -n 's/.*<vgpu:vf address="\([^"]*\)".*/\1/p')
+    echo "$xml" | grep -q "<address domain='0x${a:0:4}' bus='0x${a:5:2}' slot='0x${a:8:2}' function='0x${a:11:1}'/>" ||
+        fail "$1: the PCI hostdev does not carry the request's address $a: $xml"
+    echo "$a"
+}
+V=$PREFIX-vf
+define "$V"
+run attach "$V" --type nvidia-1153 --connect "$URI"; expect_rc 0 "attach of an NVIDIA VF type"
+VF0=$(cat "$OUT")
+[ "$(pinned "$V")" = "$VF0" ] || fail "attach printed $VF0 but pinned $(pinned "$V")"
+virsh_q dumpxml --inactive "$V" | grep -q "<hostdev mode='subsystem' type='pci' managed='no'>" ||
+    fail "no managed='no' PCI hostdev for the NVIDIA VF"
+run requests --json --connect "$URI"; expect_rc 0 "requests with a VF request"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[q for x in d["domains"] if x["name"]==sys.argv[2] for q in x["requests"]]; assert r==[{"class": "nvidia-vf", "uuid": None, "address": sys.argv[3], "type": "nvidia-1153", "parent": None}], r' "$OUT" "$V" "$VF0" ||
+    fail "requests --json does not show the VF request: $(cat "$OUT")"
+run requests --connect "$URI"; expect_rc 0 "requests (text) with a VF request"
+grep -Eq "^$V +shut off +$VF0 +nvidia-1153 +\(the VF\)" "$OUT" || fail "requests text: $(cat "$OUT")"
+run move "$V" --connect "$URI"; expect_rc 0 "move with nothing to move"
+grep -q "can be hosted where it is" "$OUT" || fail "move printed: $(cat "$OUT")"
+pass "attach pins a free VF ($VF0) in <vgpu:vf> and a managed='no' hostdev; requests shows it; move leaves a fine request alone"
+
+# Another tool gives the pinned GPU another type (one type per GPU): the
+# start is refused naming 'vgpuctl move', move re-places the request.
+GPU0=${VF0%:*}:00.0
+OTHER=${VF0%.*}.$(( ${VF0##*.} + 1 ))
+nv_set "$OTHER" 1145
+virsh_rc start "$V"; expect_rc 1 "virsh start on a GPU that now holds another type"
+grep -q "vgpuctl move" "$ERR" || fail "the hook's refusal does not say 'vgpuctl move': $(cat "$ERR")"
+[ "$(nv_type "$VF0")" = 0 ] || fail "the refused start programmed $VF0"
+run move "$V" --dry-run --json --connect "$URI"; expect_rc 0 "move --dry-run --json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["moves"]; assert d["dry_run"] and len(m)==1 and m[0]["from"]==sys.argv[2] and m[0]["to"]!=sys.argv[2] and m[0]["type"]=="nvidia-1153", d' "$OUT" "$VF0" ||
+    fail "move --dry-run --json: $(cat "$OUT")"
+[ "$(pinned "$V")" = "$VF0" ] || fail "--dry-run changed the definition"
+run move "$V" --connect "$URI"; expect_rc 0 "move"
+VF1=$(pinned "$V")
+[ "$VF1" != "$VF0" ] && [ "${VF1%:*}:00.0" != "$GPU0" ] || fail "move pinned $VF1 (was $VF0 on $GPU0)"
+grep -qx "$VF0 -> $VF1 (GPU ${VF1%:*}:00.0, nvidia-1153)" "$OUT" || fail "move printed: $(cat "$OUT")"
+pass "a GPU that cannot create the type any more: virsh start refused naming 'vgpuctl move'; move --dry-run changes nothing; move re-pins to $VF1 on another GPU"
+
+# vgpuctl start: the new GPU fills up too, the first one is free again.
+nv_set "$OTHER" 0
+nv_set "${VF1%.*}.$(( ${VF1##*.} + 1 ))" 1145
+run start "$V" --connect "$URI"; expect_rc 1 "vgpuctl start (QEMU cannot open a VF here)"
+VF2=$(pinned "$V")
+[ "${VF2%:*}:00.0" = "$GPU0" ] || fail "start did not move the request back to $GPU0: $VF2"
+grep -qx "$VF1 -> $VF2 (GPU $GPU0, nvidia-1153)" "$OUT" || fail "start printed: $(cat "$OUT")"
+grep -q "^$V prepare begin rc=0" "$LOG" || fail "the hook did not program $VF2 at prepare begin: $(cat "$LOG")"
+grep -q "^$V release end rc=0" "$LOG" || fail "no release end for $V: $(cat "$LOG")"
+for _ in $(seq 1 50); do [ "$(nv_type "$VF2")" = 0 ] && break; sleep 0.1; done
+[ "$(nv_type "$VF2")" = 0 ] || fail "release end did not reset $VF2"
+[ "$(records)" = 0 ] || fail "records left after the failed start"
+run start "$PREFIX-nosuch" --connect "$URI"; expect_rc 1 "start of an unknown domain"
+pass "vgpuctl start moves the request back ($VF1 -> $VF2), the hook programs and (after QEMU fails here) resets the VF"
+
 echo "all $PASSED libvirt checks passed"

@@ -144,7 +144,7 @@ out=$("$SIM" --help)
 check "--help mentions fusermount3 -u" grep -q "fusermount3 -u" <<<"$out"
 check "--help documents the control files" grep -q "\.vgpu-sim" <<<"$out"
 eq "--list-scenarios" "$("$SIM" --list-scenarios | tr '\n' ' ')" \
-    "a16 l40s2 mixed mtty p4 s7150 t4x16 tiny "
+    "a16 l40s2 mixed mtty nvme p4 s7150 t4x16 tiny "
 check "--print-scenario p4" grep -q "GRID P4-4Q" \
     <<<"$("$SIM" --print-scenario p4)"
 rc=0
