@@ -69,7 +69,9 @@ static const char usage_text[] =
     "                             removal timeout\n"
     "  /run/libvgpu/              host lock and ownership records\n"
     "\n"
-    "Exit status: 0 success, 1 failure (reason on stderr), 2 usage error.\n";
+    "Exit status: 0 success, 1 failure (reason on stderr), 2 usage error.\n"
+    "\n"
+    "See vgpu-hook(8), libvgpu.conf(5) and vgpuctl(1).\n";
 
 /* libvirt writes the XML for every operation; read it to the end so that
  * libvirt never sees a broken pipe. */

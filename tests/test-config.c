@@ -470,25 +470,27 @@ test_inline_comment_without_blank(void **state)
 }
 
 /*
- * The example in README.md ("Host configuration lives in
- * /etc/libvgpu/libvgpu.conf"), copied as written there without the
- * Markdown indentation. It mirrors README.md: change both together.
+ * The sample configuration installed as share/doc/libvgpu/
+ * libvgpu.conf.example, docs/libvgpu.conf.example in the sources (its path
+ * in VGPU_SAMPLE_CONFIG). README.md shows the same text, which
+ * tests/man/test-man.sh checks. It loads with the values its comments
+ * promise and no warnings.
  */
-static const char readme_example[] =
-    "[libvgpu]\n"
-    "placement=pack          # fill the GPU already holding this type "
-    "(default)\n"
-    "                        # or spread: the GPU with most free instances\n"
-    "parents=0000:05:00.0;0000:06:00.0   # only use these parent devices\n"
-    "remove_timeout_ms=10000             # how long release waits for a busy "
-    "device\n";
-
 static void
-test_readme_example(void **state)
+test_sample_config(void **state)
 {
     Fixture *fx = *state;
-    g_autoptr(VgpuConfig) config = load_ok(fx, readme_example);
-    const char *const *parents = vgpu_config_get_allowed_parents(config);
+    const char *path = g_getenv("VGPU_SAMPLE_CONFIG");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *sample = NULL;
+    g_autoptr(VgpuConfig) config = NULL;
+    const char *const *parents;
+
+    assert_non_null(path);
+    if (!g_file_get_contents(path, &sample, NULL, &error))
+        fail_msg("cannot read the sample configuration: %s", error->message);
+    config = load_ok(fx, sample);
+    parents = vgpu_config_get_allowed_parents(config);
 
     assert_int_equal(vgpu_config_get_placement(config), VGPU_PLACEMENT_PACK);
     assert_non_null(parents);
@@ -692,7 +694,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_inline_comment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inline_comment_without_blank,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_readme_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_vf_pfs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_plain_vf_pf, setup, teardown),

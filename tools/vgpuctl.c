@@ -63,7 +63,8 @@ print_main_help(void)
            "%s"
            "\n"
            "SEE ALSO\n"
-           "  virsh(1), mdevctl(8); libvirt docs/hooks.rst; kernel\n"
+           "  vgpuctl(1), vgpu-hook(8), libvgpu.conf(5), virsh(1),\n"
+           "  mdevctl(8); libvirt docs/hooks.rst; kernel\n"
            "  Documentation/driver-api/vfio-mediated-device.rst\n",
            vgpuctl_help_footer);
 }
