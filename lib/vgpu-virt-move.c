@@ -29,22 +29,6 @@ vgpu_virt_move_free(VgpuVirtMove *move)
     g_free(move);
 }
 
-/* Is @name running? -1 with an error when libvirt cannot tell. */
-static int
-domain_is_active(VgpuVirtConnection *conn, const char *name, GError **error)
-{
-    g_autoptr(virDomain) dom = vgpu_virt_lookup_domain(conn, name, error);
-    int active;
-
-    if (!dom)
-        return -1;
-    active = virDomainIsActive(dom);
-    if (active < 0)
-        vgpu_virt_set_error(error, "cannot tell whether domain \"%s\" runs",
-                            name);
-    return active;
-}
-
 /*
  * The VF @request should move to, or NULL when its pinned VF can host it
  * (no error set). @others: VFs other defined domains name; @taken: those
@@ -89,6 +73,8 @@ vgpu_virt_move(VgpuVirtConnection *conn, const char *domain,
     g_autoptr(GHashTable) others = NULL;
     g_autoptr(GHashTable) taken = NULL;
     g_autoptr(GPtrArray) moves = NULL;
+    g_autoptr(virDomain) dom = NULL;
+    g_autofree char *name = NULL;
     GHashTableIter iter;
     gpointer key;
     int active;
@@ -104,7 +90,7 @@ vgpu_virt_move(VgpuVirtConnection *conn, const char *domain,
                     domain, conn->uri);
         return NULL;
     }
-    active = domain_is_active(conn, domain, error);
+    active = vgpu_virt_domain_is_running(conn, domain, error);
     if (active < 0)
         return NULL;
     if (active) {
@@ -115,6 +101,11 @@ vgpu_virt_move(VgpuVirtConnection *conn, const char *domain,
                     domain, domain);
         return NULL;
     }
+    /* by name from here on: @domain may be an ID or a UUID */
+    dom = vgpu_virt_lookup_domain(conn, domain, error);
+    if (!dom)
+        return NULL;
+    domain = name = g_strdup(virDomainGetName(dom));
     doc = vgpu_virt_read_definition(conn, domain, error);
     if (!doc || !(requests = vgpu_domain_xml_list_requests(doc, error)) ||
         !(config = vgpu_config_load(conn->host, error)) ||
@@ -175,7 +166,7 @@ vgpu_virt_start(VgpuVirtConnection *conn, const char *domain, GPtrArray **moves,
 
     if (moves)
         *moves = NULL;
-    active = domain_is_active(conn, domain, error);
+    active = vgpu_virt_domain_is_running(conn, domain, error);
     if (active < 0)
         return FALSE;
     if (active) {

@@ -26,6 +26,7 @@ struct _VgpuVirtDomain {
     GPtrArray *requests;      /* VgpuRequest */
     GPtrArray *mdev_hostdevs; /* utf8 */
     GPtrArray *pci_hostdevs;  /* utf8, canonical PCI addresses */
+    GPtrArray *pending;       /* VgpuRequest: next start only */
     char *request_error;      /* nullable */
 };
 
@@ -34,8 +35,10 @@ struct _VgpuVirtDomain {
 void vgpu_virt_set_error(GError **error, const char *format, ...)
     G_GNUC_PRINTF(2, 3);
 
-/* virDomainLookupByName(); VGPU_ERROR_NOT_FOUND naming the domain and
- * 'virsh list --all' when there is none. */
+/* The domain @name names as virsh does: a name, else an ID (decimal, of
+ * a running domain), else a UUID (virDomainLookupByName/ByID/
+ * ByUUIDString); VGPU_ERROR_NOT_FOUND naming it and 'virsh list --all'
+ * when there is none. */
 virDomainPtr vgpu_virt_lookup_domain(VgpuVirtConnection *conn, const char *name,
                                      GError **error);
 

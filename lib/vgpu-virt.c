@@ -462,24 +462,67 @@ vgpu_virt_check_type(VgpuVirtConnection *conn, const char *type_id,
 
 /* ---- attach / detach --------------------------------------------------- */
 
+/* Is @text a decimal domain ID ("0" for a hypervisor's own domain too)? */
+static gboolean
+is_domain_id(const char *text, int *id)
+{
+    guint64 number = 0;
+
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT, &number, NULL))
+        return FALSE;
+    *id = (int)number;
+    return TRUE;
+}
+
 virDomainPtr
 vgpu_virt_lookup_domain(VgpuVirtConnection *conn, const char *name,
                         GError **error)
 {
     virDomainPtr dom = virDomainLookupByName(conn->conn, name);
+    int id;
 
+    if (!dom && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+        /* virsh's order: name, then ID, then UUID (tools/virsh-domain.c,
+         * virshLookupDomainBy) */
+        g_autofree char *uuid = vgpu_uuid_normalize(name, NULL);
+
+        if (is_domain_id(name, &id))
+            dom = virDomainLookupByID(conn->conn, id);
+        else if (uuid)
+            dom = virDomainLookupByUUIDString(conn->conn, uuid);
+    }
     if (dom)
         return dom;
     if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
-                    "no domain \"%s\" on %s; 'virsh list --all' lists the "
-                    "defined domains",
+                    "no domain \"%s\" on %s (by name, ID or UUID); 'virsh "
+                    "list --all' lists the defined domains",
                     name, conn->uri);
     } else {
         vgpu_virt_set_error(error, "cannot look up domain \"%s\" on %s", name,
                             conn->uri);
     }
     return NULL;
+}
+
+int
+vgpu_virt_domain_is_running(VgpuVirtConnection *conn, const char *domain,
+                            GError **error)
+{
+    g_autoptr(virDomain) dom = NULL;
+    int active;
+
+    g_return_val_if_fail(conn != NULL, -1);
+    g_return_val_if_fail(domain != NULL, -1);
+
+    dom = vgpu_virt_lookup_domain(conn, domain, error);
+    if (!dom)
+        return -1;
+    active = virDomainIsActive(dom);
+    if (active < 0)
+        vgpu_virt_set_error(error, "cannot tell whether domain \"%s\" runs",
+                            domain);
+    return active;
 }
 
 VgpuDomainXml *
@@ -736,6 +779,7 @@ vgpu_virt_domain_free(VgpuVirtDomain *domain)
     g_clear_pointer(&domain->requests, g_ptr_array_unref);
     g_clear_pointer(&domain->mdev_hostdevs, g_ptr_array_unref);
     g_clear_pointer(&domain->pci_hostdevs, g_ptr_array_unref);
+    g_clear_pointer(&domain->pending, g_ptr_array_unref);
     g_free(domain->request_error);
     g_free(domain);
 }
@@ -749,6 +793,52 @@ free_domains(virDomainPtr *domains, int count)
 }
 
 /* Reads one listed domain; %NULL without error if it vanished. */
+/* Does @requests hold one for device @id? */
+static gboolean
+has_request_for(GPtrArray *requests, const char *id)
+{
+    for (guint i = 0; i < requests->len; i++) {
+        if (g_str_equal(vgpu_request_get_device_id(requests->pdata[i]), id))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/*
+ * A running persistent domain: what its persistent definition adds for
+ * the next start (a request attached while it ran), and the PCI hostdevs
+ * it names there too (a VF it will claim). Best effort: an unreadable
+ * persistent definition adds nothing.
+ */
+static void
+read_next_start(virDomainPtr dom, VgpuVirtDomain *domain)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+    g_autoptr(VgpuDomainXml) doc = NULL;
+    g_autoptr(GPtrArray) requests = NULL;
+    g_autoptr(GPtrArray) pci = NULL;
+
+    if (!xml || !(doc = vgpu_domain_xml_parse(xml, strlen(xml), NULL)) ||
+        !(requests = vgpu_domain_xml_list_requests(doc, NULL)))
+        return;
+    g_ptr_array_set_free_func(requests, NULL);
+    for (guint i = 0; i < requests->len; i++) {
+        VgpuRequest *request = requests->pdata[i];
+
+        if (has_request_for(domain->requests,
+                            vgpu_request_get_device_id(request)))
+            vgpu_request_free(request);
+        else
+            g_ptr_array_add(domain->pending, request);
+    }
+    pci = vgpu_domain_xml_list_pci_hostdevs(doc);
+    for (guint i = 0; i < pci->len; i++) {
+        if (!g_ptr_array_find_with_equal_func(domain->pci_hostdevs,
+                                              pci->pdata[i], g_str_equal, NULL))
+            g_ptr_array_add(domain->pci_hostdevs, g_strdup(pci->pdata[i]));
+    }
+}
+
 static VgpuVirtDomain *
 read_domain(VgpuVirtConnection *conn, virDomainPtr dom, GError **error)
 {
@@ -790,6 +880,10 @@ read_domain(VgpuVirtConnection *conn, virDomainPtr dom, GError **error)
         domain->request_error = g_strdup(local->message);
         domain->requests = g_ptr_array_new();
     }
+    domain->pending =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
+    if (domain->active && domain->persistent)
+        read_next_start(dom, domain);
     return g_steal_pointer(&domain);
 }
 
@@ -831,7 +925,8 @@ vgpu_virt_list_domains(VgpuVirtConnection *conn, VgpuVirtListFlags flags,
         if (!domain)
             continue;
         if (!(flags & VGPU_VIRT_LIST_ALL) && domain->requests->len == 0 &&
-            domain->mdev_hostdevs->len == 0 && !domain->request_error) {
+            domain->pending->len == 0 && domain->mdev_hostdevs->len == 0 &&
+            !domain->request_error) {
             vgpu_virt_domain_free(domain);
             continue;
         }
@@ -882,6 +977,13 @@ vgpu_virt_domain_get_mdev_hostdevs(const VgpuVirtDomain *domain)
 {
     g_return_val_if_fail(domain != NULL, NULL);
     return domain->mdev_hostdevs;
+}
+
+GPtrArray *
+vgpu_virt_domain_get_pending_requests(const VgpuVirtDomain *domain)
+{
+    g_return_val_if_fail(domain != NULL, NULL);
+    return domain->pending;
 }
 
 GPtrArray *

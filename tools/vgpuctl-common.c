@@ -6,6 +6,7 @@
 #include "vgpuctl-common.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char vgpuctl_help_footer[] =
     "ENVIRONMENT\n"
@@ -108,6 +109,48 @@ command_option_context(const VgpuctlCommand *command,
  * operand, if it has one. Returns %FALSE after printing a usage error, with
  * the exit status in @status.
  */
+/* Is @arg option @entry ("--name", "--name=…", "-x", "-x…")? */
+static gboolean
+names_option(const char *arg, const GOptionEntry *entry)
+{
+    gsize len = strlen(entry->long_name);
+
+    if (g_str_has_prefix(arg, "--"))
+        return strncmp(arg + 2, entry->long_name, len) == 0 &&
+               (arg[2 + len] == '\0' || arg[2 + len] == '=');
+    return entry->short_name && arg[0] == '-' && arg[1] == entry->short_name;
+}
+
+/*
+ * GOption keeps the last of a repeated string option silently; a second
+ * --connect (or --type, --uuid…) is a usage error instead, since the user
+ * meant one of them. Scans up to "--".
+ */
+static gboolean
+check_repeated_options(const VgpuctlCommand *command,
+                       const GOptionEntry *entries, int argc, char **argv,
+                       int *status)
+{
+    for (const GOptionEntry *entry = entries; entry->long_name; entry++) {
+        guint seen = 0;
+
+        if (entry->arg != G_OPTION_ARG_STRING)
+            continue;
+        for (int i = 1; i < argc && !g_str_equal(argv[i], "--"); i++) {
+            if (argv[i][0] == '-' && names_option(argv[i], entry))
+                seen++;
+        }
+        if (seen > 1) {
+            *status = vgpuctl_usage_error(command->name,
+                                          "--%s is given %u times; give it "
+                                          "once",
+                                          entry->long_name, seen);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 gboolean
 vgpuctl_command_parse(const VgpuctlCommand *command,
                       const GOptionEntry *entries, int *argc, char ***argv,
@@ -118,6 +161,8 @@ vgpuctl_command_parse(const VgpuctlCommand *command,
     g_autoptr(GError) error = NULL;
     int wanted = command->operand ? 2 : 1;
 
+    if (!check_repeated_options(command, entries, *argc, *argv, status))
+        return FALSE;
     if (!g_option_context_parse(context, argc, argv, &error)) {
         *status = vgpuctl_usage_error(command->name, "%s", error->message);
         return FALSE;

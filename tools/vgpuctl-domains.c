@@ -8,6 +8,15 @@
 
 #include <stdio.h>
 
+/* Is @text a UUID in any case (vgpu_uuid_normalize())? */
+static gboolean
+is_uuid(const char *text)
+{
+    g_autofree char *canonical = vgpu_uuid_normalize(text, NULL);
+
+    return canonical != NULL;
+}
+
 /* ---- requests ---------------------------------------------------------- */
 
 /* Does one of @requests name device @id (an mdev UUID or a VF address)? */
@@ -77,6 +86,11 @@ json_add_domain(JsonBuilder *builder, const VgpuVirtDomain *domain)
     for (guint i = 0; i < requests->len; i++)
         json_add_request(builder, g_ptr_array_index(requests, i));
     json_builder_end_array(builder);
+    requests = vgpu_virt_domain_get_pending_requests(domain);
+    vgpuctl_json_begin_array(builder, "pending_requests");
+    for (guint i = 0; i < requests->len; i++)
+        json_add_request(builder, g_ptr_array_index(requests, i));
+    json_builder_end_array(builder);
     vgpuctl_json_begin_array(builder, "unmanaged_mdev_hostdevs");
     for (guint i = 0; i < unmanaged->len; i++)
         json_builder_add_string_value(builder, g_ptr_array_index(unmanaged, i));
@@ -99,17 +113,10 @@ print_requests_json(VgpuVirtConnection *conn, GPtrArray *domains)
     vgpuctl_json_print(builder);
 }
 
-/* Adds the rows of @domain: its requests, the mdev hostdevs it does not
- * request, and a row if its libvgpu metadata is invalid. */
 static void
-add_domain_rows(VgpuctlTable *table, const VgpuVirtDomain *domain)
+add_request_rows(VgpuctlTable *table, const char *name, const char *state,
+                 GPtrArray *requests)
 {
-    const char *name = vgpu_virt_domain_get_name(domain);
-    const char *state =
-        vgpu_virt_domain_is_active(domain) ? "running" : "shut off";
-    GPtrArray *requests = vgpu_virt_domain_get_requests(domain);
-    g_autoptr(GPtrArray) unmanaged = unmanaged_hostdevs(domain);
-
     for (guint i = 0; i < requests->len; i++) {
         const VgpuRequest *request = g_ptr_array_index(requests, i);
         const char *parent = vgpu_request_get_parent(request);
@@ -123,6 +130,22 @@ add_domain_rows(VgpuctlTable *table, const VgpuVirtDomain *domain)
                           : parent ? parent
                                    : "any");
     }
+}
+
+/* Adds the rows of @domain: its requests, those of its next start (STATE
+ * "next start": attached while it runs), the mdev hostdevs it does not
+ * request, and a row if its libvgpu metadata is invalid. */
+static void
+add_domain_rows(VgpuctlTable *table, const VgpuVirtDomain *domain)
+{
+    const char *name = vgpu_virt_domain_get_name(domain);
+    const char *state =
+        vgpu_virt_domain_is_active(domain) ? "running" : "shut off";
+    g_autoptr(GPtrArray) unmanaged = unmanaged_hostdevs(domain);
+
+    add_request_rows(table, name, state, vgpu_virt_domain_get_requests(domain));
+    add_request_rows(table, name, "next start",
+                     vgpu_virt_domain_get_pending_requests(domain));
     for (guint i = 0; i < unmanaged->len; i++)
         vgpuctl_table_add(table, 5, name, state,
                           g_ptr_array_index(unmanaged, i),
@@ -203,8 +226,10 @@ const VgpuctlCommand vgpuctl_command_requests = {
         "  type and the parent (\"any\": chosen at start; \"(the VF)\" for\n"
         "  VF-backed requests), and mdev hostdevs that have no request\n"
         "  (\"not managed by libvgpu\"). A running domain shows its live\n"
-        "  definition. --json gives per request: class (mdev, nvidia-vf,\n"
-        "  vf), uuid (mdev) or address (VF), type, parent.\n"
+        "  definition; requests attached while it runs are listed with\n"
+        "  STATE \"next start\" (JSON: pending_requests). --json gives per\n"
+        "  request: class (mdev, nvidia-vf, vf), uuid (mdev) or address\n"
+        "  (VF), type, parent.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl requests\n"
@@ -260,6 +285,10 @@ run_attach(int argc, char **argv)
         return vgpuctl_usage_error("attach", "missing --type TYPE");
     if (ramfb && !display)
         return vgpuctl_usage_error("attach", "--ramfb needs --display");
+    if (uuid && !is_uuid(uuid))
+        return vgpuctl_usage_error(
+            "attach", "--uuid \"%s\" is not a UUID (8-4-4-4-12 hex digits)",
+            uuid);
     if (display)
         hostdev_flags |= VGPU_HOSTDEV_DISPLAY;
     if (ramfb)
@@ -277,6 +306,12 @@ run_attach(int argc, char **argv)
     if (!attached)
         return vgpuctl_fail(error);
     printf("%s\n", attached);
+    if (vgpu_virt_domain_is_running(conn, argv[1], NULL) == 1)
+        fprintf(stderr,
+                "vgpuctl: domain \"%s\" is running: the vGPU is created at "
+                "its next start ('vgpuctl requests' lists it as \"next "
+                "start\")\n",
+                argv[1]);
     return EXIT_SUCCESS;
 }
 
@@ -368,6 +403,11 @@ run_detach(int argc, char **argv)
     if (!uuid == !all)
         return vgpuctl_usage_error("detach",
                                    "give either --uuid UUID or --all");
+    if (uuid && !is_uuid(uuid) && !vgpu_pci_address_is_valid(uuid))
+        return vgpuctl_usage_error("detach",
+                                   "--uuid \"%s\" is neither an mdev UUID "
+                                   "nor a VF address (DDDD:BB:SS.F)",
+                                   uuid);
     return detach(argv[1], uuid, uri);
 }
 

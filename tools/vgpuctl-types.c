@@ -227,6 +227,15 @@ print_types_json(const TypeListing *listing)
 
 /* ---- text -------------------------------------------------------------- */
 
+/* The AVAILABLE cell: "3 (1 active)", or "3" when libvirt reported it. */
+static char *
+available_text(const TypeRow *row)
+{
+    return row->active >= 0
+               ? g_strdup_printf("%u (%d active)", row->available, row->active)
+               : g_strdup_printf("%u", row->available);
+}
+
 /* The FRAMEBUFFER and SERIES (LICENCE) cells of @nv (nullable): NULL when
  * unknown. */
 static void
@@ -253,9 +262,7 @@ add_type_text_row(VgpuctlTable *table, const TypeRow *row)
     g_autofree char *series = NULL;
     guint width, height;
 
-    available = row->active >= 0 ? g_strdup_printf("%u (%d active)",
-                                                   row->available, row->active)
-                                 : g_strdup_printf("%u", row->available);
+    available = available_text(row);
     nvidia_text_cells(nv, &framebuffer, &series);
     if (nv) {
         if (vgpu_nvidia_type_get_num_heads(nv))
@@ -266,6 +273,22 @@ add_type_text_row(VgpuctlTable *table, const TypeRow *row)
     vgpuctl_table_add(table, 7, row->id,
                       row->name ? row->name : row->description, available,
                       framebuffer, heads, resolution, series);
+}
+
+/* A row of a parent without NVIDIA types (mtty, Intel GVT-g, ...): the
+ * description in one line, as 'mdevctl types' prints name, device API
+ * and description. */
+static void
+add_plain_text_row(VgpuctlTable *table, const TypeRow *row)
+{
+    g_autofree char *available = available_text(row);
+    g_autofree char *description =
+        row->description
+            ? g_strdelimit(g_strstrip(g_strdup(row->description)), "\n\t", ' ')
+            : NULL;
+
+    vgpuctl_table_add(table, 5, row->id, row->name, available, row->device_api,
+                      description);
 }
 
 /* Adds the legend line of @nv's series, the first time it is seen. */
@@ -289,13 +312,23 @@ print_parent_types_text(GArray *rows, guint start, guint end, GHashTable *seen,
                         GPtrArray *legend)
 {
     g_auto(VgpuctlTable) table = {0};
+    gboolean nvidia = FALSE;
 
-    vgpuctl_table_add(&table, 7, "TYPE", "NAME", "AVAILABLE", "FRAMEBUFFER",
-                      "HEADS", "MAX RESOLUTION", "SERIES (LICENCE)");
+    for (guint i = start; i < end; i++)
+        nvidia |= type_row_at(rows, i)->nvidia != NULL;
+    if (nvidia)
+        vgpuctl_table_add(&table, 7, "TYPE", "NAME", "AVAILABLE", "FRAMEBUFFER",
+                          "HEADS", "MAX RESOLUTION", "SERIES (LICENCE)");
+    else /* what 'mdevctl types' shows of any other mdev type */
+        vgpuctl_table_add(&table, 5, "TYPE", "NAME", "AVAILABLE", "DEVICE API",
+                          "DESCRIPTION");
     for (guint i = start; i < end; i++) {
         const TypeRow *row = type_row_at(rows, i);
 
-        add_type_text_row(&table, row);
+        if (nvidia)
+            add_type_text_row(&table, row);
+        else
+            add_plain_text_row(&table, row);
         add_series_legend(seen, legend, row->nvidia);
     }
     if (type_row_at(rows, start)->vfs > 0)

@@ -14,6 +14,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
 #ifndef VGPU_VERSION
 #define VGPU_VERSION "unknown"
@@ -35,9 +36,12 @@ print_main_help(void)
            "libvirt domains\n"
            "\n"
            "SYNOPSIS\n"
-           "  vgpuctl COMMAND [OPTION…] [ARGUMENT…]\n"
+           "  vgpuctl [-c URI] COMMAND [OPTION…] [ARGUMENT…]\n"
            "  vgpuctl help [COMMAND]\n"
-           "  vgpuctl --help | --version\n"
+           "  vgpuctl -h | --help | -V | --version\n"
+           "\n"
+           "  -c URI, --connect URI before COMMAND (virsh's order) is the\n"
+           "  command's own --connect URI.\n"
            "\n"
            "DESCRIPTION\n"
            "  vgpuctl shows what the host's GPUs offer and records, in a\n"
@@ -97,28 +101,95 @@ run_help(int argc, char **argv)
     return command->run(2, help_argv);
 }
 
+/*
+ * The options before COMMAND, in virsh's order ("vgpuctl -c URI types"):
+ * -h/--help, -V/--version, -c/--connect URI. Sets *@uri (owned by argv or
+ * the returned string) and returns how many arguments they took, or -1
+ * with *@status set when the command line is done (help, version, usage
+ * error).
+ */
+static int
+parse_global_options(int argc, char **argv, const char **uri, int *status)
+{
+    int i = 1;
+
+    while (i < argc && argv[i][0] == '-') {
+        const char *arg = argv[i];
+        const char *value = NULL;
+
+        if (g_str_equal(arg, "--help") || g_str_equal(arg, "-h")) {
+            print_main_help();
+            *status = EXIT_SUCCESS;
+            return -1;
+        }
+        if (g_str_equal(arg, "--version") || g_str_equal(arg, "-V")) {
+            printf("vgpuctl %s\n", VGPU_VERSION);
+            *status = EXIT_SUCCESS;
+            return -1;
+        }
+        if (g_str_equal(arg, "-c") || g_str_equal(arg, "--connect")) {
+            if (i + 1 >= argc) {
+                *status = vgpuctl_usage_error(NULL, "%s needs a URI", arg);
+                return -1;
+            }
+            value = argv[++i];
+        } else if (g_str_has_prefix(arg, "--connect=")) {
+            value = arg + strlen("--connect=");
+        } else if (g_str_has_prefix(arg, "-c")) {
+            value = arg + strlen("-c");
+        } else {
+            *status = vgpuctl_usage_error(
+                NULL, "unknown option \"%s\" before the command", arg);
+            return -1;
+        }
+        if (*uri) {
+            *status = vgpuctl_usage_error(
+                NULL,
+                "--connect is given twice (\"%s\" and \"%s\"); give "
+                "it once",
+                *uri, value);
+            return -1;
+        }
+        *uri = value;
+        i++;
+    }
+    return i - 1;
+}
+
 int
 main(int argc, char **argv)
 {
     const VgpuctlCommand *command;
+    const char *uri = NULL;
+    g_autoptr(GPtrArray) args = NULL;
+    int status = EXIT_SUCCESS;
+    int used;
 
     setlocale(LC_ALL, "");
+    used = parse_global_options(argc, argv, &uri, &status);
+    if (used < 0)
+        return status;
+    argc -= used;
+    argv += used;
     if (argc < 2)
         return vgpuctl_usage_error(NULL, "missing COMMAND");
-
-    if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h")) {
-        print_main_help();
-        return EXIT_SUCCESS;
-    }
-    if (g_str_equal(argv[1], "--version")) {
-        printf("vgpuctl %s\n", VGPU_VERSION);
-        return EXIT_SUCCESS;
-    }
     if (g_str_equal(argv[1], "help"))
         return run_help(argc - 1, argv + 1);
 
     command = find_command(argv[1]);
     if (!command)
         return vgpuctl_usage_error(NULL, "unknown command \"%s\"", argv[1]);
-    return command->run(argc - 1, argv + 1);
+    if (!uri)
+        return command->run(argc - 1, argv + 1);
+
+    /* "vgpuctl -c URI COMMAND ARGS" is "vgpuctl COMMAND --connect URI
+     * ARGS"; a command that never talks to libvirt rejects it as usual */
+    args = g_ptr_array_new();
+    g_ptr_array_add(args, argv[1]);
+    g_ptr_array_add(args, (gpointer) "--connect");
+    g_ptr_array_add(args, (gpointer)uri);
+    for (int i = 2; i < argc; i++)
+        g_ptr_array_add(args, argv[i]);
+    g_ptr_array_add(args, NULL);
+    return command->run((int)args->len - 1, (char **)args->pdata);
 }

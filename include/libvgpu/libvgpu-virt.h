@@ -306,6 +306,33 @@ VGPU_PUBLIC GPtrArray *
 vgpu_virt_domain_get_requests(const VgpuVirtDomain *domain);
 
 /**
+ * vgpu_virt_domain_get_pending_requests:
+ * @domain: a listed domain
+ *
+ * The requests of a running persistent domain's persistent definition
+ * (virDomainGetXMLDesc(%VIR_DOMAIN_XML_INACTIVE)) that its live definition
+ * does not have: attached while it ran, created at its next start.
+ *
+ * Returns: (transfer none) (element-type VgpuRequest): the pending
+ *   requests, empty for a shut-off or transient domain; owned by @domain.
+ */
+VGPU_PUBLIC GPtrArray *
+vgpu_virt_domain_get_pending_requests(const VgpuVirtDomain *domain);
+
+/**
+ * vgpu_virt_domain_is_running:
+ * @conn: a connection
+ * @domain: a domain name, ID or UUID (as virsh takes them)
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: 1 if @domain runs (virDomainIsActive()), 0 if not, -1 with
+ *   %VGPU_ERROR_NOT_FOUND (no such domain) or %VGPU_ERROR_LIBVIRT.
+ */
+VGPU_PUBLIC int vgpu_virt_domain_is_running(VgpuVirtConnection *conn,
+                                            const char *domain,
+                                            GError **error);
+
+/**
  * vgpu_virt_domain_get_mdev_hostdevs:
  * @domain: a listed domain
  *
@@ -322,7 +349,8 @@ vgpu_virt_domain_get_mdev_hostdevs(const VgpuVirtDomain *domain);
  *
  * Returns: (transfer none) (element-type utf8): the PCI addresses of every
  *   `<hostdev type='pci'>` of the domain, canonical `DDDD:BB:SS.F`, in
- *   document order (vgpu_domain_xml_list_pci_hostdevs()); owned by
+ *   document order (vgpu_domain_xml_list_pci_hostdevs()), then those only
+ *   the persistent definition of a running domain names; owned by
  *   @domain.
  */
 VGPU_PUBLIC GPtrArray *

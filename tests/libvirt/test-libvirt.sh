@@ -274,6 +274,23 @@ B=$PREFIX-plain
 define "$B"
 virsh_rc start "$B"; expect_rc 0 "virsh start of a domain without vGPU"
 [ "$(virsh_q domstate "$B")" = running ] || fail "$B is not running"
+# a request attached while the domain runs is for its next start; the
+# domain may be named by ID or UUID (virsh's order); -c before the command
+B_ID=$(virsh_q domid "$B")
+B_UUID=$(virsh_q domuuid "$B")
+run -c "$URI" attach "$B_ID" --type nvidia-65; expect_rc 0 "attach by domain ID to a running domain"
+UB=$(cat "$OUT")
+grep -q "is running: the vGPU is created at its next start" "$ERR" || fail "attach to a running domain: $(cat "$ERR")"
+run requests --connect "$URI"; expect_rc 0 "requests with a pending request"
+grep -Eq "^$B +next start +$UB +nvidia-65 +any" "$OUT" || fail "requests does not list the pending request: $(cat "$OUT")"
+run requests --json --connect "$URI"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); x=[x for x in d["domains"] if x["name"]==sys.argv[2]][0]; assert x["requests"]==[] and [r["uuid"] for r in x["pending_requests"]]==[sys.argv[3]], x' "$OUT" "$B" "$UB" ||
+    fail "requests --json pending_requests: $(cat "$OUT")"
+run detach "${B_UUID^^}" --all --connect "$URI"; expect_rc 0 "detach by domain UUID (uppercase)"
+[ "$(cat "$OUT")" = "$UB" ] || fail "detach by UUID removed $(cat "$OUT")"
+run -c "$URI" attach "$B" --type nvidia-65 --connect "$URI"; expect_rc 2 "--connect twice"
+run attach "$B" --type nvidia-65 --uuid not-a-uuid --connect "$URI"; expect_rc 2 "a bad --uuid"
+pass "attach to a running domain (by ID, -c first) is for its next start, shown by requests; detach by UUID; --connect twice and a bad --uuid are usage errors"
 virsh_rc destroy "$B"; expect_rc 0 "virsh destroy $B"
 grep -q "^$B prepare begin rc=0" "$LOG" || fail "the hook did not run for $B: $(cat "$LOG")"
 grep -q "^$B release end rc=0" "$LOG" || fail "no release end for $B"
