@@ -75,6 +75,14 @@ vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
                     vf, type_id);
         return NULL;
     }
+    if (vgpu_sriov_is_mdev_parent(ctx, vf)) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_UNSUPPORTED,
+                    "virtual function %s of GPU %s is an mdev parent: its "
+                    "vGPUs are mediated devices ('vgpuctl types' lists their "
+                    "types), it is not handed out whole as %s",
+                    vf, pf, type_id);
+        return NULL;
+    }
     if (!vgpu_sriov_offers_plain_vfs(ctx, config, pf)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_UNSUPPORTED,
                     "%s is a virtual function of %s, which is not a display "

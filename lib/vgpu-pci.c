@@ -195,7 +195,8 @@ vgpu_pci_list_vf_gpus(VgpuContext *ctx, const VgpuConfig *config,
             gpu = gpu_for(gpus, ctx, pf);
             gpu->vfs++;
             survey_nvidia_vf(ctx, gpu, vf, current);
-        } else if (vgpu_sriov_offers_plain_vfs(ctx, config, pf)) {
+        } else if (!vgpu_sriov_is_mdev_parent(ctx, vf) &&
+                   vgpu_sriov_offers_plain_vfs(ctx, config, pf)) {
             g_autofree char *ids = vgpu_sriov_read_ids(ctx, vf);
             g_autofree char *id = g_strdup_printf("vf-%s", ids ? ids : "?");
             g_autoptr(VgpuRecord) record =

@@ -104,6 +104,15 @@ vgpu_sriov_offers_plain_vfs(VgpuContext *ctx, const VgpuConfig *config,
     return text && g_str_has_prefix(text, "0x03");
 }
 
+gboolean
+vgpu_sriov_is_mdev_parent(VgpuContext *ctx, const char *address)
+{
+    g_autofree char *path =
+        vgpu_sriov_path(ctx, address, "mdev_supported_types");
+
+    return g_file_test(path, G_FILE_TEST_IS_DIR);
+}
+
 GPtrArray *
 vgpu_sriov_list_devices(VgpuContext *ctx)
 {

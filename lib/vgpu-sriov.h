@@ -52,6 +52,11 @@ char *vgpu_sriov_read_ids(VgpuContext *ctx, const char *address);
 gboolean vgpu_sriov_offers_plain_vfs(VgpuContext *ctx, const VgpuConfig *config,
                                      const char *pf);
 
+/* Is @address an mdev parent (it has mdev_supported_types/: NVIDIA Ampere
+ * VFs with vGPU drivers before 17)? Its vGPUs are mediated devices, so it
+ * is never handed out whole as a plain VF. */
+gboolean vgpu_sriov_is_mdev_parent(VgpuContext *ctx, const char *address);
+
 /* The PCI addresses in sys/bus/pci/devices, sorted (element-type utf8). */
 GPtrArray *vgpu_sriov_list_devices(VgpuContext *ctx);
 

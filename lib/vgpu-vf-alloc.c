@@ -89,6 +89,7 @@ survey_vf(VgpuContext *ctx, const VgpuConfig *config, GPtrArray *offers,
         GpuOffer *offer;
 
         if (!ids || !g_str_equal(ids, type_id + strlen("vf-")) ||
+            vgpu_sriov_is_mdev_parent(ctx, vf) ||
             !vgpu_sriov_offers_plain_vfs(ctx, config, pf))
             return;
         offer = offer_for(offers, pf);

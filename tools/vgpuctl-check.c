@@ -4,109 +4,64 @@
  * Reads sysfs, the hook, the configuration and the state under the host
  * root; changes nothing and does not contact libvirt.
  */
-#include "vgpuctl-commands.h"
+#include "vgpuctl-check.h"
+#include "vgpuctl-output.h"
 
 #include <stdio.h>
 
 /* How messages name the configuration file (VGPU_CONFIG_PATH). */
 #define VGPU_CONFIG_NAME "libvgpu.conf"
 
-typedef struct {
-    VgpuContext *ctx;
-    GPtrArray *vf_gpus; /* VgpuVfGpu: GPUs whose VFs carry vGPUs */
-    guint problems;
-    guint warnings;
-} Check;
-
-typedef enum {
-    CHECK_OK,
-    CHECK_WARN,
-    CHECK_FAIL,
-} CheckLevel;
-
-static void G_GNUC_PRINTF(3, 4)
-    report(Check *check, CheckLevel level, const char *format, ...)
-{
-    static const char *const labels[] = {"ok", "warning", "FAIL"};
-    g_autofree char *message = NULL;
-    va_list args;
-
-    va_start(args, format);
-    message = g_strdup_vprintf(format, args);
-    va_end(args);
-    if (level == CHECK_FAIL)
-        check->problems++;
-    else if (level == CHECK_WARN)
-        check->warnings++;
-    printf("%-8s %s\n", labels[level], message);
-}
-
-static gboolean
-host_exists(Check *check, const char *relative)
-{
-    g_autofree char *path = vgpu_context_build_path(check->ctx, relative);
-
-    return g_file_test(path, G_FILE_TEST_EXISTS);
-}
-
-/* A sysfs attribute, trimmed; %NULL if absent. */
-static char *
-read_attribute(const char *dir, const char *name)
-{
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    char *text = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return NULL;
-    return g_strstrip(text);
-}
-
-static guint64
-hex_attribute(const char *dir, const char *name)
-{
-    g_autofree char *text = read_attribute(dir, name);
-
-    return text ? g_ascii_strtoull(text, NULL, 16) : G_MAXUINT64;
-}
-
 static void
-check_modules(Check *check)
+check_modules(VgpuctlCheck *check)
 {
-    if (host_exists(check, "sys/module/vfio"))
-        report(check, CHECK_OK, "the vfio module is loaded");
+    if (vgpuctl_check_host_exists(check, "sys/module/vfio"))
+        vgpuctl_check_report(check, "vfio", VGPUCTL_CHECK_OK, NULL,
+                             "the vfio module is loaded");
     else
-        report(check, CHECK_FAIL,
-               "the vfio module is not loaded (no /sys/module/vfio), so QEMU "
-               "cannot use a mediated device: 'modprobe vfio "
-               "vfio_iommu_type1', or boot a kernel with CONFIG_VFIO");
+        vgpuctl_check_report(
+            check, "vfio", VGPUCTL_CHECK_FAIL,
+            "'modprobe vfio vfio_iommu_type1', or boot a kernel with "
+            "CONFIG_VFIO",
+            "the vfio module is not loaded (no /sys/module/vfio), so QEMU "
+            "cannot use a mediated device or a VF");
 
-    if (host_exists(check, "sys/module/vfio_iommu_type1") ||
-        host_exists(check, "sys/module/iommufd"))
-        report(check, CHECK_OK, "a VFIO IOMMU backend is loaded");
+    if (vgpuctl_check_host_exists(check, "sys/module/vfio_iommu_type1") ||
+        vgpuctl_check_host_exists(check, "sys/module/iommufd"))
+        vgpuctl_check_report(check, "vfio-iommu", VGPUCTL_CHECK_OK, NULL,
+                             "a VFIO IOMMU backend is loaded");
     else
-        report(check, CHECK_WARN,
-               "neither vfio_iommu_type1 nor iommufd is loaded; QEMU needs "
-               "one to open a VFIO device: 'modprobe vfio_iommu_type1'");
+        vgpuctl_check_report(
+            check, "vfio-iommu", VGPUCTL_CHECK_WARN,
+            "'modprobe vfio_iommu_type1'",
+            "neither vfio_iommu_type1 nor iommufd is loaded; QEMU needs "
+            "one to open a VFIO device");
 
-    if (host_exists(check, "sys/class/mdev_bus") ||
-        host_exists(check, "sys/module/mdev") ||
-        host_exists(check, "sys/module/vfio_mdev"))
-        report(check, CHECK_OK, "the mdev core is loaded");
+    if (vgpuctl_check_host_exists(check, "sys/class/mdev_bus") ||
+        vgpuctl_check_host_exists(check, "sys/module/mdev") ||
+        vgpuctl_check_host_exists(check, "sys/module/vfio_mdev"))
+        vgpuctl_check_report(check, "mdev-core", VGPUCTL_CHECK_OK, NULL,
+                             "the mdev core is loaded");
+    else if (check->vf_gpus->len > 0)
+        vgpuctl_check_report(
+            check, "mdev-core", VGPUCTL_CHECK_WARN,
+            "a vendor driver with mdev support loads it (NVIDIA vGPU "
+            "manager, i915 GVT-g, mtty), or 'modprobe mdev'; not needed "
+            "for the GPUs whose virtual functions carry vGPUs (below)",
+            "the mdev core is not loaded (no /sys/class/mdev_bus, no "
+            "/sys/module/mdev)");
     else
-        report(check, check->vf_gpus->len > 0 ? CHECK_WARN : CHECK_FAIL,
-               "the mdev core is not loaded (no /sys/class/mdev_bus, no "
-               "/sys/module/mdev): a vendor driver with mdev support loads "
-               "it (NVIDIA vGPU manager, i915 GVT-g, mtty), or 'modprobe "
-               "mdev'%s",
-               check->vf_gpus->len > 0
-                   ? "; not needed for the GPUs whose virtual functions "
-                     "carry vGPUs (below)"
-                   : "");
+        vgpuctl_check_report(
+            check, "mdev-core", VGPUCTL_CHECK_FAIL,
+            "a vendor driver with mdev support loads it (NVIDIA vGPU "
+            "manager, i915 GVT-g, mtty), or 'modprobe mdev'",
+            "the mdev core is not loaded (no /sys/class/mdev_bus, no "
+            "/sys/module/mdev)");
 }
 
 /* Names of the parents that offer at least one type. */
 static GHashTable *
-check_parents(Check *check)
+check_parents(VgpuctlCheck *check)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) parents =
@@ -116,7 +71,8 @@ check_parents(Check *check)
     g_autoptr(GString) summary = g_string_new(NULL);
 
     if (!parents) {
-        report(check, CHECK_FAIL, "%s", error->message);
+        vgpuctl_check_report(check, "mdev-parents", VGPUCTL_CHECK_FAIL, NULL,
+                             "%s", error->message);
         return names;
     }
     for (guint i = 0; i < parents->len; i++) {
@@ -131,24 +87,33 @@ check_parents(Check *check)
             vgpu_parent_get_name(parent), types, types == 1 ? "" : "s");
     }
     if (g_hash_table_size(names) > 0)
-        report(check, CHECK_OK, "%u parent device%s offer%s mdev types: %s",
-               g_hash_table_size(names),
-               g_hash_table_size(names) == 1 ? "" : "s",
-               g_hash_table_size(names) == 1 ? "s" : "", summary->str);
+        vgpuctl_check_report(
+            check, "mdev-parents", VGPUCTL_CHECK_OK, NULL,
+            "%u parent device%s offer%s mdev types: %s",
+            g_hash_table_size(names), g_hash_table_size(names) == 1 ? "" : "s",
+            g_hash_table_size(names) == 1 ? "s" : "", summary->str);
     else
-        report(check, check->vf_gpus->len > 0 ? CHECK_WARN : CHECK_FAIL,
-               "no parent device offers mdev types (nothing in "
-               "/sys/class/mdev_bus)%s",
-               check->vf_gpus->len > 0 ? "; vGPUs come from virtual "
-                                         "functions on this host (below)"
-                                       : "");
+        vgpuctl_check_report(
+            check, "mdev-parents",
+            check->vf_gpus->len > 0 ? VGPUCTL_CHECK_WARN : VGPUCTL_CHECK_FAIL,
+            NULL,
+            "no parent device offers mdev types (nothing in "
+            "/sys/class/mdev_bus)%s",
+            check->vf_gpus->len > 0 ? "; vGPUs come from virtual "
+                                      "functions on this host (below)"
+                                    : "");
     return names;
 }
 
-/* Is @pci_dir, or one of its SR-IOV virtual functions, a parent? */
+/* Is the PCI function @address, or one of its SR-IOV virtual functions,
+ * a parent offering mdev types? */
 static gboolean
-gpu_offers_types(const char *pci_dir, const char *address, GHashTable *parents)
+gpu_offers_types(const VgpuctlCheck *check, const char *address)
 {
+    g_autofree char *relative =
+        g_build_filename("sys/bus/pci/devices", address, NULL);
+    g_autofree char *pci_dir = vgpu_context_build_path(check->ctx, relative);
+    GHashTable *parents = check->parents;
     g_autoptr(GDir) dir = NULL;
     const char *entry;
 
@@ -173,65 +138,58 @@ gpu_offers_types(const char *pci_dir, const char *address, GHashTable *parents)
     return FALSE;
 }
 
-/* Says why the NVIDIA GPU at @pci_dir offers no mdev types, and what to
- * do about it. */
+/* Says why the NVIDIA GPU at @pci_dir offers no vGPU types, and what to
+ * do about it (VFs that are not enabled: vgpuctl_check_vfs_disabled()). */
 static void
-report_not_in_vgpu_mode(Check *check, const char *pci_dir, const char *address,
-                        const char *id)
+report_not_in_vgpu_mode(VgpuctlCheck *check, const char *pci_dir,
+                        const char *address, const char *id)
 {
-    g_autofree char *driver_link = g_build_filename(pci_dir, "driver", NULL);
-    g_autofree char *driver_target = g_file_read_link(driver_link, NULL);
-    g_autofree char *driver =
-        driver_target ? g_path_get_basename(driver_target) : NULL;
-    g_autofree char *vendor_dir = g_build_filename(pci_dir, "nvidia", NULL);
+    g_autofree char *driver = vgpuctl_check_driver(pci_dir);
 
-    if (g_file_test(vendor_dir, G_FILE_TEST_IS_DIR)) {
-        report(check, CHECK_FAIL,
-               "NVIDIA GPU %s (%s) has an nvidia/ vGPU directory but no "
-               "virtual function carries vGPU types: its vGPU manager uses "
-               "NVIDIA's vendor-specific VFIO framework, which works on the "
-               "VFs: enable them with '/usr/lib/nvidia/sriov-manage -e %s' "
-               "(at every boot, e.g. a systemd unit ordered after "
-               "nvidia-vgpu-mgr)",
-               address, id, address);
-    } else if (g_strcmp0(driver, "nvidia") == 0) {
-        report(check, CHECK_FAIL,
-               "NVIDIA GPU %s (%s) is not in vGPU mode: no "
-               "mdev_supported_types; it is bound to the 'nvidia' driver "
-               "without the vGPU manager: install the NVIDIA vGPU manager "
-               "(NVIDIA-Linux-x86_64-*-vgpu-kvm.run, from the NVIDIA "
-               "Licensing Portal) and reboot; on GPUs with SR-IOV (Ampere "
-               "and newer) then enable the virtual functions with "
-               "'/usr/lib/nvidia/sriov-manage -e ALL'. If this machine is "
-               "itself a virtual machine with the GPU passed through, set "
-               "up vGPU on the physical host instead",
-               address, id);
+    if (g_strcmp0(driver, "nvidia") == 0) {
+        vgpuctl_check_report(
+            check, "nvidia-gpu", VGPUCTL_CHECK_FAIL,
+            "install the NVIDIA vGPU manager "
+            "(NVIDIA-Linux-x86_64-*-vgpu-kvm.run, from the NVIDIA "
+            "Licensing Portal) and reboot; on GPUs with SR-IOV (Ampere "
+            "and newer) then enable the virtual functions with "
+            "'/usr/lib/nvidia/sriov-manage -e ALL'. If this machine is "
+            "itself a virtual machine with the GPU passed through, set "
+            "up vGPU on the physical host instead",
+            "NVIDIA GPU %s (%s) is not in vGPU mode: no "
+            "mdev_supported_types; it is bound to the 'nvidia' driver "
+            "without the vGPU manager",
+            address, id);
     } else if (g_strcmp0(driver, "vfio-pci") == 0) {
-        report(check, CHECK_FAIL,
-               "NVIDIA GPU %s (%s) is not in vGPU mode: it is bound to "
-               "vfio-pci for whole-GPU passthrough. Give it back to the host "
-               "('virsh nodedev-reattach', or drop it from vfio-pci.ids) and "
-               "install the NVIDIA vGPU manager "
-               "(NVIDIA-Linux-x86_64-*-vgpu-kvm.run)",
-               address, id);
+        vgpuctl_check_report(
+            check, "nvidia-gpu", VGPUCTL_CHECK_FAIL,
+            "give it back to the host ('virsh nodedev-reattach', or drop "
+            "it from vfio-pci.ids) and install the NVIDIA vGPU manager "
+            "(NVIDIA-Linux-x86_64-*-vgpu-kvm.run)",
+            "NVIDIA GPU %s (%s) is not in vGPU mode: it is bound to "
+            "vfio-pci for whole-GPU passthrough",
+            address, id);
     } else if (driver) {
-        report(check, CHECK_FAIL,
-               "NVIDIA GPU %s (%s) is not in vGPU mode: it is bound to the "
-               "'%s' driver. Blacklist it and install the NVIDIA vGPU "
-               "manager (NVIDIA-Linux-x86_64-*-vgpu-kvm.run)",
-               address, id, driver);
+        vgpuctl_check_report(
+            check, "nvidia-gpu", VGPUCTL_CHECK_FAIL,
+            "blacklist it and install the NVIDIA vGPU manager "
+            "(NVIDIA-Linux-x86_64-*-vgpu-kvm.run)",
+            "NVIDIA GPU %s (%s) is not in vGPU mode: it is bound to the "
+            "'%s' driver",
+            address, id, driver);
     } else {
-        report(check, CHECK_FAIL,
-               "NVIDIA GPU %s (%s) is not in vGPU mode: no driver is bound. "
-               "Install the NVIDIA vGPU manager "
-               "(NVIDIA-Linux-x86_64-*-vgpu-kvm.run) and reboot",
-               address, id);
+        vgpuctl_check_report(
+            check, "nvidia-gpu", VGPUCTL_CHECK_FAIL,
+            "install the NVIDIA vGPU manager "
+            "(NVIDIA-Linux-x86_64-*-vgpu-kvm.run) and reboot",
+            "NVIDIA GPU %s (%s) is not in vGPU mode: no driver is bound",
+            address, id);
     }
 }
 
 /* The GPU at @address if its VFs carry vGPUs (vgpu_pci_list_vf_gpus()). */
 static const VgpuVfGpu *
-find_vf_gpu(const Check *check, const char *address)
+find_vf_gpu(const VgpuctlCheck *check, const char *address)
 {
     for (guint i = 0; i < check->vf_gpus->len; i++) {
         const VgpuVfGpu *gpu = check->vf_gpus->pdata[i];
@@ -244,27 +202,31 @@ find_vf_gpu(const Check *check, const char *address)
 
 /* GPUs of other vendors whose VFs are passed through (AMD MxGPU, Intel). */
 static void
-check_plain_vf_gpus(Check *check)
+check_plain_vf_gpus(VgpuctlCheck *check)
 {
     for (guint i = 0; i < check->vf_gpus->len; i++) {
         const VgpuVfGpu *gpu = check->vf_gpus->pdata[i];
 
-        if (vgpu_vf_gpu_get_device_class(gpu) != VGPU_DEVICE_CLASS_PLAIN_VF)
+        /* NVIDIA GPUs are judged by check_nvidia_gpu(); a GPU whose VFs
+         * are mdev parents is class mdev */
+        if (vgpu_vf_gpu_get_device_class(gpu) != VGPU_DEVICE_CLASS_PLAIN_VF ||
+            g_str_has_prefix(vgpu_vf_gpu_get_ids(gpu), "10de:") ||
+            gpu_offers_types(check, vgpu_vf_gpu_get_address(gpu)))
             continue;
-        report(check, CHECK_OK,
-               "GPU %s (%s) has %u virtual functions to pass through "
-               "(%u in use): request type vf-<vendor>:<device> with "
-               "'vgpuctl attach'",
-               vgpu_vf_gpu_get_address(gpu), vgpu_vf_gpu_get_ids(gpu),
-               vgpu_vf_gpu_get_vfs(gpu), vgpu_vf_gpu_get_used(gpu));
+        vgpuctl_check_report(
+            check, "plain-vf-gpu", VGPUCTL_CHECK_OK, NULL,
+            "GPU %s (%s) has %u virtual functions to pass through "
+            "(%u in use): request type vf-<vendor>:<device> with "
+            "'vgpuctl attach'",
+            vgpu_vf_gpu_get_address(gpu), vgpu_vf_gpu_get_ids(gpu),
+            vgpu_vf_gpu_get_vfs(gpu), vgpu_vf_gpu_get_used(gpu));
     }
 }
 
 static void
-check_nvidia_gpu(Check *check, const char *pci_dir, const char *address,
-                 GHashTable *parents)
+check_nvidia_gpu(VgpuctlCheck *check, const char *pci_dir, const char *address)
 {
-    guint64 device = hex_attribute(pci_dir, "device");
+    guint64 device = vgpuctl_check_hex_attribute(pci_dir, "device");
     g_autofree char *id =
         g_strdup_printf("10de:%04" G_GINT64_MODIFIER "x", device & 0xffff);
 
@@ -272,23 +234,24 @@ check_nvidia_gpu(Check *check, const char *pci_dir, const char *address,
 
     if (vf_gpu &&
         vgpu_vf_gpu_get_device_class(vf_gpu) == VGPU_DEVICE_CLASS_NVIDIA_VF)
-        report(check, CHECK_OK,
-               "NVIDIA GPU %s (%s) runs NVIDIA vGPU on its %u virtual "
-               "functions (vendor-specific VFIO, vGPU 17+ on kernel >= 6.8; "
-               "%u in use): request types nvidia-<id> with 'vgpuctl attach'",
-               address, id, vgpu_vf_gpu_get_vfs(vf_gpu),
-               vgpu_vf_gpu_get_used(vf_gpu));
-    else if (gpu_offers_types(pci_dir, address, parents))
-        report(check, CHECK_OK, "NVIDIA GPU %s (%s) is in vGPU mode", address,
-               id);
-    else
+        vgpuctl_check_report(
+            check, "nvidia-gpu", VGPUCTL_CHECK_OK, NULL,
+            "NVIDIA GPU %s (%s) runs NVIDIA vGPU on its %u virtual "
+            "functions (vendor-specific VFIO, vGPU 17+ on kernel >= 6.8; "
+            "%u in use): request types nvidia-<id> with 'vgpuctl attach'",
+            address, id, vgpu_vf_gpu_get_vfs(vf_gpu),
+            vgpu_vf_gpu_get_used(vf_gpu));
+    else if (gpu_offers_types(check, address))
+        vgpuctl_check_report(check, "nvidia-gpu", VGPUCTL_CHECK_OK, NULL,
+                             "NVIDIA GPU %s (%s) is in vGPU mode", address, id);
+    else if (!vgpuctl_check_vfs_disabled(check, pci_dir, address, id))
         report_not_in_vgpu_mode(check, pci_dir, address, id);
 }
 
 /* NVIDIA display controllers (class 0x03xxxx) that are physical
  * functions; virtual functions are judged with their PF. */
 static void
-check_nvidia_gpus(Check *check, GHashTable *parents)
+check_nvidia_gpus(VgpuctlCheck *check)
 {
     g_autofree char *devices =
         vgpu_context_build_path(check->ctx, "sys/bus/pci/devices");
@@ -306,20 +269,22 @@ check_nvidia_gpus(Check *check, GHashTable *parents)
         g_autofree char *pci_dir = g_build_filename(devices, address, NULL);
         g_autofree char *physfn = g_build_filename(pci_dir, "physfn", NULL);
 
-        if (hex_attribute(pci_dir, "vendor") != 0x10de ||
-            (hex_attribute(pci_dir, "class") >> 16) != 0x03 ||
+        if (vgpuctl_check_hex_attribute(pci_dir, "vendor") != 0x10de ||
+            (vgpuctl_check_hex_attribute(pci_dir, "class") >> 16) != 0x03 ||
             g_file_test(physfn, G_FILE_TEST_EXISTS))
             continue;
-        check_nvidia_gpu(check, pci_dir, address, parents);
+        check_nvidia_gpu(check, pci_dir, address);
         found++;
     }
-    if (found == 0 && g_hash_table_size(parents) == 0)
-        report(check, CHECK_WARN,
-               "no NVIDIA GPU on the PCI bus (/sys/bus/pci/devices)");
+    if (found == 0 && g_hash_table_size(check->parents) == 0 &&
+        check->vf_gpus->len == 0)
+        vgpuctl_check_report(
+            check, "nvidia-gpu", VGPUCTL_CHECK_WARN, NULL,
+            "no NVIDIA GPU on the PCI bus (/sys/bus/pci/devices)");
 }
 
 static void
-check_hook(Check *check)
+check_hook(VgpuctlCheck *check)
 {
     g_autofree char *relative =
         g_build_filename(VGPUCTL_HOOKS_DIR, VGPUCTL_HOOK_NAME, NULL);
@@ -328,41 +293,42 @@ check_hook(Check *check)
     g_autofree char *target = g_file_read_link(path, NULL);
 
     if (!vgpuctl_path_is_present(path)) {
-        report(check, CHECK_FAIL,
-               "the libvgpu hook is not installed (no %s): run 'vgpuctl "
-               "install-hook', then restart libvirtd",
-               shown);
+        vgpuctl_check_report(
+            check, "hook", VGPUCTL_CHECK_FAIL,
+            "run 'vgpuctl install-hook', then restart libvirtd",
+            "the libvgpu hook is not installed (no %s)", shown);
     } else if (!vgpuctl_path_is_executable_file(path)) {
-        report(check, CHECK_FAIL,
-               "%s is not an executable file%s%s%s: run 'vgpuctl "
-               "install-hook --force'",
-               shown, target ? " (a link to " : "", target ? target : "",
-               target ? ")" : "");
+        vgpuctl_check_report(check, "hook", VGPUCTL_CHECK_FAIL,
+                             "run 'vgpuctl install-hook --force'",
+                             "%s is not an executable file%s%s%s", shown,
+                             target ? " (a link to " : "", target ? target : "",
+                             target ? ")" : "");
     } else {
-        report(check, CHECK_OK,
-               "the hook is installed: %s%s%s (libvirtd must have been "
-               "restarted since)",
-               shown, target ? " -> " : "", target ? target : "");
+        vgpuctl_check_report(
+            check, "hook", VGPUCTL_CHECK_OK, NULL,
+            "the hook is installed: %s%s%s (libvirtd must have been "
+            "restarted since)",
+            shown, target ? " -> " : "", target ? target : "");
     }
 }
 
 /* The configuration's warnings (unknown keys and groups): the setting
  * they were meant to make is not in effect. */
 static void
-check_config_warnings(Check *check, const VgpuConfig *config)
+check_config_warnings(VgpuctlCheck *check, const VgpuConfig *config)
 {
     const char *const *warnings = vgpu_config_get_warnings(config);
 
     for (guint i = 0; warnings[i]; i++)
-        report(check, CHECK_WARN,
-               "%s; it has no effect: correct the name or remove the line",
-               warnings[i]);
+        vgpuctl_check_report(check, "config-warning", VGPUCTL_CHECK_WARN,
+                             "correct the name or remove the line",
+                             "%s; it has no effect", warnings[i]);
 }
 
 /* A parents= allow-list naming no parent device of this host makes every
  * vGPU start fail; names that are not parents here are never used. */
 static void
-check_allowed_parents(Check *check, const VgpuConfig *config)
+check_allowed_parents(VgpuctlCheck *check, const VgpuConfig *config)
 {
     const char *const *allowed = vgpu_config_get_allowed_parents(config);
     g_autoptr(GPtrArray) parents = NULL;
@@ -393,22 +359,23 @@ check_allowed_parents(Check *check, const VgpuConfig *config)
                                allowed[i]);
     }
     if (found == 0)
-        report(check, CHECK_WARN,
-               "parents= in " VGPU_CONFIG_NAME " names no existing parent "
-               "device (%s); vGPU starts will fail: fix the list or remove "
-               "it",
-               missing->str);
+        vgpuctl_check_report(check, "config-parents", VGPUCTL_CHECK_WARN,
+                             "fix the list or remove it",
+                             "parents= in " VGPU_CONFIG_NAME
+                             " names no existing parent "
+                             "device (%s); vGPU starts will fail",
+                             missing->str);
     else if (absent > 0)
-        report(check, CHECK_WARN,
-               "parents= in " VGPU_CONFIG_NAME " names %s, which %s on "
-               "this host and never used: fix the list",
-               missing->str,
-               absent == 1 ? "is not a parent device"
-                           : "are not parent devices");
+        vgpuctl_check_report(
+            check, "config-parents", VGPUCTL_CHECK_WARN, "fix the list",
+            "parents= in " VGPU_CONFIG_NAME " names %s, which %s on "
+            "this host and never used",
+            missing->str,
+            absent == 1 ? "is not a parent device" : "are not parent devices");
 }
 
 static void
-check_config_and_state(Check *check)
+check_config_and_state(VgpuctlCheck *check)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VgpuConfig) config = vgpu_config_load(check->ctx, &error);
@@ -416,15 +383,16 @@ check_config_and_state(Check *check)
     guint stale = 0;
 
     if (config)
-        report(
-            check, CHECK_OK, "configuration /%s: placement %s, %s",
-            VGPU_CONFIG_PATH,
+        vgpuctl_check_report(
+            check, "config", VGPUCTL_CHECK_OK, NULL,
+            "configuration /%s: placement %s, %s", VGPU_CONFIG_PATH,
             vgpu_placement_policy_to_string(vgpu_config_get_placement(config)),
             vgpu_config_get_allowed_parents(config)
                 ? "parents restricted by an allow-list"
                 : "every parent allowed");
     else
-        report(check, CHECK_FAIL, "%s", error->message);
+        vgpuctl_check_report(check, "config", VGPUCTL_CHECK_FAIL, NULL, "%s",
+                             error->message);
     if (config) {
         check_config_warnings(check, config);
         check_allowed_parents(check, config);
@@ -433,33 +401,69 @@ check_config_and_state(Check *check)
     g_clear_error(&error);
     records = vgpu_state_list_records(check->ctx, NULL, NULL, &error);
     if (!records) {
-        report(check, CHECK_WARN, "%s", error->message);
+        vgpuctl_check_report(check, "stale-records", VGPUCTL_CHECK_WARN, NULL,
+                             "%s", error->message);
         return;
     }
     for (guint i = 0; i < records->len; i++) {
-        if (!vgpu_mdev_exists(check->ctx, vgpu_record_get_uuid(
-                                              g_ptr_array_index(records, i))))
+        const VgpuRecord *record = g_ptr_array_index(records, i);
+
+        if (!vgpu_device_exists(check->ctx,
+                                vgpu_record_get_device_class(record),
+                                vgpu_record_get_uuid(record)))
             stale++;
     }
     if (stale > 0)
-        report(check, CHECK_WARN,
-               "%u ownership record%s in /run/libvgpu name%s mediated "
-               "devices that are gone: 'vgpuctl gc' drops them",
-               stale, stale == 1 ? "" : "s", stale == 1 ? "s" : "");
+        vgpuctl_check_report(
+            check, "stale-records", VGPUCTL_CHECK_WARN,
+            "'vgpuctl gc' drops them",
+            "%u ownership record%s in /run/libvgpu name%s devices that "
+            "are gone (mediated devices removed, VFs reset or gone)",
+            stale, stale == 1 ? "" : "s", stale == 1 ? "s" : "");
+}
+
+/* The last line: is the host ready? */
+static int
+print_verdict(const VgpuctlCheck *check)
+{
+    if (check->problems > 0) {
+        printf("not ready: %u problem%s (FAIL lines above)\n", check->problems,
+               check->problems == 1 ? "" : "s");
+        return EXIT_FAILURE;
+    }
+    printf("ready%s\n", check->warnings ? " (see the warnings above)" : "");
+    return EXIT_SUCCESS;
+}
+
+static void
+run_checks(VgpuctlCheck *check)
+{
+    g_autoptr(GHashTable) parents = NULL;
+
+    check_modules(check);
+    check->parents = parents = check_parents(check);
+    check_nvidia_gpus(check);
+    check_plain_vf_gpus(check);
+    vgpuctl_check_vf_classes(check);
+    check_hook(check);
+    check_config_and_state(check);
+    check->parents = NULL;
 }
 
 static int
 run_check(int argc, char **argv)
 {
+    gboolean json = FALSE;
     const GOptionEntry entries[] = {
+        VGPUCTL_OPTION_JSON(json),
         VGPUCTL_OPTION_END,
     };
     g_autoptr(VgpuContext) ctx = NULL;
-    g_autoptr(GHashTable) parents = NULL;
     g_autoptr(GPtrArray) vf_gpus = NULL;
     g_autoptr(VgpuConfig) config = NULL;
+    g_autoptr(JsonBuilder) builder = NULL;
     g_autoptr(GError) error = NULL;
-    Check check = {0};
+    VgpuctlCheck check = {0};
     int status;
 
     if (!vgpuctl_command_parse(&vgpuctl_command_check, entries, &argc, &argv,
@@ -470,25 +474,27 @@ run_check(int argc, char **argv)
     if (!ctx)
         return vgpuctl_fail(error);
     check.ctx = ctx;
-    if (!g_str_equal(vgpu_context_get_root(ctx), "/"))
-        printf("host root: %s\n", vgpu_context_get_root(ctx));
-
-    config = vgpu_config_load(ctx, NULL); /* check_config() reports errors */
+    config = vgpu_config_load(ctx, NULL); /* the config check reports errors */
     check.vf_gpus = vf_gpus = vgpu_pci_list_vf_gpus(ctx, config, NULL);
-    check_modules(&check);
-    parents = check_parents(&check);
-    check_nvidia_gpus(&check, parents);
-    check_plain_vf_gpus(&check);
-    check_hook(&check);
-    check_config_and_state(&check);
-
-    if (check.problems > 0) {
-        printf("not ready: %u problem%s (FAIL lines above)\n", check.problems,
-               check.problems == 1 ? "" : "s");
-        return EXIT_FAILURE;
+    if (!json) {
+        if (!g_str_equal(vgpu_context_get_root(ctx), "/"))
+            printf("host root: %s\n", vgpu_context_get_root(ctx));
+        run_checks(&check);
+        return print_verdict(&check);
     }
-    printf("ready%s\n", check.warnings ? " (see the warnings above)" : "");
-    return EXIT_SUCCESS;
+
+    check.json = builder = json_builder_new();
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "root", vgpu_context_get_root(ctx));
+    vgpuctl_json_begin_array(builder, "findings");
+    run_checks(&check);
+    json_builder_end_array(builder);
+    vgpuctl_json_add_boolean(builder, "ready", check.problems == 0);
+    vgpuctl_json_add_int(builder, "problems", check.problems);
+    vgpuctl_json_add_int(builder, "warnings", check.warnings);
+    json_builder_end_object(builder);
+    vgpuctl_json_print(builder);
+    return check.problems > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 const VgpuctlCommand vgpuctl_command_check = {
@@ -504,18 +510,44 @@ const VgpuctlCommand vgpuctl_command_check = {
         "  - the vfio module, a VFIO IOMMU backend and the mdev core;\n"
         "  - parent devices offering mdev types (/sys/class/mdev_bus);\n"
         "  - every NVIDIA GPU (PCI vendor 10de, display class): is it in\n"
-        "    vGPU mode, and if not why (plain 'nvidia' driver without the\n"
-        "    vGPU manager, vfio-pci passthrough binding, nouveau, ...) and\n"
-        "    what to install or change;\n"
+        "    vGPU mode (mdev types, or NVIDIA vGPU on its virtual functions:\n"
+        "    VFs with nvidia/current_vgpu_type, counted per GPU), and if not\n"
+        "    why (VFs not enabled: sriov-manage -e at every boot; plain\n"
+        "    'nvidia' driver without the vGPU manager; vfio-pci passthrough\n"
+        "    binding; nouveau, ...) and what to install or change;\n"
+        "  - SR-IOV GPUs: are their VFs enabled (AMD: GIM's vf_num), are the\n"
+        "    VFs on the right driver (NVIDIA VFs must stay on nvidia; plain\n"
+        "    VFs may be on vfio-pci, unbound or on a host driver, since\n"
+        "    libvirt's managed='yes' binds vfio-pci) and is vfio-pci there;\n"
+        "  - with NVIDIA VFs: does the installed libvirt (virGetVersion())\n"
+        "    take VFs that stay on their VFIO variant driver with\n"
+        "    managed='no' (libvirt >= 9.7.0), and is NVIDIA's mixed-size\n"
+        "    (heterogeneous) mode on (one line per GPU);\n"
         "  - the hook in /etc/libvirt/hooks/qemu.d/vgpu;\n"
         "  - /etc/libvgpu/libvgpu.conf: can it be read, does it have\n"
         "    unknown keys or groups (typos), does its parents= list name\n"
         "    parent devices of this host;\n"
-        "  - stale ownership records.\n"
-        "  Each finding is one line starting with ok, warning or FAIL.\n"
+        "  - stale ownership records (devices gone, VFs reset).\n"
+        "  Each finding is one line starting with ok, warning or FAIL,\n"
+        "  followed by what to do after ': ' where there is something to do.\n"
         "  Exits 1 if anything FAILed (the host is not ready), else 0.\n"
+        "\n"
+        "JSON (--json)\n"
+        "  {root, findings: [...], ready, problems, warnings}; each finding\n"
+        "  is {check, verdict, message, fix}: verdict \"ok\", \"warning\" or\n"
+        "  \"fail\", fix only where there is one. check names the test:\n"
+        "  vfio, vfio-iommu, mdev-core, mdev-parents, nvidia-gpu,\n"
+        "  plain-vf-gpu, vf-enabled, vf-driver, vfio-pci, nvidia-mixed-size,\n"
+        "  libvirt-variant-driver, hook, config, config-warning,\n"
+        "  config-parents, stale-records. The exit status is as without\n"
+        "  --json.\n"
+        "\n"
+        "  VGPUCTL_TEST_LIBVIRT_VERSION=MAJOR.MINOR.MICRO replaces the\n"
+        "  libvirt version read from the library; for tests only.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl check\n"
-        "  LIBVGPU_ROOT=/mnt/image vgpuctl check\n",
+        "  LIBVGPU_ROOT=/mnt/image vgpuctl check\n"
+        "  vgpuctl check --json | jq -r '.findings[] |\n"
+        "      select(.verdict != \"ok\") | .fix // .message'\n",
 };

@@ -17,6 +17,8 @@ const char vgpuctl_help_footer[] =
     "FILES\n"
     "  /sys/class/mdev_bus/             parent devices and their mdev types\n"
     "  /sys/bus/mdev/devices/           active mediated devices\n"
+    "  /sys/bus/pci/devices/            SR-IOV GPUs, their VFs and the VFs'\n"
+    "                                   nvidia/ vGPU files\n"
     "  /run/libvgpu/                    host lock and ownership records\n"
     "  /etc/libvgpu/libvgpu.conf        placement policy, parent allow-list\n"
     "  /etc/libvirt/hooks/qemu.d/vgpu   the installed hook\n"

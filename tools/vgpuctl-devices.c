@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vgpuctl list, gc - the active mediated devices with the ownership
- * records libvgpu's hook keeps for them, and collecting what is left over.
+ * vgpuctl list, gc - the vGPUs that exist (mediated devices, VF-backed
+ * vGPUs) with the ownership records libvgpu's hook keeps for them, and
+ * collecting what is left over.
  */
 #include "vgpuctl-commands.h"
 #include "vgpuctl-output.h"
@@ -10,26 +11,30 @@
 
 /* ---- list -------------------------------------------------------------- */
 
-/* The mediated devices and records to list. */
+/* The vGPUs and records to list. */
 typedef struct {
     GPtrArray *mdevs;       /* VgpuMdev */
+    GPtrArray *vfs;         /* VgpuVfDevice */
     GPtrArray *records;     /* VgpuRecord */
-    GHashTable *owners;     /* mdev UUID → its VgpuRecord, borrowed */
+    GHashTable *owners;     /* device id → its VgpuRecord, borrowed */
     GPtrArray *stale;       /* VgpuRecord whose device is gone, borrowed */
     GHashTable *type_names; /* mdev type id → name, e.g. "GRID P4-4Q" */
-} MdevListing;
+    GHashTable *gpus;       /* mdev parent → its GPU, when they differ */
+} DeviceListing;
 
 static void
-mdev_listing_clear(MdevListing *listing)
+device_listing_clear(DeviceListing *listing)
 {
     g_clear_pointer(&listing->owners, g_hash_table_unref);
     g_clear_pointer(&listing->stale, g_ptr_array_unref);
     g_clear_pointer(&listing->type_names, g_hash_table_unref);
+    g_clear_pointer(&listing->gpus, g_hash_table_unref);
     g_clear_pointer(&listing->records, g_ptr_array_unref);
+    g_clear_pointer(&listing->vfs, g_ptr_array_unref);
     g_clear_pointer(&listing->mdevs, g_ptr_array_unref);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MdevListing, mdev_listing_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DeviceListing, device_listing_clear)
 
 static char *
 format_time(gint64 seconds, gboolean iso)
@@ -43,79 +48,126 @@ format_time(gint64 seconds, gboolean iso)
                : g_date_time_format(when, "%Y-%m-%d %H:%M:%S");
 }
 
-/* Type id → name for nicer listings; empty if unreadable. */
-static GHashTable *
-type_names(VgpuContext *ctx)
+/* Type id → name for nicer listings and parent → GPU for mdevs on VFs;
+ * empty if unreadable. */
+static void
+load_parents(DeviceListing *listing, VgpuContext *ctx)
 {
     g_autoptr(GPtrArray) parents = vgpu_discovery_list_parents(ctx, NULL);
-    GHashTable *names =
+
+    listing->type_names =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-
+    listing->gpus =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; parents && i < parents->len; i++) {
-        GPtrArray *types = vgpu_parent_get_types(g_ptr_array_index(parents, i));
+        const VgpuParent *parent = g_ptr_array_index(parents, i);
+        GPtrArray *types = vgpu_parent_get_types(parent);
+        const char *name = vgpu_parent_get_name(parent);
 
+        if (!g_str_equal(name, vgpu_parent_get_gpu(parent)))
+            g_hash_table_replace(listing->gpus, g_strdup(name),
+                                 g_strdup(vgpu_parent_get_gpu(parent)));
         for (guint j = 0; j < types->len; j++) {
             const VgpuMdevType *type = g_ptr_array_index(types, j);
 
             if (vgpu_mdev_type_get_name(type))
-                g_hash_table_replace(names,
+                g_hash_table_replace(listing->type_names,
                                      g_strdup(vgpu_mdev_type_get_id(type)),
                                      g_strdup(vgpu_mdev_type_get_name(type)));
         }
     }
-    return names;
 }
 
 static gboolean
-mdev_listing_load(MdevListing *listing, VgpuContext *ctx, GError **error)
+device_listing_load(DeviceListing *listing, VgpuContext *ctx, GError **error)
 {
     listing->mdevs = vgpu_discovery_list_mdevs(ctx, error);
     if (!listing->mdevs)
         return FALSE;
+    listing->vfs = vgpu_device_list_vfs(ctx, error);
+    if (!listing->vfs)
+        return FALSE;
     listing->records = vgpu_state_list_records(ctx, NULL, NULL, error);
     if (!listing->records)
         return FALSE;
-    listing->type_names = type_names(ctx);
+    load_parents(listing, ctx);
     listing->owners = g_hash_table_new(g_str_hash, g_str_equal);
     listing->stale = g_ptr_array_new();
     for (guint i = 0; i < listing->records->len; i++) {
         VgpuRecord *record = g_ptr_array_index(listing->records, i);
-        const char *uuid = vgpu_record_get_uuid(record);
+        const char *id = vgpu_record_get_uuid(record);
 
-        g_hash_table_insert(listing->owners, (gpointer)uuid, record);
-        if (!vgpu_mdev_exists(ctx, uuid))
+        g_hash_table_insert(listing->owners, (gpointer)id, record);
+        if (!vgpu_device_exists(ctx, vgpu_record_get_device_class(record), id))
             g_ptr_array_add(listing->stale, record);
     }
     return TRUE;
 }
 
+/* The GPU whose capacity the mediated device uses: its parent, or the
+ * parent's physical function when the parent is a VF. */
+static const char *
+mdev_gpu(const DeviceListing *listing, const VgpuMdev *mdev)
+{
+    const char *parent = vgpu_mdev_get_parent_name(mdev);
+    const char *gpu = g_hash_table_lookup(listing->gpus, parent);
+
+    return gpu ? gpu : parent;
+}
+
+/* Adds "owner": {domain, created} from @id's record, or null. */
 static void
-json_add_mdev(JsonBuilder *builder, const MdevListing *listing,
+json_add_owner(JsonBuilder *builder, const DeviceListing *listing,
+               const char *id)
+{
+    const VgpuRecord *record = g_hash_table_lookup(listing->owners, id);
+    g_autofree char *created = NULL;
+
+    json_builder_set_member_name(builder, "owner");
+    if (!record) {
+        json_builder_add_null_value(builder);
+        return;
+    }
+    created = format_time(vgpu_record_get_created(record), TRUE);
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "domain", vgpu_record_get_domain(record));
+    vgpuctl_json_add_string(builder, "created", created);
+    json_builder_end_object(builder);
+}
+
+static void
+json_add_mdev(JsonBuilder *builder, const DeviceListing *listing,
               const VgpuMdev *mdev)
 {
     const char *type_id = vgpu_mdev_get_type_id(mdev);
-    const VgpuRecord *record =
-        g_hash_table_lookup(listing->owners, vgpu_mdev_get_uuid(mdev));
 
     json_builder_begin_object(builder);
     vgpuctl_json_add_string(builder, "uuid", vgpu_mdev_get_uuid(mdev));
     vgpuctl_json_add_string(builder, "parent", vgpu_mdev_get_parent_name(mdev));
+    vgpuctl_json_add_string(builder, "gpu", mdev_gpu(listing, mdev));
+    vgpuctl_json_add_string(
+        builder, "class", vgpu_device_class_to_string(VGPU_DEVICE_CLASS_MDEV));
     vgpuctl_json_add_string(builder, "type", type_id);
     vgpuctl_json_add_string(builder, "type_name",
                             g_hash_table_lookup(listing->type_names, type_id));
-    json_builder_set_member_name(builder, "owner");
-    if (record) {
-        g_autofree char *created =
-            format_time(vgpu_record_get_created(record), TRUE);
+    json_add_owner(builder, listing, vgpu_mdev_get_uuid(mdev));
+    json_builder_end_object(builder);
+}
 
-        json_builder_begin_object(builder);
-        vgpuctl_json_add_string(builder, "domain",
-                                vgpu_record_get_domain(record));
-        vgpuctl_json_add_string(builder, "created", created);
-        json_builder_end_object(builder);
-    } else {
-        json_builder_add_null_value(builder);
-    }
+static void
+json_add_vf(JsonBuilder *builder, const DeviceListing *listing,
+            const VgpuVfDevice *vf)
+{
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "address", vgpu_vf_device_get_address(vf));
+    vgpuctl_json_add_string(builder, "gpu", vgpu_vf_device_get_gpu(vf));
+    vgpuctl_json_add_string(
+        builder, "class",
+        vgpu_device_class_to_string(vgpu_vf_device_get_device_class(vf)));
+    vgpuctl_json_add_string(builder, "type", vgpu_vf_device_get_type_id(vf));
+    vgpuctl_json_add_string(builder, "type_name",
+                            vgpu_vf_device_get_type_name(vf));
+    json_add_owner(builder, listing, vgpu_vf_device_get_address(vf));
     json_builder_end_object(builder);
 }
 
@@ -127,11 +179,14 @@ json_add_stale_record(JsonBuilder *builder, const VgpuRecord *record)
     vgpuctl_json_add_string(builder, "domain", vgpu_record_get_domain(record));
     vgpuctl_json_add_string(builder, "parent", vgpu_record_get_parent(record));
     vgpuctl_json_add_string(builder, "type", vgpu_record_get_type_id(record));
+    vgpuctl_json_add_string(
+        builder, "class",
+        vgpu_device_class_to_string(vgpu_record_get_device_class(record)));
     json_builder_end_object(builder);
 }
 
 static void
-print_list_json(const MdevListing *listing)
+print_list_json(const DeviceListing *listing)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
 
@@ -139,6 +194,10 @@ print_list_json(const MdevListing *listing)
     vgpuctl_json_begin_array(builder, "mdevs");
     for (guint i = 0; i < listing->mdevs->len; i++)
         json_add_mdev(builder, listing, g_ptr_array_index(listing->mdevs, i));
+    json_builder_end_array(builder);
+    vgpuctl_json_begin_array(builder, "vfs");
+    for (guint i = 0; i < listing->vfs->len; i++)
+        json_add_vf(builder, listing, g_ptr_array_index(listing->vfs, i));
     json_builder_end_array(builder);
     vgpuctl_json_begin_array(builder, "stale_records");
     for (guint i = 0; i < listing->stale->len; i++)
@@ -148,14 +207,13 @@ print_list_json(const MdevListing *listing)
     vgpuctl_json_print(builder);
 }
 
+/* One row: DEVICE GPU CLASS TYPE OWNER. */
 static void
-add_mdev_text_row(VgpuctlTable *table, const MdevListing *listing,
-                  const VgpuMdev *mdev)
+add_text_row(VgpuctlTable *table, const DeviceListing *listing, const char *id,
+             const char *gpu, VgpuDeviceClass device_class, const char *type_id,
+             const char *type_name)
 {
-    const char *type_id = vgpu_mdev_get_type_id(mdev);
-    const char *type_name = g_hash_table_lookup(listing->type_names, type_id);
-    const VgpuRecord *record =
-        g_hash_table_lookup(listing->owners, vgpu_mdev_get_uuid(mdev));
+    const VgpuRecord *record = g_hash_table_lookup(listing->owners, id);
     g_autofree char *type = type_name
                                 ? g_strdup_printf("%s (%s)", type_id, type_name)
                                 : g_strdup(type_id);
@@ -170,30 +228,63 @@ add_mdev_text_row(VgpuctlTable *table, const MdevListing *listing,
     } else {
         owner = g_strdup("not created by libvgpu");
     }
-    vgpuctl_table_add(table, 4, vgpu_mdev_get_uuid(mdev),
-                      vgpu_mdev_get_parent_name(mdev), type, owner);
+    vgpuctl_table_add(table, 5, id, gpu,
+                      vgpu_device_class_to_string(device_class), type, owner);
 }
 
 static void
-print_list_text(const MdevListing *listing)
+add_mdev_text_row(VgpuctlTable *table, const DeviceListing *listing,
+                  const VgpuMdev *mdev)
+{
+    const char *parent = vgpu_mdev_get_parent_name(mdev);
+    const char *type_id = vgpu_mdev_get_type_id(mdev);
+    const char *gpu = mdev_gpu(listing, mdev);
+    g_autofree char *where = g_str_equal(gpu, parent)
+                                 ? g_strdup(gpu)
+                                 : g_strdup_printf("%s (VF %s)", gpu, parent);
+
+    add_text_row(table, listing, vgpu_mdev_get_uuid(mdev), where,
+                 VGPU_DEVICE_CLASS_MDEV, type_id,
+                 g_hash_table_lookup(listing->type_names, type_id));
+}
+
+static void
+print_list_text(const DeviceListing *listing)
 {
     g_auto(VgpuctlTable) table = {0};
 
-    if (listing->mdevs->len == 0) {
-        printf("no mediated devices\n");
+    if (listing->mdevs->len == 0 && listing->vfs->len == 0) {
+        printf("no vGPUs: no mediated devices, no virtual functions holding "
+               "or claimed for a vGPU\n");
     } else {
-        vgpuctl_table_add(&table, 4, "UUID", "PARENT", "TYPE", "OWNER");
+        vgpuctl_table_add(&table, 5, "DEVICE", "GPU", "CLASS", "TYPE", "OWNER");
         for (guint i = 0; i < listing->mdevs->len; i++)
             add_mdev_text_row(&table, listing,
                               g_ptr_array_index(listing->mdevs, i));
+        for (guint i = 0; i < listing->vfs->len; i++) {
+            const VgpuVfDevice *vf = g_ptr_array_index(listing->vfs, i);
+
+            add_text_row(&table, listing, vgpu_vf_device_get_address(vf),
+                         vgpu_vf_device_get_gpu(vf),
+                         vgpu_vf_device_get_device_class(vf),
+                         vgpu_vf_device_get_type_id(vf),
+                         vgpu_vf_device_get_type_name(vf));
+        }
         vgpuctl_table_print(&table, "");
     }
     for (guint i = 0; i < listing->stale->len; i++) {
         const VgpuRecord *record = g_ptr_array_index(listing->stale, i);
 
-        printf("stale record: mediated device %s of domain %s is gone; "
-               "'vgpuctl gc' drops the record\n",
-               vgpu_record_get_uuid(record), vgpu_record_get_domain(record));
+        if (vgpu_record_get_device_class(record) == VGPU_DEVICE_CLASS_MDEV)
+            printf("stale record: mediated device %s of domain %s is gone; "
+                   "'vgpuctl gc' drops the record\n",
+                   vgpu_record_get_uuid(record),
+                   vgpu_record_get_domain(record));
+        else
+            printf("stale record: virtual function %s of domain %s holds "
+                   "no vGPU or is gone; 'vgpuctl gc' drops the record\n",
+                   vgpu_record_get_uuid(record),
+                   vgpu_record_get_domain(record));
     }
 }
 
@@ -205,7 +296,7 @@ run_list(int argc, char **argv)
         VGPUCTL_OPTION_JSON(json),
         VGPUCTL_OPTION_END,
     };
-    g_auto(MdevListing) listing = {0};
+    g_auto(DeviceListing) listing = {0};
     g_autoptr(VgpuContext) ctx = NULL;
     g_autoptr(GError) error = NULL;
     int status;
@@ -215,7 +306,7 @@ run_list(int argc, char **argv)
         return status;
 
     ctx = vgpu_context_new_from_env(&error);
-    if (!ctx || !mdev_listing_load(&listing, ctx, &error))
+    if (!ctx || !device_listing_load(&listing, ctx, &error))
         return vgpuctl_fail(error);
     if (json)
         print_list_json(&listing);
@@ -226,23 +317,48 @@ run_list(int argc, char **argv)
 
 const VgpuctlCommand vgpuctl_command_list = {
     .name = "list",
-    .brief = "list active mediated devices and who created them",
+    .brief = "list the vGPUs (mediated devices, VFs) and who created them",
     .run = run_list,
     .parameters = "",
-    .summary = "List the active mediated devices and who created them.",
+    .summary = "List the vGPUs that exist now and who created them.",
     .description =
         "DESCRIPTION\n"
-        "  Reads /sys/bus/mdev/devices/ and prints each mediated device with\n"
-        "  its parent device, mdev type and owner: the domain it was created\n"
-        "  for, from the ownership records libvgpu's hook keeps in\n"
-        "  /run/libvgpu/, or \"not created by libvgpu\" (mdevctl, manual\n"
-        "  echo > create, another tool: libvgpu never removes those).\n"
-        "  Records whose device is gone are listed too; 'vgpuctl gc' drops\n"
-        "  them. Does not contact libvirt.\n"
+        "  Lists every vGPU of the host, of each device class:\n"
+        "  - mdev: the mediated devices in /sys/bus/mdev/devices/;\n"
+        "  - nvidia-vf: SR-IOV virtual functions of NVIDIA GPUs whose\n"
+        "    nvidia/current_vgpu_type is not 0 (NVIDIA vGPU 17+ on kernel\n"
+        "    >= 6.8), type nvidia-<id>;\n"
+        "  - vf: plain virtual functions (AMD MxGPU, Intel) that a domain\n"
+        "    claimed through libvgpu's hook, type vf-<vendor>:<device>.\n"
+        "  Columns: DEVICE (mdev UUID or VF address), GPU (the physical\n"
+        "  GPU: the PF address; for an mdev whose parent is a VF, \"GPU (VF\n"
+        "  parent)\"), CLASS, TYPE (id and name when known) and OWNER: the\n"
+        "  domain it was created for, from the ownership records libvgpu's\n"
+        "  hook keeps in /run/libvgpu/, or \"not created by libvgpu\"\n"
+        "  (mdevctl, a manual echo > create or > current_vgpu_type, another\n"
+        "  tool: libvgpu never removes or resets those). Records whose\n"
+        "  device is gone (an mdev removed, a VF reset to 0) are listed as\n"
+        "  stale; 'vgpuctl gc' drops them. Reads a few sysfs files per VF;\n"
+        "  does not contact libvirt.\n"
+        "\n"
+        "JSON (--json)\n"
+        "  An object with three arrays:\n"
+        "  mdevs          {uuid, parent, gpu, class: \"mdev\", type,\n"
+        "                 type_name, owner}\n"
+        "  vfs            {address, gpu, class: \"nvidia-vf\" or \"vf\", "
+        "type,\n"
+        "                 type_name, owner}\n"
+        "  stale_records  {uuid (device id), domain, parent, type, class}\n"
+        "  owner is null or {domain, created (ISO 8601, UTC)}; type_name is\n"
+        "  null when unknown (an NVIDIA VF's type is named from a free VF's\n"
+        "  creatable_vgpu_types of the same GPU, which lists it only while\n"
+        "  the GPU can take one more).\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl list\n"
-        "  vgpuctl list --json | jq '.mdevs[].owner'\n",
+        "  vgpuctl list --json | jq '.mdevs[].owner'\n"
+        "  vgpuctl list --json | jq -r '.vfs[] | select(.owner == null) |\n"
+        "      .address'        # VFs programmed by someone else\n",
 };
 
 /* ---- gc ---------------------------------------------------------------- */

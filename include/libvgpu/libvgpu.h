@@ -11,6 +11,7 @@
 #include <libvgpu/vgpu-context.h>
 #include <libvgpu/vgpu-nvidia.h>
 #include <libvgpu/vgpu-pci.h>
+#include <libvgpu/vgpu-device.h>
 #include <libvgpu/vgpu-uuid.h>
 #include <libvgpu/vgpu-discovery.h>
 #include <libvgpu/vgpu-config.h>

@@ -685,6 +685,17 @@ case_plain_not_display() {
 }
 sim_case "plain VF: a VF of a non-display PF (NVMe) is refused with the plain_vf_pfs fix, and claimed once libvgpu.conf names the PF" case_plain_not_display
 
+case_plain_mdev_parent() {
+    sim_start a16
+    # an A16 VF is an mdev parent: its vGPUs are mdevs, never the whole VF
+    prep win1 "0000:8a:00.4 vf-10de:25b6"
+    expect_refused "an mdev-parent VF requested as a plain VF"
+    grep -q "is an mdev parent" "$HOOK_ERR" || fail "the refusal does not say why: $(errtext)"
+    expect_no_records "the refusal"
+    rel win1
+}
+sim_case "plain VF: a VF that is an mdev parent (A16) is refused as a plain VF" case_plain_mdev_parent
+
 # ==============================================================================
 # mixed classes (mixed)
 # ==============================================================================

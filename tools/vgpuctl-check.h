@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vgpuctl-check - what the parts of 'vgpuctl check' share: the findings
+ * (one line "ok|warning|FAIL  message: fix" each, or one JSON object
+ * {check, verdict, message, fix}) and small sysfs readers.
+ */
+#pragma once
+
+#include "vgpuctl-commands.h"
+
+#include <json-glib/json-glib.h>
+
+typedef enum {
+    VGPUCTL_CHECK_OK,
+    VGPUCTL_CHECK_WARN,
+    VGPUCTL_CHECK_FAIL,
+} VgpuctlVerdict;
+
+typedef struct {
+    VgpuContext *ctx;
+    GPtrArray *vf_gpus;  /* VgpuVfGpu: GPUs whose VFs carry vGPUs */
+    GHashTable *parents; /* names of the parents offering mdev types */
+    JsonBuilder *json;   /* inside the findings array; NULL: text */
+    guint problems;
+    guint warnings;
+} VgpuctlCheck;
+
+/* One finding. @id names the check ("hook", "vf-driver", ...); @fix
+ * (nullable) is what to do, printed after the message and ": ". */
+void vgpuctl_check_report(VgpuctlCheck *check, const char *id,
+                          VgpuctlVerdict verdict, const char *fix,
+                          const char *format, ...) G_GNUC_PRINTF(5, 6);
+
+/* <dir>/<name>, trimmed; NULL if absent. */
+char *vgpuctl_check_read_attribute(const char *dir, const char *name);
+/* A hexadecimal attribute ("0x10de"); G_MAXUINT64 if absent. */
+guint64 vgpuctl_check_hex_attribute(const char *dir, const char *name);
+/* A decimal attribute ("32"); 0 if absent. */
+guint vgpuctl_check_uint_attribute(const char *dir, const char *name);
+/* The name of the driver bound to the PCI function at @pci_dir, or NULL. */
+char *vgpuctl_check_driver(const char *pci_dir);
+/* Does <root>/@relative exist? */
+gboolean vgpuctl_check_host_exists(const VgpuctlCheck *check,
+                                   const char *relative);
+
+/* vgpuctl-check-vf.c: the VF-backed classes. */
+
+/* If the NVIDIA GPU at @pci_dir could carry vGPUs on VFs that are not
+ * enabled, says so with the fix and returns TRUE. */
+gboolean vgpuctl_check_vfs_disabled(VgpuctlCheck *check, const char *pci_dir,
+                                    const char *address, const char *ids);
+/* Per SR-IOV GPU: VFs enabled (AMD GIM), their drivers, mixed-size mode;
+ * once: vfio-pci, and whether libvirt accepts VFs on a VFIO variant
+ * driver. */
+void vgpuctl_check_vf_classes(VgpuctlCheck *check);
