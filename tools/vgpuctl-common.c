@@ -105,8 +105,9 @@ command_option_context(const VgpuctlCommand *command,
 /*
  * Parses the options of @command into @entries (--help prints its help and
  * exits) and checks that exactly its operands remain: (*argv)[1] is the
- * operand, if it has one. Returns %FALSE after printing a usage error, with
- * the exit status in @status.
+ * operand, if it has one (*argc is 1 when an optional one is left out).
+ * Returns %FALSE after printing a usage error, with the exit status in
+ * @status.
  */
 gboolean
 vgpuctl_command_parse(const VgpuctlCommand *command,
@@ -117,12 +118,13 @@ vgpuctl_command_parse(const VgpuctlCommand *command,
         command_option_context(command, entries);
     g_autoptr(GError) error = NULL;
     int wanted = command->operand ? 2 : 1;
+    int least = command->operand_optional ? 1 : wanted;
 
     if (!g_option_context_parse(context, argc, argv, &error)) {
         *status = vgpuctl_usage_error(command->name, "%s", error->message);
         return FALSE;
     }
-    if (*argc < wanted) {
+    if (*argc < least) {
         *status =
             vgpuctl_usage_error(command->name, "missing %s", command->operand);
         return FALSE;
