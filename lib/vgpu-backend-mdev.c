@@ -10,6 +10,7 @@
 #include <libvgpu/vgpu-mdev.h>
 
 #include "vgpu-backend.h"
+#include "vgpu-discovery-private.h"
 #include "vgpu-mdev-private.h"
 #include "vgpu-sysfs.h"
 
@@ -43,11 +44,32 @@ mdev_get_device(VgpuContext *ctx, const char *id, GError **error)
     return mdev ? device_from_mdev(ctx, mdev) : NULL;
 }
 
+/* "pinned parent: 1 of 2 instances free" / "placement policy pack: …",
+ * counted in @parents before this device. */
+static char *
+describe_choice(const VgpuRequest *request, const VgpuParent *parent,
+                const VgpuConfig *config)
+{
+    const VgpuMdevType *type =
+        vgpu_parent_find_type(parent, vgpu_request_get_type_id(request));
+    guint available = vgpu_mdev_type_get_available_instances(type);
+    guint total = available + vgpu_mdev_type_get_active_instances(type);
+    const char *rule = "placement policy pack";
+
+    if (vgpu_request_get_parent(request))
+        rule = "pinned parent";
+    else if (vgpu_config_get_placement(config) == VGPU_PLACEMENT_SPREAD)
+        rule = "placement policy spread";
+    return g_strdup_printf("%s: %u of %u instance%s free", rule, available,
+                           total, total == 1 ? "" : "s");
+}
+
 /* The parent by placement policy among those offering the type
- * (vgpu_alloc_choose_parent()). */
+ * (vgpu_alloc_choose_parent()), after the devices of @planned. */
 static char *
 mdev_place(VgpuContext *ctx, const VgpuRequest *request,
-           const VgpuConfig *config, GHashTable *users, GError **error)
+           const VgpuConfig *config, GHashTable *users, GPtrArray *planned,
+           char **why, GError **error)
 {
     const char *type_id = vgpu_request_get_type_id(request);
     g_autoptr(GPtrArray) parents =
@@ -56,9 +78,15 @@ mdev_place(VgpuContext *ctx, const VgpuRequest *request,
 
     if (!parents)
         return NULL;
+    for (guint i = 0; planned && i < planned->len; i++) {
+        const VgpuBackendDevice *device = planned->pdata[i];
+        vgpu_discovery_take_instance(parents, device->parent, device->type_id);
+    }
     parent = vgpu_alloc_choose_parent(parents, type_id,
                                       vgpu_request_get_parent(request), config,
                                       users, error);
+    if (parent && why)
+        *why = describe_choice(request, parent, config);
     return parent ? g_strdup(vgpu_parent_get_name(parent)) : NULL;
 }
 

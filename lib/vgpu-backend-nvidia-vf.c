@@ -118,7 +118,7 @@ gpus_that_can_create(VgpuContext *ctx, guint id, char **name)
 
 static char *
 vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
-         GHashTable *users, GError **error)
+         GHashTable *users, GPtrArray *planned, char **why, GError **error)
 {
     const char *vf = vgpu_request_get_device_id(request);
     const char *type_id = vgpu_request_get_type_id(request);
@@ -162,8 +162,13 @@ vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
         return NULL;
     }
     types = vgpu_sriov_read_creatable(ctx, vf);
-    if (find_type(types, id))
+    if (find_type(types, id)) {
+        if (why)
+            *why = g_strdup_printf("pinned VF: it lists %s in "
+                                   "creatable_vgpu_types now",
+                                   type_id);
         return g_steal_pointer(&pf);
+    }
 
     others = gpus_that_can_create(ctx, id, &type_name);
     label = type_name ? g_strdup_printf("%s (%s)", type_id, type_name)

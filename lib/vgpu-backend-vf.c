@@ -54,7 +54,7 @@ vf_list_devices(VgpuContext *ctx, GError **error)
 
 static char *
 vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
-         GHashTable *users, GError **error)
+         GHashTable *users, GPtrArray *planned, char **why, GError **error)
 {
     const char *vf = vgpu_request_get_device_id(request);
     const char *type_id = vgpu_request_get_type_id(request);
@@ -99,6 +99,8 @@ vf_place(VgpuContext *ctx, const VgpuRequest *request, const VgpuConfig *config,
                     vf, pf, device->type_id, type_id);
         return NULL;
     }
+    if (why)
+        *why = g_strdup_printf("pinned VF: it is a %s", type_id);
     return g_steal_pointer(&pf);
 }
 

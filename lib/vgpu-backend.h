@@ -37,9 +37,13 @@ typedef struct {
      * (a new string), chosen under the host lock. VGPU_ERROR_NO_CAPACITY
      * when nothing can host it now (the message enriched with @users:
      * GPU → who uses it, when given), VGPU_ERROR_NOT_FOUND when nothing
-     * offers the type. */
+     * offers the type. @planned (nullable, element-type VgpuBackendDevice):
+     * devices a dry run has placed but not created, counted as used.
+     * @why (nullable, out): one line saying why there, e.g. "placement
+     * policy pack: 2 of 4 instances free". */
     char *(*place)(VgpuContext *ctx, const VgpuRequest *request,
-                   const VgpuConfig *config, GHashTable *users, GError **error);
+                   const VgpuConfig *config, GHashTable *users,
+                   GPtrArray *planned, char **why, GError **error);
     /* Optional: can @count new devices of @type_id (on @parent) fit, before
      * any is created? NULL for classes whose requests are pinned. */
     gboolean (*check_capacity)(VgpuContext *ctx, const char *type_id,

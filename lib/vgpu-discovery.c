@@ -13,6 +13,7 @@
 #include <libvgpu/vgpu-pci.h>
 #include <libvgpu/vgpu-uuid.h>
 
+#include "vgpu-discovery-private.h"
 #include "vgpu-sysfs.h"
 
 #include <errno.h>
@@ -530,4 +531,37 @@ vgpu_discovery_get_mdev(VgpuContext *ctx, const char *uuid, GError **error)
                     VGPU_SYSFS_MDEV_DEVICES);
     }
     return mdev;
+}
+
+/* --- dry-run placements (vgpu-discovery-private.h) --- */
+
+void
+vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
+                             const char *type_id)
+{
+    const char *gpu = parent;
+
+    g_return_if_fail(parents != NULL);
+
+    for (guint i = 0; i < parents->len; i++) {
+        if (g_str_equal(((VgpuParent *)parents->pdata[i])->name, parent))
+            gpu = vgpu_parent_get_gpu(parents->pdata[i]);
+    }
+    for (guint i = 0; i < parents->len; i++) {
+        VgpuParent *candidate = parents->pdata[i];
+        gboolean same = g_str_equal(candidate->name, parent);
+
+        if (!same && !g_str_equal(vgpu_parent_get_gpu(candidate), gpu))
+            continue;
+        for (guint t = 0; t < candidate->types->len; t++) {
+            VgpuMdevType *type = candidate->types->pdata[t];
+
+            if (same && g_str_equal(type->id, type_id)) {
+                type->available_instances -= type->available_instances > 0;
+                type->active_instances++;
+            } else if (type->nvidia && !g_str_equal(type->id, type_id)) {
+                type->available_instances = 0;
+            }
+        }
+    }
 }

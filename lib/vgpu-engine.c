@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Pause between remove writes the driver refused with EBUSY. */
@@ -23,9 +24,11 @@
 /* One engine call: its options resolved. */
 typedef struct {
     VgpuContext *ctx;
-    const VgpuEngineOptions *options;
+    const VgpuEngineOptions *options; /* &copy */
+    VgpuEngineOptions copy;           /* the caller's, of any version, grown */
     VgpuConfig *own_config;
     const VgpuConfig *config;
+    gboolean dry_run;
 } Engine;
 
 static void
@@ -68,15 +71,24 @@ engine_init(Engine *engine, VgpuContext *ctx, const VgpuEngineOptions *options,
     static const VgpuEngineOptions defaults = VGPU_ENGINE_OPTIONS_INIT;
 
     engine->ctx = ctx;
-    engine->options = options ? options : &defaults;
-    if (engine->options->version != VGPU_ENGINE_OPTIONS_VERSION) {
+    engine->copy = defaults;
+    engine->options = &engine->copy;
+    if (options && (options->version < 1 ||
+                    options->version > VGPU_ENGINE_OPTIONS_VERSION)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
                     "engine options version %u is not supported (this "
-                    "libvgpu knows version %u); initialise them with "
+                    "libvgpu knows versions 1 to %u); initialise them with "
                     "vgpu_engine_options_init()",
-                    engine->options->version, VGPU_ENGINE_OPTIONS_VERSION);
+                    options->version, VGPU_ENGINE_OPTIONS_VERSION);
         return FALSE;
     }
+    /* Version 1 ends before the placement callback. */
+    if (options)
+        memcpy(&engine->copy, options,
+               options->version == 1
+                   ? G_STRUCT_OFFSET(VgpuEngineOptions, placement)
+                   : sizeof(engine->copy));
+    engine->dry_run = (engine->options->flags & VGPU_ENGINE_DRY_RUN) != 0;
     engine->config = engine->options->config;
     if (!engine->config) {
         const char *const *warnings;
@@ -365,6 +377,17 @@ users_by_gpu(Engine *engine, const VgpuBackend *backend, const char *requester)
     return users;
 }
 
+/* Tells the caller where @request is or goes (#VgpuEnginePlacement). */
+static void
+report_placement(Engine *engine, const VgpuRequest *request, const char *parent,
+                 gboolean exists, const char *reason)
+{
+    VgpuEnginePlacement placement = {request, parent, exists, reason};
+
+    if (engine->options->placement)
+        engine->options->placement(&placement, engine->options->placement_data);
+}
+
 /* An existing device must match the request; it may be ours already. */
 static gboolean
 check_existing(Engine *engine, const char *domain, const VgpuRequest *request,
@@ -404,6 +427,10 @@ check_existing(Engine *engine, const char *domain, const VgpuRequest *request,
                     backend->device_noun, id, quoted, holder, holder);
         return FALSE;
     }
+    report_placement(engine, request, device->parent, TRUE,
+                     record ? "exists already, created for this domain"
+                            : "exists already, not created by libvgpu: "
+                              "used as it is");
     return TRUE;
 }
 
@@ -463,6 +490,77 @@ check_capacity(Engine *engine, const char *domain, GPtrArray *missing,
 }
 
 /*
+ * Chooses where the missing device of @request goes (with @planned: the
+ * devices a dry run placed before it), and why (@why, nullable). A claim
+ * (or a leftover record) of another domain is never taken. Returns the
+ * parent, or NULL with the refusal.
+ */
+static char *
+place_one(Engine *engine, const char *domain, const VgpuRequest *request,
+          GPtrArray *planned, char **why, GError **error)
+{
+    VgpuDeviceClass device_class = vgpu_request_get_device_class(request);
+    const VgpuBackend *backend = vgpu_backend_for_class(device_class);
+    const char *id = vgpu_request_get_device_id(request);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(VgpuRecord) held = NULL;
+    g_autofree char *parent = NULL;
+
+    parent = backend->place(engine->ctx, request, engine->config, NULL, planned,
+                            why, &local);
+    if (!parent && g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
+        /* Say who holds the capacity: costs a scan, failures only. */
+        g_autoptr(GHashTable) users = users_by_gpu(engine, backend, domain);
+        g_clear_error(&local);
+        parent = backend->place(engine->ctx, request, engine->config, users,
+                                planned, why, &local);
+    }
+    if (!parent) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    held = vgpu_state_load_record(engine->ctx, id, NULL);
+    if (held && !g_str_equal(vgpu_record_get_domain(held), domain)) {
+        g_autofree char *holder = vgpu_text_name(vgpu_record_get_domain(held));
+        g_autofree char *name = vgpu_text_name(domain);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
+                    "%s %s requested by domain %s is held by domain %s; "
+                    "give one of them another device%s",
+                    backend->device_noun, id, name, holder,
+                    device_class == VGPU_DEVICE_CLASS_MDEV
+                        ? ""
+                        : " ('vgpuctl move DOMAIN' moves a stopped "
+                          "domain's request to a free VF)");
+        return NULL;
+    }
+    return g_steal_pointer(&parent);
+}
+
+/*
+ * A dry run's create_one(): places @request as if the devices of @planned
+ * (element-type VgpuBackendDevice) existed, adds it to them and reports
+ * it. Reads only.
+ */
+static gboolean
+plan_one(Engine *engine, const char *domain, const VgpuRequest *request,
+         GPtrArray *planned, GError **error)
+{
+    g_autofree char *why = NULL;
+    char *parent = place_one(engine, domain, request, planned, &why, error);
+    VgpuBackendDevice *device;
+
+    if (!parent)
+        return FALSE;
+    device = g_new0(VgpuBackendDevice, 1);
+    device->id = g_strdup(vgpu_request_get_device_id(request));
+    device->parent = parent;
+    device->type_id = g_strdup(vgpu_request_get_type_id(request));
+    g_ptr_array_add(planned, device);
+    report_placement(engine, request, parent, FALSE, why);
+    return TRUE;
+}
+
+/*
  * Places and creates one device: the record is written `creating` before
  * the create write and marked `ready` after the device appeared, so a
  * process killed anywhere in between leaves a record that says the device
@@ -476,40 +574,14 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
     const VgpuBackend *backend = vgpu_backend_for_class(device_class);
     const char *id = vgpu_request_get_device_id(request);
     const char *type_id = vgpu_request_get_type_id(request);
-    g_autoptr(GError) local = NULL;
-    g_autoptr(VgpuRecord) held = NULL;
     g_autofree char *quoted = NULL;
+    g_autofree char *why = NULL;
     g_autofree char *parent = NULL;
     VgpuRecord *record;
 
-    parent = backend->place(engine->ctx, request, engine->config, NULL, &local);
-    if (!parent && g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY)) {
-        /* Say who holds the capacity: costs a scan, failures only. */
-        g_autoptr(GHashTable) users = users_by_gpu(engine, backend, domain);
-        g_clear_error(&local);
-        parent =
-            backend->place(engine->ctx, request, engine->config, users, &local);
-    }
-    if (!parent) {
-        g_propagate_error(error, g_steal_pointer(&local));
+    parent = place_one(engine, domain, request, NULL, &why, error);
+    if (!parent)
         return FALSE;
-    }
-    /* A claim (or a leftover record) of another domain is never taken. */
-    held = vgpu_state_load_record(engine->ctx, id, NULL);
-    if (held && !g_str_equal(vgpu_record_get_domain(held), domain)) {
-        g_autofree char *holder = vgpu_text_name(vgpu_record_get_domain(held));
-        g_autofree char *name = vgpu_text_name(domain);
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_EXISTS,
-                    "%s %s requested by domain %s is held by domain %s; "
-                    "give one of them another device%s",
-                    backend->device_noun, id, name, holder,
-                    device_class == VGPU_DEVICE_CLASS_MDEV
-                        ? ""
-                        : " ('vgpuctl move DOMAIN' moves a stopped "
-                          "domain's request to a free VF)");
-        return FALSE;
-    }
-
     record = vgpu_record_new(device_class, domain, id, parent, type_id);
     vgpu_record_set_state(record, VGPU_RECORD_CREATING);
     if (!vgpu_state_save_record(engine->ctx, record, error)) {
@@ -535,6 +607,7 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
          "created %s %s (%s on %s) for "
          "domain %s",
          backend->device_noun, id, type_id, parent, quoted);
+    report_placement(engine, request, parent, FALSE, why);
     return TRUE;
 }
 
@@ -542,7 +615,8 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
  * Settles what a killed run of @domain left (docs/engine.md, "Prepare"
  * step 2): drops records whose device is gone, adopts devices still
  * `creating`, and returns (in @stale) the records whose removal must be
- * finished before the domain can start. Under the lock.
+ * finished before the domain can start. Under the lock; a dry run only
+ * reports what it would do.
  */
 static gboolean
 settle_domain(Engine *engine, const char *domain, GPtrArray *stale,
@@ -573,26 +647,35 @@ settle_domain(Engine *engine, const char *domain, GPtrArray *stale,
             return FALSE;
         }
         if (!device_present(engine, record, &mismatch)) {
-            drop(engine, record, VGPU_ENGINE_EVENT_DROPPED, "dropped",
-                 describe_vanished);
+            g_autofree char *what = describe_vanished(record);
+
+            if (engine->dry_run)
+                emit(engine, VGPU_ENGINE_EVENT_DROPPED, "would drop %s", what);
+            else
+                drop(engine, record, VGPU_ENGINE_EVENT_DROPPED, "dropped",
+                     describe_vanished);
         } else if (mismatch) {
             continue;
         } else if (vgpu_record_get_state(record) == VGPU_RECORD_CREATING) {
-            if (!mark(engine, record, VGPU_RECORD_READY, error))
+            if (!engine->dry_run &&
+                !mark(engine, record, VGPU_RECORD_READY, error))
                 return FALSE;
             emit(engine, VGPU_ENGINE_EVENT_ADOPTED,
-                 "adopted %s %s (%s on %s) for domain %s: its creator died "
+                 "%s %s %s (%s on %s) for domain %s: its creator died "
                  "after creating it",
+                 engine->dry_run ? "would adopt" : "adopted",
                  backend_of(record)->device_noun, id,
                  vgpu_record_get_type_id(record),
                  vgpu_record_get_parent(record), quoted);
         } else {
             g_autofree char *what = describe(record);
 
-            if (!mark(engine, record, VGPU_RECORD_REMOVING, error))
+            if (!engine->dry_run &&
+                !mark(engine, record, VGPU_RECORD_REMOVING, error))
                 return FALSE;
             emit(engine, VGPU_ENGINE_EVENT_REMOVING,
-                 "removing %s, left by an interrupted hook", what);
+                 "%s %s, left by an interrupted hook",
+                 engine->dry_run ? "would remove" : "removing", what);
             g_ptr_array_add(stale, g_steal_pointer(&record));
         }
     }
@@ -649,10 +732,57 @@ refuse(Engine *engine, const char *domain, const VgpuRequest *request,
         g_string_append_printf(ids, "%s%s", i ? ", " : "",
                                vgpu_request_get_device_id(r));
     }
-    emit(engine, VGPU_ENGINE_EVENT_REFUSED,
-         "refused to start domain %s (%s): %s", name, ids->str,
+    emit(engine, VGPU_ENGINE_EVENT_REFUSED, "%s to start domain %s (%s): %s",
+         engine->dry_run ? "would refuse" : "refused", name, ids->str,
          (*local)->message);
     g_propagate_error(error, g_steal_pointer(local));
+    return FALSE;
+}
+
+/* Is @id among the devices of @records (element-type VgpuRecord)? */
+static gboolean
+recorded_in(GPtrArray *records, const char *id)
+{
+    for (guint i = 0; i < records->len; i++) {
+        if (g_str_equal(vgpu_record_get_uuid(records->pdata[i]), id))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/*
+ * Step 2 and 3 of a prepare: settles what a killed run of @domain left
+ * and removes the devices still to go. *@lock is held on entry and on
+ * success (a dry run holds none and removes nothing: @stale keeps the
+ * devices it would remove, which then count as missing).
+ */
+static gboolean
+prepare_settle(Engine *engine, const char *domain, GPtrArray *stale,
+               VgpuHostLock **lock, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autofree char *quoted = NULL;
+
+    if (!settle_domain(engine, domain, stale, error))
+        return FALSE;
+    if (engine->dry_run)
+        return TRUE;
+    if (remove_marked(engine, "prepare begin", domain, stale, lock, &local) ==
+            0 &&
+        *lock) {
+        g_ptr_array_set_size(stale, 0);
+        return TRUE;
+    }
+    if (local) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    quoted = vgpu_text_name(domain);
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_BUSY,
+                "a device of domain %s from an earlier run is still "
+                "being torn down; start the domain again in a moment, "
+                "or see 'vgpuctl list'",
+                quoted);
     return FALSE;
 }
 
@@ -667,6 +797,8 @@ vgpu_engine_prepare(VgpuContext *ctx, const char *domain, GPtrArray *requests,
     g_autoptr(GPtrArray) missing = g_ptr_array_new();
     g_autoptr(GPtrArray) created =
         g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_record_free);
+    g_autoptr(GPtrArray) planned = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)vgpu_backend_device_free);
     g_autoptr(GError) local = NULL;
 
     g_return_val_if_fail(ctx != NULL, FALSE);
@@ -685,39 +817,25 @@ vgpu_engine_prepare(VgpuContext *ctx, const char *domain, GPtrArray *requests,
     }
     if (!engine_init(&engine, ctx, options, error))
         return FALSE;
-    lock = engine_lock(&engine, "prepare begin", domain, error);
-    if (!lock)
-        return FALSE;
-    vgpu_state_clean_temporary(ctx);
-
-    if (!settle_domain(&engine, domain, stale, error))
-        return FALSE;
-    if (remove_marked(&engine, "prepare begin", domain, stale, &lock, &local) >
-            0 ||
-        !lock) {
-        g_autofree char *quoted = vgpu_text_name(domain);
-        if (local) {
-            g_propagate_error(error, g_steal_pointer(&local));
+    if (!engine.dry_run) {
+        lock = engine_lock(&engine, "prepare begin", domain, error);
+        if (!lock)
             return FALSE;
-        }
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_BUSY,
-                    "a device of domain %s from an earlier run is still "
-                    "being torn down; start the domain again in a moment, "
-                    "or see 'vgpuctl list'",
-                    quoted);
-        return FALSE;
+        vgpu_state_clean_temporary(ctx);
     }
+    if (!prepare_settle(&engine, domain, stale, &lock, error))
+        return FALSE;
 
     /* Devices that exist already are checked (and used as they are)
      * before anything is created; the others are counted, then made. */
     for (guint i = 0; i < requests->len; i++) {
         const VgpuRequest *request = g_ptr_array_index(requests, i);
+        const char *id = vgpu_request_get_device_id(request);
         const VgpuBackend *backend =
             vgpu_backend_for_class(vgpu_request_get_device_class(request));
 
-        if (!backend->exists(ctx, vgpu_request_get_device_id(request)) ||
-            (backend->claims &&
-             !claimed_by(ctx, vgpu_request_get_device_id(request), domain)))
+        if (!backend->exists(ctx, id) || recorded_in(stale, id) ||
+            (backend->claims && !claimed_by(ctx, id, domain)))
             g_ptr_array_add(missing, (gpointer)request);
         else if (!check_existing(&engine, domain, request, &local))
             return refuse(&engine, domain, request, NULL, &local, error);
@@ -725,7 +843,12 @@ vgpu_engine_prepare(VgpuContext *ctx, const char *domain, GPtrArray *requests,
     if (!check_capacity(&engine, domain, missing, &local))
         return refuse(&engine, domain, NULL, missing, &local, error);
     for (guint i = 0; i < missing->len; i++) {
-        if (!create_one(&engine, domain, missing->pdata[i], created, &local)) {
+        if (engine.dry_run) {
+            if (!plan_one(&engine, domain, missing->pdata[i], planned, &local))
+                return refuse(&engine, domain, missing->pdata[i], NULL, &local,
+                              error);
+        } else if (!create_one(&engine, domain, missing->pdata[i], created,
+                               &local)) {
             roll_back(&engine, domain, created, &lock);
             return refuse(&engine, domain, missing->pdata[i], NULL, &local,
                           error);
@@ -925,7 +1048,8 @@ vf_usable(Engine *engine, const char *domain, const VgpuRequest *request)
         return device &&
                g_str_equal(device->type_id, vgpu_request_get_type_id(request));
     }
-    parent = backend->place(engine->ctx, request, engine->config, NULL, NULL);
+    parent = backend->place(engine->ctx, request, engine->config, NULL, NULL,
+                            NULL, NULL);
     return parent != NULL;
 }
 

@@ -120,12 +120,50 @@ compare_offers(gconstpointer a, gconstpointer b, gpointer data)
     return strcmp(oa->name, ob->name);
 }
 
+/* Surveys every allowed GPU's VFs for @type_id into @offers. */
+static void
+survey(VgpuContext *ctx, const char *type_id, const char *gpu,
+       VgpuDeviceClass device_class, const VgpuConfig *config,
+       GHashTable *taken, GPtrArray *offers)
+{
+    g_autoptr(GPtrArray) names = vgpu_sriov_list_devices(ctx);
+
+    for (guint i = 0; i < names->len; i++) {
+        const char *vf = names->pdata[i];
+        g_autofree char *pf = vgpu_sriov_physical_function(ctx, vf);
+
+        if (!pf || (gpu && !g_str_equal(pf, gpu)) ||
+            !vgpu_config_is_parent_allowed(config, pf))
+            continue;
+        survey_vf(ctx, config, offers, pf, vf, type_id, device_class, taken);
+    }
+}
+
+guint
+vgpu_alloc_count_free_vfs(VgpuContext *ctx, const char *type_id,
+                          const VgpuConfig *config)
+{
+    g_autoptr(GPtrArray) offers =
+        g_ptr_array_new_with_free_func((GDestroyNotify)gpu_offer_free);
+    VgpuDeviceClass device_class;
+    guint count = 0;
+
+    g_return_val_if_fail(ctx != NULL, 0);
+    g_return_val_if_fail(config != NULL, 0);
+
+    if (!vgpu_request_type_is_vf(type_id, &device_class))
+        return 0;
+    survey(ctx, type_id, NULL, device_class, config, NULL, offers);
+    for (guint i = 0; i < offers->len; i++)
+        count += ((GpuOffer *)offers->pdata[i])->free->len;
+    return count;
+}
+
 char *
 vgpu_alloc_choose_vf(VgpuContext *ctx, const char *type_id, const char *gpu,
                      const VgpuConfig *config, GHashTable *taken,
                      GError **error)
 {
-    g_autoptr(GPtrArray) names = NULL;
     g_autoptr(GPtrArray) offers =
         g_ptr_array_new_with_free_func((GDestroyNotify)gpu_offer_free);
     g_autoptr(GPtrArray) candidates = g_ptr_array_new();
@@ -146,16 +184,7 @@ vgpu_alloc_choose_vf(VgpuContext *ctx, const char *type_id, const char *gpu,
     if (gpu && !vgpu_sriov_check_address(gpu, error))
         return NULL;
 
-    names = vgpu_sriov_list_devices(ctx);
-    for (guint i = 0; i < names->len; i++) {
-        const char *vf = names->pdata[i];
-        g_autofree char *pf = vgpu_sriov_physical_function(ctx, vf);
-
-        if (!pf || (gpu && !g_str_equal(pf, gpu)) ||
-            !vgpu_config_is_parent_allowed(config, pf))
-            continue;
-        survey_vf(ctx, config, offers, pf, vf, type_id, device_class, taken);
-    }
+    survey(ctx, type_id, gpu, device_class, config, taken, offers);
     for (guint i = 0; i < offers->len; i++) {
         GpuOffer *offer = offers->pdata[i];
         if (offer->free->len > 0)

@@ -525,6 +525,39 @@ vgpu_virt_domain_is_running(VgpuVirtConnection *conn, const char *domain,
     return active;
 }
 
+char *
+vgpu_virt_get_domain_xml(VgpuVirtConnection *conn, const char *domain,
+                         gboolean *active, GError **error)
+{
+    g_autoptr(virDomain) dom = NULL;
+    char *xml;
+    int running;
+
+    g_return_val_if_fail(conn != NULL, NULL);
+    g_return_val_if_fail(domain != NULL, NULL);
+
+    dom = vgpu_virt_lookup_domain(conn, domain, error);
+    if (!dom)
+        return NULL;
+    running = virDomainIsActive(dom);
+    if (running < 0) {
+        vgpu_virt_set_error(error, "cannot tell whether domain \"%s\" runs",
+                            domain);
+        return NULL;
+    }
+    xml = virDomainGetXMLDesc(dom, running ? 0 : VIR_DOMAIN_XML_INACTIVE);
+    if (!xml) {
+        vgpu_virt_set_error(error,
+                            "cannot read the definition of domain "
+                            "\"%s\"",
+                            domain);
+        return NULL;
+    }
+    if (active)
+        *active = running == 1;
+    return xml;
+}
+
 VgpuDomainXml *
 vgpu_virt_read_definition(VgpuVirtConnection *conn, const char *name,
                           GError **error)

@@ -391,6 +391,90 @@ test_options_version_checked(void **state)
     assert_false(device_exists(f, UUID_A));
 }
 
+/* "<parent> <exists> <reason>" per placement. */
+static void
+record_placement(const VgpuEnginePlacement *placement, gpointer data)
+{
+    g_ptr_array_add(data,
+                    g_strdup_printf("%s %d %s", placement->parent,
+                                    placement->exists, placement->reason));
+}
+
+/* A dry run places each device as if the ones before it existed, and
+ * touches nothing: no device, no record, no state directory. */
+static void
+test_prepare_dry_run(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_A);
+    g_autoptr(GPtrArray) placed = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_build_filename(f->root, "run/libvgpu", NULL);
+
+    g_ptr_array_add(requests,
+                    vgpu_request_new(UUID_B, "nvidia-65", NULL, NULL));
+    f->options.flags = VGPU_ENGINE_DRY_RUN;
+    f->options.placement = record_placement;
+    f->options.placement_data = placed;
+    assert_true(
+        vgpu_engine_prepare(f->ctx, "win11", requests, &f->options, &error));
+    assert_int_equal(placed->len, 2);
+    assert_string_equal(placed->pdata[0], PARENT " 0 placement policy pack: "
+                                                 "4 of 4 instances free");
+    assert_string_equal(placed->pdata[1], PARENT " 0 placement policy pack: "
+                                                 "3 of 4 instances free");
+    assert_false(device_exists(f, UUID_A));
+    assert_false(device_exists(f, UUID_B));
+    assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+}
+
+/* The refusal of a dry run is the real one; a version-1 options struct
+ * (no placement callback) is accepted. */
+static void
+test_prepare_dry_run_refusal(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_A);
+    g_autoptr(GError) dry = NULL;
+    g_autoptr(GError) real = NULL;
+    VgpuEngineOptions v1;
+
+    for (guint i = 0; i < 4; i++)
+        g_ptr_array_add(requests, vgpu_request_new(i % 2 ? UUID_B : UUID_F,
+                                                   "nvidia-65", NULL, NULL));
+    memcpy(&v1, &f->options, sizeof(v1));
+    v1.version = 1;
+    v1.flags = VGPU_ENGINE_DRY_RUN;
+    assert_false(vgpu_engine_prepare(f->ctx, "win11", requests, &v1, &dry));
+    vgpu_test_assert_error(dry, VGPU_ERROR_NO_CAPACITY, "only 4 are free");
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_REFUSED, "would refuse"));
+    assert_false(
+        vgpu_engine_prepare(f->ctx, "win11", requests, &f->options, &real));
+    assert_string_equal(dry->message, real->message);
+}
+
+/* What a killed hook left is reported, not settled, by a dry run. */
+static void
+test_prepare_dry_run_settles_nothing(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_A);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuRecord) record = NULL;
+    g_autofree char *extra = g_strdup_printf(
+        "state=creating\npid=%" G_GINT64_FORMAT "\npid_start=1\n", dead_pid());
+
+    create_device(f, UUID_A);
+    write_record(f, UUID_A, "win11", UUID_A, extra);
+    f->options.flags = VGPU_ENGINE_DRY_RUN;
+    assert_true(
+        vgpu_engine_prepare(f->ctx, "win11", requests, &f->options, &error));
+    assert_true(has_event(f, VGPU_ENGINE_EVENT_ADOPTED, "would adopt"));
+    record = vgpu_state_load_record(f->ctx, UUID_A, &error);
+    assert_non_null(record);
+    assert_int_equal(vgpu_record_get_state(record), VGPU_RECORD_CREATING);
+}
+
 int
 main(void)
 {
@@ -415,6 +499,11 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_options_version_checked, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_dry_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_dry_run_refusal, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_dry_run_settles_nothing,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

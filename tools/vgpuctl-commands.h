@@ -23,6 +23,9 @@ extern const VgpuctlCommand vgpuctl_command_detach;
 extern const VgpuctlCommand vgpuctl_command_move;
 extern const VgpuctlCommand vgpuctl_command_start;
 
+/* vgpuctl-plan.c: would a domain start now, and where */
+extern const VgpuctlCommand vgpuctl_command_plan;
+
 /* vgpuctl-hook.c: the libvirt hook */
 extern const VgpuctlCommand vgpuctl_command_install_hook;
 

@@ -108,8 +108,9 @@ command_option_context(const VgpuctlCommand *command,
 /*
  * Parses the options of @command into @entries (--help prints its help and
  * exits) and checks that exactly its operands remain: (*argv)[1] is the
- * operand, if it has one. Returns %FALSE after printing a usage error, with
- * the exit status in @status.
+ * operand, if it has one (*argc is 1 when an optional one is left out).
+ * Returns %FALSE after printing a usage error, with the exit status in
+ * @status.
  */
 /* Is @arg option @entry ("--name", "--name=…", "-x", "-x…")? */
 static gboolean
@@ -162,6 +163,7 @@ vgpuctl_command_parse(const VgpuctlCommand *command,
         command_option_context(command, entries);
     g_autoptr(GError) error = NULL;
     int wanted = command->operand ? 2 : 1;
+    int least = command->operand_optional ? 1 : wanted;
 
     if (!check_repeated_options(command, entries, *argc, *argv, status))
         return FALSE;
@@ -169,7 +171,7 @@ vgpuctl_command_parse(const VgpuctlCommand *command,
         *status = vgpuctl_usage_error(command->name, "%s", error->message);
         return FALSE;
     }
-    if (*argc < wanted) {
+    if (*argc < least) {
         *status =
             vgpuctl_usage_error(command->name, "missing %s", command->operand);
         return FALSE;

@@ -43,7 +43,8 @@ typedef struct {
     const char *parameters;            /* after [OPTION…] in its usage line */
     const char *summary;               /* above the options in its --help */
     const char *description;           /* below them: DESCRIPTION, EXAMPLES */
-    const char *operand; /* its one required operand, or NULL: none */
+    const char *operand;       /* its one required operand, or NULL: none */
+    gboolean operand_optional; /* the operand may be left out */
 } VgpuctlCommand;
 
 /* ENVIRONMENT, FILES and EXIT STATUS: the tail of every --help. */

@@ -21,11 +21,12 @@
 #endif
 
 static const VgpuctlCommand *const commands[] = {
-    &vgpuctl_command_types,        &vgpuctl_command_list,
-    &vgpuctl_command_requests,     &vgpuctl_command_attach,
-    &vgpuctl_command_detach,       &vgpuctl_command_move,
-    &vgpuctl_command_start,        &vgpuctl_command_gc,
-    &vgpuctl_command_install_hook, &vgpuctl_command_check,
+    &vgpuctl_command_types,    &vgpuctl_command_list,
+    &vgpuctl_command_requests, &vgpuctl_command_attach,
+    &vgpuctl_command_detach,   &vgpuctl_command_move,
+    &vgpuctl_command_start,    &vgpuctl_command_plan,
+    &vgpuctl_command_gc,       &vgpuctl_command_install_hook,
+    &vgpuctl_command_check,
 };
 
 static void
@@ -62,6 +63,7 @@ print_main_help(void)
            "  vgpuctl types\n"
            "  vgpuctl install-hook && systemctl restart libvirtd\n"
            "  vgpuctl attach win11 --type nvidia-65\n"
+           "  vgpuctl plan win11\n"
            "  virsh start win11\n"
            "\n"
            "%s"

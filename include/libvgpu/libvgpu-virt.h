@@ -520,6 +520,27 @@ VGPU_PUBLIC gboolean vgpu_virt_start(VgpuVirtConnection *conn,
                                      const char *domain, GPtrArray **moves,
                                      GError **error);
 
+/**
+ * vgpu_virt_get_domain_xml:
+ * @conn: a connection
+ * @domain: a domain name
+ * @active: (out) (optional): whether the domain runs (virDomainIsActive())
+ * @error: return location for a #GError, or %NULL
+ *
+ * The definition a start of @domain would hand the qemu hook, as text:
+ * for a shut-off domain its persistent definition
+ * (virDomainGetXMLDesc(VIR_DOMAIN_XML_INACTIVE)); for a running one, which
+ * cannot be started, the live definition (what it holds now). Read only;
+ * `vgpuctl plan DOMAIN` passes it to vgpu_hook_run() with
+ * %VGPU_ENGINE_DRY_RUN.
+ *
+ * Returns: (transfer full): the domain XML, or %NULL with
+ *   %VGPU_ERROR_NOT_FOUND (no such domain) or %VGPU_ERROR_LIBVIRT.
+ */
+VGPU_PUBLIC char *vgpu_virt_get_domain_xml(VgpuVirtConnection *conn,
+                                           const char *domain, gboolean *active,
+                                           GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuVirtMove, vgpu_virt_move_free)
 
 G_END_DECLS

@@ -23,3 +23,4 @@
 #include <libvgpu/vgpu-engine.h>
 #include <libvgpu/vgpu-hook-operation.h>
 #include <libvgpu/vgpu-hook.h>
+#include <libvgpu/vgpu-plan.h>

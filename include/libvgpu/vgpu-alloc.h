@@ -133,4 +133,23 @@ VGPU_PUBLIC char *vgpu_alloc_choose_vf(VgpuContext *ctx, const char *type_id,
                                        const VgpuConfig *config,
                                        GHashTable *taken, GError **error);
 
+/**
+ * vgpu_alloc_count_free_vfs:
+ * @ctx: a context (reads `sys/bus/pci/devices` under its root)
+ * @type_id: `nvidia-<id>` or `vf-<vendor>:<device>`
+ * @config: the allow-list (`parents=` names GPUs) and `plain_vf_pfs`
+ *
+ * How many VFs could take a new request of @type_id now: the candidates of
+ * vgpu_alloc_choose_vf() (no ownership record; NVIDIA: holding no vGPU
+ * and listing the id in `creatable_vgpu_types`; plain: those vendor:device
+ * ids), over every allowed GPU. NVIDIA GPUs host one type at a time and
+ * list what fits now, so the counts of two types on one idle GPU overlap.
+ * Reads sysfs and records; takes no lock.
+ *
+ * Returns: the number of such VFs; 0 also when @type_id is not a VF type.
+ */
+VGPU_PUBLIC guint vgpu_alloc_count_free_vfs(VgpuContext *ctx,
+                                            const char *type_id,
+                                            const VgpuConfig *config);
+
 G_END_DECLS

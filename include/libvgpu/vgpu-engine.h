@@ -64,8 +64,9 @@ typedef void (*VgpuEngineEventFunc)(VgpuEngineEvent event, const char *message,
 /**
  * VgpuEngineFlags:
  * @VGPU_ENGINE_NONE: no flags.
- * @VGPU_ENGINE_DRY_RUN: vgpu_engine_reconcile() only reports what it would
- *   do (no lock, no write).
+ * @VGPU_ENGINE_DRY_RUN: vgpu_engine_reconcile() and vgpu_engine_prepare()
+ *   only report what they would do: no lock, no write, no device created
+ *   or removed; sysfs and the records are read as they are now.
  *
  * Flags of #VgpuEngineOptions.
  */
@@ -75,11 +76,51 @@ typedef enum {
 } VgpuEngineFlags;
 
 /**
+ * VgpuEnginePlacement:
+ * @request: the request (one of those passed to vgpu_engine_prepare())
+ * @parent: where its device is or goes: the mdev's parent device, or for
+ *   a VF-backed request the GPU (physical function) of the VF it pins
+ * @exists: %TRUE when the device exists already and is used as it is
+ * @reason: (nullable): one line saying why there, e.g. "placement policy
+ *   pack: 1 of 2 instances free" (counted before this device), "pinned
+ *   parent: …", "pinned VF: it lists nvidia-1153 in creatable_vgpu_types
+ *   now", "exists already, created for this domain"
+ *
+ * Where vgpu_engine_prepare() put (or, in a dry run, would put) one
+ * request. Valid only during the #VgpuEnginePlacementFunc call.
+ *
+ * Since: options version 2
+ */
+typedef struct {
+    const VgpuRequest *request;
+    const char *parent;
+    gboolean exists;
+    const char *reason;
+} VgpuEnginePlacement;
+
+/**
+ * VgpuEnginePlacementFunc:
+ * @placement: one request's placement (transfer none)
+ * @user_data: #VgpuEngineOptions.placement_data
+ *
+ * Receives, from vgpu_engine_prepare(), one call per request in the order
+ * they were decided: first the devices that exist already, then each
+ * missing one when it was created (in a dry run: placed, counting the
+ * earlier placements of the same call as used). A refused prepare stops
+ * at the request refused; what was reported before it still stands in a
+ * dry run (in a real run it was rolled back). Called from the calling
+ * thread; in a real run with the host lock held, so it must not block.
+ */
+typedef void (*VgpuEnginePlacementFunc)(const VgpuEnginePlacement *placement,
+                                        gpointer user_data);
+
+/**
  * VGPU_ENGINE_OPTIONS_VERSION:
  *
- * The version of #VgpuEngineOptions this header describes.
+ * The version of #VgpuEngineOptions this header describes: 2 (version 1
+ * ends before @placement; the engine accepts both).
  */
-#define VGPU_ENGINE_OPTIONS_VERSION 1
+#define VGPU_ENGINE_OPTIONS_VERSION 2
 
 /**
  * VgpuEngineOptions:
@@ -99,6 +140,9 @@ typedef enum {
  * is removed)
  * @running_checked_at: when @running_domains was learnt, seconds since the
  *   epoch; records created later are left alone
+ * @placement: (nullable): vgpu_engine_prepare() only: receives where each
+ *   request is or goes (version 2)
+ * @placement_data: passed to @placement (version 2)
  *
  * Options of the engine calls, in the style of libgit2's `*_options`:
  * initialise with vgpu_engine_options_init() or
@@ -113,6 +157,8 @@ typedef struct {
     gpointer event_data;
     const char *const *running_domains;
     gint64 running_checked_at;
+    VgpuEnginePlacementFunc placement;
+    gpointer placement_data;
 } VgpuEngineOptions;
 
 /**
@@ -122,7 +168,8 @@ typedef struct {
  */
 #define VGPU_ENGINE_OPTIONS_INIT                                               \
     {                                                                          \
-        VGPU_ENGINE_OPTIONS_VERSION, 0, NULL, 0, NULL, NULL, NULL, 0           \
+        VGPU_ENGINE_OPTIONS_VERSION, 0, NULL, 0, NULL, NULL, NULL, 0, NULL,    \
+            NULL                                                               \
     }
 
 /**
@@ -150,9 +197,21 @@ VGPU_PUBLIC void vgpu_engine_options_init(VgpuEngineOptions *options);
  * missing device chooses a parent (vgpu_alloc_choose_parent()), writes the
  * ownership record `creating`, creates the device and marks the record
  * `ready`. On any failure the devices this call created are removed
- * (without the lock) and their records dropped.
+ * (without the lock) and their records dropped. Each request's placement
+ * goes to #VgpuEngineOptions.placement.
  *
- * Returns: %TRUE when every device exists; %FALSE with
+ * With %VGPU_ENGINE_DRY_RUN it answers "would this domain start now, and
+ * where?" without side effects (`vgpuctl plan`): no lock is taken, nothing
+ * is written; what settling would do is reported as events worded "would
+ * …", each missing device is placed as if the ones placed before it in
+ * this call existed (mdev: one instance less on its parent and, for
+ * NVIDIA types, no other type on its GPU), and a refusal is the error —
+ * and the one line — the real prepare would give now (a VF-backed
+ * request is checked against its pinned VF as it is; devices that a
+ * killed run left `removing` count as gone). Sysfs can change before a
+ * real start; the kernel has the last word.
+ *
+ * Returns: %TRUE when every device exists (dry run: would exist); %FALSE with
  *   %VGPU_ERROR_NO_CAPACITY, %VGPU_ERROR_NOT_FOUND (no parent offers the
  *   type), %VGPU_ERROR_EXISTS (another domain's device),
  *   %VGPU_ERROR_UNSUPPORTED (an existing device of another type; an

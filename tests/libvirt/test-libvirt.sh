@@ -331,6 +331,56 @@ grep -q 'vgpu-hook: no parent device offers mdev type "nvidia-99"' "$ERR" ||
     fail "virsh start did not show the hook's message: $(cat "$ERR")"
 pass "virsh start beyond capacity or with an unknown type fails with the hook's message, nothing leaks"
 
+# --- vgpuctl plan: one domain, a running one, all of them -------------------
+# nvidia-65 has 2 instances (tiny): P1 (one device) and P2 (two) each fit
+# alone, not together.
+run detach "$A" --all --connect "$URI"; expect_rc 0 "detach $A"
+run detach "$C" --all --connect "$URI"; expect_rc 0 "detach $C"
+P1=$PREFIX-plan1
+P2=$PREFIX-plan2
+define "$P1"
+define "$P2"
+run attach "$P1" --type nvidia-65 --connect "$URI"; expect_rc 0 "attach to $P1"
+for _ in 1 2; do
+    run attach "$P2" --type nvidia-65 --connect "$URI"; expect_rc 0 "attach to $P2"
+done
+state_before=$(cat "$SIM_ROOT/sys/.vgpu-sim/state"; find "$SIM_ROOT/run" | sort)
+run plan "$P1" --connect "$URI"; expect_rc 0 "plan $P1"
+grep -q "^domain '$P1' would start now:" "$OUT" && grep -q "would go on 0000:06:00.0" "$OUT" ||
+    fail "plan $P1: $(cat "$OUT")"
+run plan "$P2" --connect "$URI" --json; expect_rc 0 "plan $P2 --json"
+python3 - "$OUT" "$P2" <<'PY' || fail "plan $P2 --json: $(cat "$OUT")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+(p,) = d["domains"]
+assert d["version"] == 1 and p["domain"] == sys.argv[2] and p["source"] == "definition"
+assert [r["parent"] for r in p["requests"]] == ["0000:06:00.0"] * 2
+PY
+run plan --all --connect "$URI"; expect_rc 1 "plan --all: $P1 and $P2 do not fit together"
+grep -q "^domain '$P1' would start now:" "$OUT" && grep -q "^domain '$P2' would start now:" "$OUT" ||
+    fail "plan --all does not plan each domain alone: $(cat "$OUT")"
+grep -q "^  domains .*$P1, $P2.* request 3 mediated devices of type nvidia-65, but only 2 can be created now" "$OUT" ||
+    fail "plan --all does not report the oversubscription: $(cat "$OUT")"
+run plan --all --json --connect "$URI"; expect_rc 1 "plan --all --json"
+python3 - "$OUT" "$P1" "$P2" <<'PY' || fail "plan --all --json: $(cat "$OUT")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == 1 and d["would_start"] is False
+mine = [c for c in d["oversubscribed"] if sys.argv[2] in c["domains"]]
+assert len(mine) == 1 and sys.argv[3] in mine[0]["domains"]
+assert mine[0]["type"] == "nvidia-65" and mine[0]["capacity"] == 2
+PY
+[ "$(cat "$SIM_ROOT/sys/.vgpu-sim/state"; find "$SIM_ROOT/run" | sort)" = "$state_before" ] ||
+    fail "plan changed the emulator or the state directory"
+virsh_rc start "$B"; expect_rc 0 "virsh start $B"
+run plan "$B" --connect "$URI"; expect_rc 0 "plan of a running domain"
+grep -q "^domain '$B' runs; it requests no vGPU" "$OUT" || fail "plan $B: $(cat "$OUT")"
+virsh_rc destroy "$B"; expect_rc 0 "virsh destroy $B"
+run plan "$PREFIX-nosuch" --connect "$URI"; expect_rc 1 "plan of an unknown domain"
+run detach "$P1" --all --connect "$URI"; expect_rc 0 "detach $P1"
+run detach "$P2" --all --connect "$URI"; expect_rc 0 "detach $P2"
+pass "plan DOMAIN reads the definition and names the parent; plan --all: two domains that fit alone but not together; nothing written"
+
 # --- VF-backed requests: attach pins a VF, move and start re-place it ------
 # The emulator becomes two L40S GPUs with NVIDIA vendor-specific VFIO VFs;
 # the wrapper follows it to the new root (libvirtd only checks that the
