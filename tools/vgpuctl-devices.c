@@ -17,6 +17,9 @@ typedef struct {
     GHashTable *owners;     /* mdev UUID → its VgpuRecord, borrowed */
     GPtrArray *stale;       /* VgpuRecord whose device is gone, borrowed */
     GHashTable *type_names; /* mdev type id → name, e.g. "GRID P4-4Q" */
+    GPtrArray *definitions; /* VgpuMdevctlDefinition (etc/mdevctl.d) */
+    GHashTable *defined;    /* mdev UUID → its definition, borrowed */
+    GPtrArray *ignored;     /* definitions not trusted: one line each */
 } MdevListing;
 
 static void
@@ -27,6 +30,9 @@ mdev_listing_clear(MdevListing *listing)
     g_clear_pointer(&listing->type_names, g_hash_table_unref);
     g_clear_pointer(&listing->records, g_ptr_array_unref);
     g_clear_pointer(&listing->mdevs, g_ptr_array_unref);
+    g_clear_pointer(&listing->defined, g_hash_table_unref);
+    g_clear_pointer(&listing->definitions, g_ptr_array_unref);
+    g_clear_pointer(&listing->ignored, g_ptr_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MdevListing, mdev_listing_clear)
@@ -86,7 +92,35 @@ mdev_listing_load(MdevListing *listing, VgpuContext *ctx, GError **error)
         if (!vgpu_mdev_exists(ctx, uuid))
             g_ptr_array_add(listing->stale, record);
     }
+    /* mdevctl definitions: the hook starts those a domain names */
+    listing->ignored = g_ptr_array_new_with_free_func(g_free);
+    listing->definitions = vgpu_mdevctl_list(ctx, listing->ignored, NULL);
+    if (!listing->definitions)
+        listing->definitions = g_ptr_array_new();
+    listing->defined = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < listing->definitions->len; i++)
+        g_hash_table_insert(listing->defined,
+                            (gpointer)vgpu_mdevctl_definition_get_uuid(
+                                listing->definitions->pdata[i]),
+                            listing->definitions->pdata[i]);
     return TRUE;
+}
+
+/* "libvgpu" (started by the hook from its definition), "other" (running,
+ * started by mdevctl or by hand), "stopped"; NULL when not defined. */
+static const char *
+mdevctl_state(const MdevListing *listing, VgpuContext *ctx, const char *uuid)
+{
+    const VgpuRecord *record = g_hash_table_lookup(listing->owners, uuid);
+
+    if (!g_hash_table_contains(listing->defined, uuid))
+        return NULL;
+    if (!vgpu_mdev_exists(ctx, uuid))
+        return "stopped";
+    return record &&
+                   vgpu_record_get_origin(record) == VGPU_DEVICE_ORIGIN_MDEVCTL
+               ? "libvgpu"
+               : "other";
 }
 
 static void
@@ -103,6 +137,10 @@ json_add_mdev(JsonBuilder *builder, const MdevListing *listing,
     vgpuctl_json_add_string(builder, "type", type_id);
     vgpuctl_json_add_string(builder, "type_name",
                             g_hash_table_lookup(listing->type_names, type_id));
+    json_builder_set_member_name(builder, "mdevctl_defined");
+    json_builder_add_boolean_value(
+        builder,
+        g_hash_table_contains(listing->defined, vgpu_mdev_get_uuid(mdev)));
     json_builder_set_member_name(builder, "owner");
     if (record) {
         g_autofree char *created =
@@ -112,6 +150,9 @@ json_add_mdev(JsonBuilder *builder, const MdevListing *listing,
         vgpuctl_json_add_string(builder, "domain",
                                 vgpu_record_get_domain(record));
         vgpuctl_json_add_string(builder, "created", created);
+        vgpuctl_json_add_string(
+            builder, "origin",
+            vgpu_device_origin_to_string(vgpu_record_get_origin(record)));
         json_builder_end_object(builder);
     } else {
         json_builder_add_null_value(builder);
@@ -131,7 +172,23 @@ json_add_stale_record(JsonBuilder *builder, const VgpuRecord *record)
 }
 
 static void
-print_list_json(const MdevListing *listing)
+json_add_definition(JsonBuilder *builder, const VgpuMdevctlDefinition *def)
+{
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "uuid",
+                            vgpu_mdevctl_definition_get_uuid(def));
+    vgpuctl_json_add_string(builder, "parent",
+                            vgpu_mdevctl_definition_get_parent(def));
+    vgpuctl_json_add_string(builder, "type",
+                            vgpu_mdevctl_definition_get_type_id(def));
+    vgpuctl_json_add_string(
+        builder, "start",
+        vgpu_mdevctl_definition_get_autostart(def) ? "auto" : "manual");
+    json_builder_end_object(builder);
+}
+
+static void
+print_list_json(const MdevListing *listing, VgpuContext *ctx)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
 
@@ -144,14 +201,24 @@ print_list_json(const MdevListing *listing)
     for (guint i = 0; i < listing->stale->len; i++)
         json_add_stale_record(builder, g_ptr_array_index(listing->stale, i));
     json_builder_end_array(builder);
+    vgpuctl_json_begin_array(builder, "mdevctl_stopped");
+    for (guint i = 0; i < listing->definitions->len; i++) {
+        const VgpuMdevctlDefinition *def = listing->definitions->pdata[i];
+        const char *uuid = vgpu_mdevctl_definition_get_uuid(def);
+
+        if (g_strcmp0(mdevctl_state(listing, ctx, uuid), "stopped") == 0)
+            json_add_definition(builder, def);
+    }
+    json_builder_end_array(builder);
     json_builder_end_object(builder);
     vgpuctl_json_print(builder);
 }
 
 static void
 add_mdev_text_row(VgpuctlTable *table, const MdevListing *listing,
-                  const VgpuMdev *mdev)
+                  VgpuContext *ctx, const VgpuMdev *mdev)
 {
+    const char *defined = mdevctl_state(listing, ctx, vgpu_mdev_get_uuid(mdev));
     const char *type_id = vgpu_mdev_get_type_id(mdev);
     const char *type_name = g_hash_table_lookup(listing->type_names, type_id);
     const VgpuRecord *record =
@@ -165,17 +232,20 @@ add_mdev_text_row(VgpuctlTable *table, const MdevListing *listing,
         g_autofree char *created =
             format_time(vgpu_record_get_created(record), FALSE);
 
-        owner = g_strdup_printf("domain %s (created %s)",
-                                vgpu_record_get_domain(record), created);
+        owner = g_strdup_printf(
+            "domain %s (created %s%s)", vgpu_record_get_domain(record), created,
+            g_strcmp0(defined, "libvgpu") == 0 ? " from its mdevctl definition"
+                                               : "");
     } else {
-        owner = g_strdup("not created by libvgpu");
+        owner = g_strdup(defined ? "mdevctl-defined, not started by libvgpu"
+                                 : "not created by libvgpu");
     }
     vgpuctl_table_add(table, 4, vgpu_mdev_get_uuid(mdev),
                       vgpu_mdev_get_parent_name(mdev), type, owner);
 }
 
 static void
-print_list_text(const MdevListing *listing)
+print_list_text(const MdevListing *listing, VgpuContext *ctx)
 {
     g_auto(VgpuctlTable) table = {0};
 
@@ -184,7 +254,7 @@ print_list_text(const MdevListing *listing)
     } else {
         vgpuctl_table_add(&table, 4, "UUID", "PARENT", "TYPE", "OWNER");
         for (guint i = 0; i < listing->mdevs->len; i++)
-            add_mdev_text_row(&table, listing,
+            add_mdev_text_row(&table, listing, ctx,
                               g_ptr_array_index(listing->mdevs, i));
         vgpuctl_table_print(&table, "");
     }
@@ -195,6 +265,18 @@ print_list_text(const MdevListing *listing)
                "'vgpuctl gc' drops the record\n",
                vgpu_record_get_uuid(record), vgpu_record_get_domain(record));
     }
+    for (guint i = 0; i < listing->definitions->len; i++) {
+        const VgpuMdevctlDefinition *def = listing->definitions->pdata[i];
+        const char *uuid = vgpu_mdevctl_definition_get_uuid(def);
+
+        if (g_strcmp0(mdevctl_state(listing, ctx, uuid), "stopped") == 0)
+            printf("mdevctl-defined, not running: %s (%s on %s); the hook "
+                   "starts it for a domain that names it\n",
+                   uuid, vgpu_mdevctl_definition_get_type_id(def),
+                   vgpu_mdevctl_definition_get_parent(def));
+    }
+    for (guint i = 0; i < listing->ignored->len; i++)
+        printf("ignored: %s\n", (const char *)listing->ignored->pdata[i]);
 }
 
 static int
@@ -218,9 +300,9 @@ run_list(int argc, char **argv)
     if (!ctx || !mdev_listing_load(&listing, ctx, &error))
         return vgpuctl_fail(error);
     if (json)
-        print_list_json(&listing);
+        print_list_json(&listing, ctx);
     else
-        print_list_text(&listing);
+        print_list_text(&listing, ctx);
     return EXIT_SUCCESS;
 }
 
@@ -238,7 +320,10 @@ const VgpuctlCommand vgpuctl_command_list = {
         "  /run/libvgpu/, or \"not created by libvgpu\" (mdevctl, manual\n"
         "  echo > create, another tool: libvgpu never removes those).\n"
         "  Records whose device is gone are listed too; 'vgpuctl gc' drops\n"
-        "  them. Does not contact libvirt.\n"
+        "  them. Devices defined with mdevctl (/etc/mdevctl.d) are marked,\n"
+        "  those not running are listed after the table, and definitions\n"
+        "  the hook would refuse are shown as ignored. Does not contact\n"
+        "  libvirt.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl list\n"
