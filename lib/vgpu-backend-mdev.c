@@ -132,4 +132,5 @@ const VgpuBackend vgpu_backend_mdev = {
     .create = vgpu_mdev_create,
     .request_remove = vgpu_mdev_request_remove,
     .wait_gone = vgpu_mdev_wait_gone,
+    .configure = vgpu_mdev_write_attrs,
 };

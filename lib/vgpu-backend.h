@@ -71,6 +71,11 @@ typedef struct {
                                GError **error);
     /* Waits until the device is gone or @deadline (monotonic, µs). */
     gboolean (*wait_gone)(VgpuContext *ctx, const char *id, gint64 deadline);
+    /* Optional: writes @attrs (name, value, …, NULL) to the new device's
+     * attributes, in order (an mdevctl definition's "attrs"); NULL for
+     * classes that have none. Under the host lock, after create. */
+    gboolean (*configure)(VgpuContext *ctx, const char *id,
+                          const char *const *attrs, GError **error);
 } VgpuBackend;
 
 /* The backend of @device_class; never NULL for a valid class. */

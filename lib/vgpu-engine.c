@@ -11,6 +11,7 @@
 #include <libvgpu/vgpu-state.h>
 
 #include "vgpu-backend.h"
+#include "vgpu-request-private.h"
 #include "vgpu-state-private.h"
 
 #include <stdarg.h>
@@ -580,9 +581,16 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
     VgpuRecord *record;
 
     parent = place_one(engine, domain, request, NULL, &why, error);
-    if (!parent)
+    if (!parent) {
+        if (vgpu_request_get_origin(request) == VGPU_DEVICE_ORIGIN_MDEVCTL)
+            g_prefix_error(error,
+                           "cannot start %s %s of its mdevctl "
+                           "definition: ",
+                           backend->device_noun, id);
         return FALSE;
+    }
     record = vgpu_record_new(device_class, domain, id, parent, type_id);
+    vgpu_record_set_origin(record, vgpu_request_get_origin(request));
     vgpu_record_set_state(record, VGPU_RECORD_CREATING);
     if (!vgpu_state_save_record(engine->ctx, record, error)) {
         vgpu_record_free(record);
@@ -600,13 +608,22 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
         return FALSE;
     }
     g_ptr_array_add(created, record);
+    /* An mdevctl definition's attributes, in order, before the device is
+     * ready (mdevctl MDev::start()); a failure rolls the start back. */
+    if (*vgpu_request_get_attrs(request) && backend->configure &&
+        !backend->configure(engine->ctx, id, vgpu_request_get_attrs(request),
+                            error))
+        return FALSE;
     if (!mark(engine, record, VGPU_RECORD_READY, error))
         return FALSE;
     quoted = vgpu_text_name(domain);
     emit(engine, VGPU_ENGINE_EVENT_CREATED,
          "created %s %s (%s on %s) for "
-         "domain %s",
-         backend->device_noun, id, type_id, parent, quoted);
+         "domain %s%s",
+         backend->device_noun, id, type_id, parent, quoted,
+         vgpu_request_get_origin(request) == VGPU_DEVICE_ORIGIN_MDEVCTL
+             ? " from its mdevctl definition"
+             : "");
     report_placement(engine, request, parent, FALSE, why);
     return TRUE;
 }
@@ -656,7 +673,12 @@ settle_domain(Engine *engine, const char *domain, GPtrArray *stale,
                      describe_vanished);
         } else if (mismatch) {
             continue;
-        } else if (vgpu_record_get_state(record) == VGPU_RECORD_CREATING) {
+        } else if (vgpu_record_get_state(record) == VGPU_RECORD_CREATING &&
+                   vgpu_record_get_origin(record) !=
+                       VGPU_DEVICE_ORIGIN_MDEVCTL) {
+            /* (A device started from an mdevctl definition may lack the
+             * attributes written after create: it is removed below and
+             * created again instead.) */
             if (!engine->dry_run &&
                 !mark(engine, record, VGPU_RECORD_READY, error))
                 return FALSE;

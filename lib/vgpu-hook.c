@@ -13,6 +13,9 @@
  */
 #include <libvgpu/vgpu-domain-xml.h>
 #include <libvgpu/vgpu-hook.h>
+#include <libvgpu/vgpu-mdev.h>
+#include <libvgpu/vgpu-mdevctl.h>
+#include <libvgpu/vgpu-state.h>
 
 #include "vgpu-hook-table.h"
 #include "vgpu-text.h"
@@ -113,6 +116,56 @@ requests_with_hostdev(VgpuDomainXml *doc, GError **error)
     return wanted;
 }
 
+/*
+ * Adds to @wanted a request for every mdev hostdev of @doc that has no
+ * request, whose device is not running, and that mdevctl defines
+ * (vgpu_mdevctl_lookup()): libvirt would fail with "mediated device … not
+ * found", so the hook starts it as `mdevctl start` would. A running device
+ * without a record of libvgpu is used as it is and its definition not even
+ * read; a hostdev without a
+ * definition is left to libvirt, as before. A definition that is defined
+ * twice or cannot be trusted fails the start with its one-line message.
+ */
+static gboolean
+add_mdevctl_requests(VgpuContext *ctx, VgpuDomainXml *doc, GPtrArray *wanted,
+                     GError **error)
+{
+    g_autoptr(GPtrArray) hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
+    g_autoptr(GHashTable) requested = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < wanted->len; i++)
+        g_hash_table_add(
+            requested, (gpointer)vgpu_request_get_device_id(wanted->pdata[i]));
+    for (guint i = 0; i < hostdevs->len; i++) {
+        const char *uuid = hostdevs->pdata[i];
+        g_autoptr(VgpuMdevctlDefinition) definition = NULL;
+        g_autoptr(GError) local = NULL;
+
+        if (g_hash_table_contains(requested, uuid))
+            continue;
+        if (vgpu_mdev_exists(ctx, uuid)) {
+            g_autoptr(VgpuRecord) record =
+                vgpu_state_load_record(ctx, uuid, NULL);
+
+            /* running and not ours: mdevctl's or the admin's, used as it
+             * is; with a record the engine settles it (a start killed
+             * before the attributes were written) */
+            if (!record ||
+                vgpu_record_get_origin(record) != VGPU_DEVICE_ORIGIN_MDEVCTL)
+                continue;
+        }
+        definition = vgpu_mdevctl_lookup(ctx, uuid, &local);
+        if (g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND))
+            continue;
+        if (!definition) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        g_ptr_array_add(wanted, vgpu_mdevctl_definition_to_request(definition));
+    }
+    return TRUE;
+}
+
 static gboolean
 hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
              gsize xml_len, const VgpuEngineOptions *options, GError **error)
@@ -156,7 +209,7 @@ hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
         return FALSE;
     }
     wanted = requests_with_hostdev(doc, error);
-    if (!wanted)
+    if (!wanted || !add_mdevctl_requests(ctx, doc, wanted, error))
         return FALSE;
     return vgpu_engine_prepare(ctx, domain, wanted, options, error);
 }

@@ -20,6 +20,7 @@
 
 #include "vgpu-mdev-private.h"
 #include "vgpu-sysfs.h"
+#include "vgpu-text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -230,6 +231,46 @@ vgpu_mdev_remove(VgpuContext *ctx, const char *uuid, GError **error)
                     "again",
                     uuid, timeout_ms);
         return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vgpu_mdev_write_attrs(VgpuContext *ctx, const char *uuid,
+                      const char *const *attrs, GError **error)
+{
+    g_return_val_if_fail(ctx != NULL, FALSE);
+    g_return_val_if_fail(attrs != NULL, FALSE);
+
+    if (!vgpu_uuid_check(uuid, error))
+        return FALSE;
+    for (guint i = 0; attrs[i] && attrs[i + 1]; i += 2) {
+        g_autofree char *path = NULL;
+        g_autofree char *value = vgpu_text_quote(attrs[i + 1]);
+        struct stat st;
+        int errsv;
+
+        if (!vgpu_name_check("device attribute", attrs[i], error))
+            return FALSE;
+        path = vgpu_sysfs_device_path(ctx, uuid, attrs[i]);
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                        "mediated device %s has no attribute %s to write "
+                        "%s to (mdevctl: \"Invalid attribute\"); remove "
+                        "it from the device's mdevctl definition with "
+                        "'mdevctl modify --uuid %s --delattr --index %u'",
+                        uuid, attrs[i], value, uuid, i / 2);
+            return FALSE;
+        }
+        errsv = vgpu_sysfs_write_attr(path, attrs[i + 1]);
+        if (errsv != 0) {
+            g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
+                        "writing %s to attribute %s of mediated device %s "
+                        "failed: %s; correct the value in its mdevctl "
+                        "definition ('mdevctl modify --uuid %s')",
+                        value, attrs[i], uuid, g_strerror(errsv), uuid);
+            return FALSE;
+        }
     }
     return TRUE;
 }

@@ -7,6 +7,7 @@
 
 #include <libvgpu/vgpu-pci.h>
 
+#include "vgpu-request-private.h"
 #include "vgpu-sysfs.h"
 #include "vgpu-text.h"
 
@@ -17,7 +18,36 @@ struct _VgpuRequest {
     char *uuid; /* the device id: mdev UUID or VF address */
     char *type_id;
     char *parent;
+    VgpuDeviceOrigin origin;
+    char **attrs; /* mdevctl: name, value, …, NULL */
 };
+
+static const char *const origin_names[] = {
+    [VGPU_DEVICE_ORIGIN_REQUEST] = "request",
+    [VGPU_DEVICE_ORIGIN_MDEVCTL] = "mdevctl",
+};
+
+const char *
+vgpu_device_origin_to_string(VgpuDeviceOrigin origin)
+{
+    if ((guint)origin >= G_N_ELEMENTS(origin_names))
+        return NULL;
+    return origin_names[origin];
+}
+
+gboolean
+vgpu_device_origin_from_string(const char *text, VgpuDeviceOrigin *origin)
+{
+    g_return_val_if_fail(origin != NULL, FALSE);
+
+    for (guint i = 0; text && i < G_N_ELEMENTS(origin_names); i++) {
+        if (g_str_equal(text, origin_names[i])) {
+            *origin = (VgpuDeviceOrigin)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
 
 static const char *const class_names[] = {
     [VGPU_DEVICE_CLASS_MDEV] = "mdev",
@@ -158,6 +188,7 @@ vgpu_request_free(VgpuRequest *request)
     g_free(request->uuid);
     g_free(request->type_id);
     g_free(request->parent);
+    g_strfreev(request->attrs);
     g_free(request);
 }
 
@@ -195,4 +226,37 @@ vgpu_request_get_parent(const VgpuRequest *request)
 {
     g_return_val_if_fail(request != NULL, NULL);
     return request->parent;
+}
+
+VgpuDeviceOrigin
+vgpu_request_get_origin(const VgpuRequest *request)
+{
+    g_return_val_if_fail(request != NULL, VGPU_DEVICE_ORIGIN_REQUEST);
+    return request->origin;
+}
+
+VgpuRequest *
+vgpu_request_new_mdevctl(const char *uuid, const char *type_id,
+                         const char *parent, const char *const *attrs,
+                         GError **error)
+{
+    VgpuRequest *request;
+
+    g_return_val_if_fail(parent != NULL, NULL);
+
+    request = vgpu_request_new(uuid, type_id, parent, error);
+    if (!request)
+        return NULL;
+    request->origin = VGPU_DEVICE_ORIGIN_MDEVCTL;
+    request->attrs = g_strdupv((char **)attrs);
+    return request;
+}
+
+const char *const *
+vgpu_request_get_attrs(const VgpuRequest *request)
+{
+    static const char *const none[] = {NULL};
+
+    g_return_val_if_fail(request != NULL, none);
+    return request->attrs ? (const char *const *)request->attrs : none;
 }

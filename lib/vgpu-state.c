@@ -51,6 +51,7 @@ struct _VgpuHostLock {
 struct _VgpuRecord {
     VgpuDeviceClass device_class;
     VgpuRecordState state;
+    VgpuDeviceOrigin origin;
     char *domain;
     char *uuid;
     char *parent;
@@ -430,6 +431,21 @@ vgpu_record_get_device_class(const VgpuRecord *record)
     return record->device_class;
 }
 
+void
+vgpu_record_set_origin(VgpuRecord *record, VgpuDeviceOrigin origin)
+{
+    g_return_if_fail(record != NULL);
+    g_return_if_fail(vgpu_device_origin_to_string(origin) != NULL);
+    record->origin = origin;
+}
+
+VgpuDeviceOrigin
+vgpu_record_get_origin(const VgpuRecord *record)
+{
+    g_return_val_if_fail(record != NULL, VGPU_DEVICE_ORIGIN_REQUEST);
+    return record->origin;
+}
+
 gint64
 vgpu_record_get_owner_pid(const VgpuRecord *record)
 {
@@ -506,6 +522,11 @@ record_to_data(const VgpuRecord *record, gsize *len)
     g_key_file_set_int64(keyfile, RECORD_GROUP, "created", record->created);
     g_key_file_set_string(keyfile, RECORD_GROUP, "state",
                           vgpu_record_state_to_string(record->state));
+    /* Only when not the default, so that records of requests stay as
+     * libvgpu 0.1 wrote them; older readers ignore the key. */
+    if (record->origin != VGPU_DEVICE_ORIGIN_REQUEST)
+        g_key_file_set_string(keyfile, RECORD_GROUP, "origin",
+                              vgpu_device_origin_to_string(record->origin));
     if (record->state != VGPU_RECORD_READY) {
         g_key_file_set_int64(keyfile, RECORD_GROUP, "pid", record->pid);
         g_key_file_set_uint64(keyfile, RECORD_GROUP, "pid_start",
@@ -598,6 +619,7 @@ record_from_data(const char *name, const char *data, gsize len, char **why)
     g_autofree char *uuid = NULL;
     g_autofree char *class_name = NULL;
     g_autofree char *state = NULL;
+    g_autofree char *origin = NULL;
 
     if (!g_key_file_load_from_data(keyfile, data, len, G_KEY_FILE_NONE,
                                    &local)) {
@@ -640,6 +662,14 @@ record_from_data(const char *name, const char *data, gsize len, char **why)
     if (state && !record_state_from_string(state, &record->state)) {
         g_autofree char *quoted = vgpu_text_quote(state);
         *why = g_strdup_printf("unknown state %s", quoted);
+        return NULL;
+    }
+    /* No origin (every record before libvgpu 0.2): a domain's request. */
+    origin = g_key_file_get_string(keyfile, RECORD_GROUP, "origin", NULL);
+    record->origin = VGPU_DEVICE_ORIGIN_REQUEST;
+    if (origin && !vgpu_device_origin_from_string(origin, &record->origin)) {
+        g_autofree char *quoted = vgpu_text_quote(origin);
+        *why = g_strdup_printf("unknown origin %s", quoted);
         return NULL;
     }
     record->pid = g_key_file_get_int64(keyfile, RECORD_GROUP, "pid", NULL);

@@ -258,6 +258,57 @@ test_hostile_records_are_reported(void **state)
     g_assert_nonnull(strstr(anomalies->pdata[2], "not an ownership record"));
 }
 
+/* origin=mdevctl round-trips; records without the key (libvgpu 0.1 and
+ * requests) read as requests; an unknown origin is not trusted. */
+static void
+test_record_origin(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuRecord) record = vgpu_record_new(
+        VGPU_DEVICE_CLASS_MDEV, "win11", UUID_A, "0000:05:00.0", "nvidia-65");
+    g_autoptr(VgpuRecord) loaded = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *path =
+        g_build_filename(f->root, "run/libvgpu/mdevs", UUID_A, NULL);
+
+    vgpu_record_set_origin(record, VGPU_DEVICE_ORIGIN_MDEVCTL);
+    assert_true(vgpu_state_save_record(f->ctx, record, &error));
+    assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "origin=mdevctl\n"));
+    loaded = vgpu_state_load_record(f->ctx, UUID_A, &error);
+    assert_non_null(loaded);
+    assert_int_equal(vgpu_record_get_origin(loaded),
+                     VGPU_DEVICE_ORIGIN_MDEVCTL);
+    g_clear_pointer(&loaded, vgpu_record_free);
+    g_clear_pointer(&text, g_free);
+
+    vgpu_record_set_origin(record, VGPU_DEVICE_ORIGIN_REQUEST);
+    assert_true(vgpu_state_save_record(f->ctx, record, &error));
+    assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    assert_null(strstr(text, "origin="));
+
+    /* libvgpu 0.1's record */
+    vgpu_test_write(f->root, "run/libvgpu/mdevs/" UUID_A,
+                    "[mdev]\ndomain=win11\nuuid=" UUID_A "\n"
+                    "parent=0000:05:00.0\ntype=nvidia-65\ncreated=1\n");
+    assert_int_equal(chmod(path, 0600), 0);
+    loaded = vgpu_state_load_record(f->ctx, UUID_A, &error);
+    assert_non_null(loaded);
+    assert_int_equal(vgpu_record_get_origin(loaded),
+                     VGPU_DEVICE_ORIGIN_REQUEST);
+    g_clear_pointer(&loaded, vgpu_record_free);
+
+    vgpu_test_write(f->root, "run/libvgpu/mdevs/" UUID_A,
+                    "[mdev]\ndomain=win11\nuuid=" UUID_A "\n"
+                    "parent=0000:05:00.0\ntype=nvidia-65\ncreated=1\n"
+                    "origin=martian\n");
+    assert_int_equal(chmod(path, 0600), 0);
+    loaded = vgpu_state_load_record(f->ctx, UUID_A, &error);
+    assert_null(loaded);
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, "unknown origin");
+}
+
 int
 main(void)
 {
@@ -278,6 +329,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hostile_records_are_reported,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_origin, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,10 @@ typedef struct {
     GPtrArray *stale;       /* VgpuRecord whose device is gone, borrowed */
     GHashTable *type_names; /* mdev type id → name, e.g. "GRID P4-4Q" */
     GHashTable *gpus;       /* mdev parent → its GPU, when they differ */
+    GPtrArray *definitions; /* VgpuMdevctlDefinition (etc/mdevctl.d) */
+    GHashTable *defined;    /* mdev UUID → its definition, borrowed */
+    GHashTable *running;    /* UUIDs of the mediated devices, borrowed */
+    GPtrArray *ignored;     /* definitions not trusted: one line each */
 } DeviceListing;
 
 static void
@@ -31,6 +35,10 @@ device_listing_clear(DeviceListing *listing)
     g_clear_pointer(&listing->gpus, g_hash_table_unref);
     g_clear_pointer(&listing->records, g_ptr_array_unref);
     g_clear_pointer(&listing->vfs, g_ptr_array_unref);
+    g_clear_pointer(&listing->defined, g_hash_table_unref);
+    g_clear_pointer(&listing->running, g_hash_table_unref);
+    g_clear_pointer(&listing->definitions, g_ptr_array_unref);
+    g_clear_pointer(&listing->ignored, g_ptr_array_unref);
     g_clear_pointer(&listing->mdevs, g_ptr_array_unref);
 }
 
@@ -101,6 +109,21 @@ device_listing_load(DeviceListing *listing, VgpuContext *ctx, GError **error)
         if (!vgpu_device_exists(ctx, vgpu_record_get_device_class(record), id))
             g_ptr_array_add(listing->stale, record);
     }
+    /* mdevctl definitions: the hook starts those a domain names */
+    listing->ignored = g_ptr_array_new_with_free_func(g_free);
+    listing->definitions = vgpu_mdevctl_list(ctx, listing->ignored, NULL);
+    if (!listing->definitions)
+        listing->definitions = g_ptr_array_new();
+    listing->defined = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < listing->definitions->len; i++)
+        g_hash_table_insert(listing->defined,
+                            (gpointer)vgpu_mdevctl_definition_get_uuid(
+                                listing->definitions->pdata[i]),
+                            listing->definitions->pdata[i]);
+    listing->running = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < listing->mdevs->len; i++)
+        g_hash_table_add(listing->running, (gpointer)vgpu_mdev_get_uuid(
+                                               listing->mdevs->pdata[i]));
     return TRUE;
 }
 
@@ -115,7 +138,24 @@ mdev_gpu(const DeviceListing *listing, const VgpuMdev *mdev)
     return gpu ? gpu : parent;
 }
 
-/* Adds "owner": {domain, created} from @id's record, or null. */
+/* "libvgpu" (started by the hook from its definition), "other" (running,
+ * started by mdevctl or by hand), "stopped"; NULL when not defined. */
+static const char *
+mdevctl_state(const DeviceListing *listing, const char *uuid)
+{
+    const VgpuRecord *record = g_hash_table_lookup(listing->owners, uuid);
+
+    if (!g_hash_table_contains(listing->defined, uuid))
+        return NULL;
+    if (!g_hash_table_contains(listing->running, uuid))
+        return "stopped";
+    return record &&
+                   vgpu_record_get_origin(record) == VGPU_DEVICE_ORIGIN_MDEVCTL
+               ? "libvgpu"
+               : "other";
+}
+
+/* Adds "owner": {domain, created, origin} from @id's record, or null. */
 static void
 json_add_owner(JsonBuilder *builder, const DeviceListing *listing,
                const char *id)
@@ -132,6 +172,9 @@ json_add_owner(JsonBuilder *builder, const DeviceListing *listing,
     json_builder_begin_object(builder);
     vgpuctl_json_add_string(builder, "domain", vgpu_record_get_domain(record));
     vgpuctl_json_add_string(builder, "created", created);
+    vgpuctl_json_add_string(
+        builder, "origin",
+        vgpu_device_origin_to_string(vgpu_record_get_origin(record)));
     json_builder_end_object(builder);
 }
 
@@ -150,7 +193,27 @@ json_add_mdev(JsonBuilder *builder, const DeviceListing *listing,
     vgpuctl_json_add_string(builder, "type", type_id);
     vgpuctl_json_add_string(builder, "type_name",
                             g_hash_table_lookup(listing->type_names, type_id));
+    json_builder_set_member_name(builder, "mdevctl_defined");
+    json_builder_add_boolean_value(
+        builder,
+        g_hash_table_contains(listing->defined, vgpu_mdev_get_uuid(mdev)));
     json_add_owner(builder, listing, vgpu_mdev_get_uuid(mdev));
+    json_builder_end_object(builder);
+}
+
+static void
+json_add_definition(JsonBuilder *builder, const VgpuMdevctlDefinition *def)
+{
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "uuid",
+                            vgpu_mdevctl_definition_get_uuid(def));
+    vgpuctl_json_add_string(builder, "parent",
+                            vgpu_mdevctl_definition_get_parent(def));
+    vgpuctl_json_add_string(builder, "type",
+                            vgpu_mdevctl_definition_get_type_id(def));
+    vgpuctl_json_add_string(
+        builder, "start",
+        vgpu_mdevctl_definition_get_autostart(def) ? "auto" : "manual");
     json_builder_end_object(builder);
 }
 
@@ -203,6 +266,16 @@ print_list_json(const DeviceListing *listing)
     for (guint i = 0; i < listing->stale->len; i++)
         json_add_stale_record(builder, g_ptr_array_index(listing->stale, i));
     json_builder_end_array(builder);
+    vgpuctl_json_begin_array(builder, "mdevctl_stopped");
+    for (guint i = 0; i < listing->definitions->len; i++) {
+        const VgpuMdevctlDefinition *def = listing->definitions->pdata[i];
+
+        if (g_strcmp0(
+                mdevctl_state(listing, vgpu_mdevctl_definition_get_uuid(def)),
+                "stopped") == 0)
+            json_add_definition(builder, def);
+    }
+    json_builder_end_array(builder);
     json_builder_end_object(builder);
     vgpuctl_json_print(builder);
 }
@@ -214,6 +287,9 @@ add_text_row(VgpuctlTable *table, const DeviceListing *listing, const char *id,
              const char *type_name)
 {
     const VgpuRecord *record = g_hash_table_lookup(listing->owners, id);
+    const char *defined = device_class == VGPU_DEVICE_CLASS_MDEV
+                              ? mdevctl_state(listing, id)
+                              : NULL;
     g_autofree char *type = type_name
                                 ? g_strdup_printf("%s (%s)", type_id, type_name)
                                 : g_strdup(type_id);
@@ -223,10 +299,13 @@ add_text_row(VgpuctlTable *table, const DeviceListing *listing, const char *id,
         g_autofree char *created =
             format_time(vgpu_record_get_created(record), FALSE);
 
-        owner = g_strdup_printf("domain %s (created %s)",
-                                vgpu_record_get_domain(record), created);
+        owner = g_strdup_printf(
+            "domain %s (created %s%s)", vgpu_record_get_domain(record), created,
+            g_strcmp0(defined, "libvgpu") == 0 ? " from its mdevctl definition"
+                                               : "");
     } else {
-        owner = g_strdup("not created by libvgpu");
+        owner = g_strdup(defined ? "mdevctl-defined, not started by libvgpu"
+                                 : "not created by libvgpu");
     }
     vgpuctl_table_add(table, 5, id, gpu,
                       vgpu_device_class_to_string(device_class), type, owner);
@@ -286,6 +365,18 @@ print_list_text(const DeviceListing *listing)
                    vgpu_record_get_uuid(record),
                    vgpu_record_get_domain(record));
     }
+    for (guint i = 0; i < listing->definitions->len; i++) {
+        const VgpuMdevctlDefinition *def = listing->definitions->pdata[i];
+        const char *uuid = vgpu_mdevctl_definition_get_uuid(def);
+
+        if (g_strcmp0(mdevctl_state(listing, uuid), "stopped") == 0)
+            printf("mdevctl-defined, not running: %s (%s on %s); the hook "
+                   "starts it for a domain that names it\n",
+                   uuid, vgpu_mdevctl_definition_get_type_id(def),
+                   vgpu_mdevctl_definition_get_parent(def));
+    }
+    for (guint i = 0; i < listing->ignored->len; i++)
+        printf("ignored: %s\n", (const char *)listing->ignored->pdata[i]);
 }
 
 static int
@@ -338,18 +429,25 @@ const VgpuctlCommand vgpuctl_command_list = {
         "  (mdevctl, a manual echo > create or > current_vgpu_type, another\n"
         "  tool: libvgpu never removes or resets those). Records whose\n"
         "  device is gone (an mdev removed, a VF reset to 0) are listed as\n"
-        "  stale; 'vgpuctl gc' drops them. Reads a few sysfs files per VF;\n"
-        "  does not contact libvirt.\n"
+        "  stale; 'vgpuctl gc' drops them. Devices defined with mdevctl\n"
+        "  (/etc/mdevctl.d) are marked (\"from its mdevctl definition\" when\n"
+        "  the hook started them for a domain, \"mdevctl-defined, not\n"
+        "  started by libvgpu\" otherwise); those not running are listed\n"
+        "  after the table, and definitions the hook would refuse as\n"
+        "  \"ignored\". Reads a few sysfs files per VF; does not contact\n"
+        "  libvirt.\n"
         "\n"
         "JSON (--json)\n"
-        "  An object with three arrays:\n"
+        "  An object with four arrays:\n"
         "  mdevs          {uuid, parent, gpu, class: \"mdev\", type,\n"
-        "                 type_name, owner}\n"
+        "                 type_name, mdevctl_defined, owner}\n"
         "  vfs            {address, gpu, class: \"nvidia-vf\" or \"vf\", "
         "type,\n"
         "                 type_name, owner}\n"
         "  stale_records  {uuid (device id), domain, parent, type, class}\n"
-        "  owner is null or {domain, created (ISO 8601, UTC)}; type_name is\n"
+        "  mdevctl_stopped {uuid, parent, type, start}: defined, not running\n"
+        "  owner is null or {domain, created (ISO 8601, UTC), origin:\n"
+        "  \"request\" or \"mdevctl\"}; type_name is\n"
         "  null when unknown (an NVIDIA VF's type is named from a free VF's\n"
         "  creatable_vgpu_types of the same GPU, which lists it only while\n"
         "  the GPU can take one more).\n"

@@ -17,6 +17,7 @@
 #include <libvgpu/vgpu-config.h>
 #include <libvgpu/vgpu-alloc.h>
 #include <libvgpu/vgpu-mdev.h>
+#include <libvgpu/vgpu-mdevctl.h>
 #include <libvgpu/vgpu-request.h>
 #include <libvgpu/vgpu-state.h>
 #include <libvgpu/vgpu-domain-xml.h>

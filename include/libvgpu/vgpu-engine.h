@@ -211,6 +211,14 @@ VGPU_PUBLIC void vgpu_engine_options_init(VgpuEngineOptions *options);
  * killed run left `removing` count as gone). Sysfs can change before a
  * real start; the kernel has the last word.
  *
+ * Requests made from mdevctl definitions
+ * (vgpu_mdevctl_definition_to_request()) are handled the same way on their
+ * defined parent; their record says `origin=mdevctl`, and the definition's
+ * attributes are written to the new device, in order, before the record
+ * is marked `ready` (a failed write fails the transaction). A `creating`
+ * record of that origin left by a killed run is not adopted: its device is
+ * removed and created again with its attributes.
+ *
  * Returns: %TRUE when every device exists (dry run: would exist); %FALSE with
  *   %VGPU_ERROR_NO_CAPACITY, %VGPU_ERROR_NOT_FOUND (no parent offers the
  *   type), %VGPU_ERROR_EXISTS (another domain's device),

@@ -64,6 +64,43 @@ VGPU_PUBLIC gboolean
 vgpu_device_class_from_string(const char *text, VgpuDeviceClass *device_class);
 
 /**
+ * VgpuDeviceOrigin:
+ * @VGPU_DEVICE_ORIGIN_REQUEST: a libvgpu request in the domain's
+ *   `<metadata>` (`<vgpu:mdev>`, `<vgpu:vf>`).
+ * @VGPU_DEVICE_ORIGIN_MDEVCTL: an mdevctl definition
+ *   (`etc/mdevctl.d/<parent>/<uuid>`) of a device that a hostdev of the
+ *   domain names without a request (vgpu-mdevctl.h).
+ *
+ * Where what a device must be came from. Ownership records keep it, so
+ * that `vgpuctl list` can say a device was started from an mdevctl
+ * definition; either way libvgpu removes only what it created.
+ */
+typedef enum {
+    VGPU_DEVICE_ORIGIN_REQUEST,
+    VGPU_DEVICE_ORIGIN_MDEVCTL,
+} VgpuDeviceOrigin;
+
+/**
+ * vgpu_device_origin_to_string:
+ * @origin: an origin
+ *
+ * Returns: (transfer none): "request" or "mdevctl" (the `origin` key of
+ *   ownership records), or %NULL for a value that is not a
+ *   #VgpuDeviceOrigin.
+ */
+VGPU_PUBLIC const char *vgpu_device_origin_to_string(VgpuDeviceOrigin origin);
+
+/**
+ * vgpu_device_origin_from_string:
+ * @text: (nullable): an origin name, e.g. "mdevctl"
+ * @origin: (out): the origin
+ *
+ * Returns: %TRUE if @text names an origin.
+ */
+VGPU_PUBLIC gboolean vgpu_device_origin_from_string(const char *text,
+                                                    VgpuDeviceOrigin *origin);
+
+/**
  * VgpuRequest:
  *
  * Opaque, immutable request for one vGPU: device class, device id (the
@@ -103,9 +140,8 @@ VGPU_PUBLIC VgpuRequest *vgpu_request_new(const char *uuid, const char *type_id,
  * Returns: (transfer full): the request, or %NULL with
  *   %VGPU_ERROR_INVALID_INPUT quoting the bad address or type.
  */
-VGPU_PUBLIC VgpuRequest *vgpu_request_new_vf(const char *address,
-                                             const char *type_id,
-                                             GError **error);
+VGPU_PUBLIC VgpuRequest *
+vgpu_request_new_vf(const char *address, const char *type_id, GError **error);
 
 /**
  * vgpu_request_type_is_vf:
@@ -139,6 +175,11 @@ VGPU_PUBLIC const char *vgpu_request_get_type_id(const VgpuRequest *request);
 /** vgpu_request_get_parent: Returns: (transfer none) (nullable): the
  * requested parent device, %NULL if any. */
 VGPU_PUBLIC const char *vgpu_request_get_parent(const VgpuRequest *request);
+/** vgpu_request_get_origin: Returns: where the request came from:
+ * %VGPU_DEVICE_ORIGIN_REQUEST for the constructors above,
+ * %VGPU_DEVICE_ORIGIN_MDEVCTL for vgpu_mdevctl_definition_to_request(). */
+VGPU_PUBLIC VgpuDeviceOrigin
+vgpu_request_get_origin(const VgpuRequest *request);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgpuRequest, vgpu_request_free)
 

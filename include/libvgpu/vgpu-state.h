@@ -125,6 +125,23 @@ VGPU_PUBLIC const char *vgpu_record_state_to_string(VgpuRecordState state);
 /** vgpu_record_get_device_class: Returns: the device class. */
 VGPU_PUBLIC VgpuDeviceClass
 vgpu_record_get_device_class(const VgpuRecord *record);
+/**
+ * vgpu_record_set_origin:
+ * @record: a record
+ * @origin: where the device's definition came from (the request's
+ *   vgpu_request_get_origin())
+ *
+ * Records of origin %VGPU_DEVICE_ORIGIN_MDEVCTL are saved with the key
+ * `origin=mdevctl`, which libvgpu before 0.2 ignores; records without the
+ * key (every older record) read as %VGPU_DEVICE_ORIGIN_REQUEST. Takes
+ * effect on disk with vgpu_state_save_record().
+ */
+VGPU_PUBLIC void vgpu_record_set_origin(VgpuRecord *record,
+                                        VgpuDeviceOrigin origin);
+/** vgpu_record_get_origin: Returns: where the device's definition came
+ * from: %VGPU_DEVICE_ORIGIN_MDEVCTL when libvgpu started it from an
+ * mdevctl definition. */
+VGPU_PUBLIC VgpuDeviceOrigin vgpu_record_get_origin(const VgpuRecord *record);
 /** vgpu_record_get_owner_pid: Returns: pid of the process creating or
  * removing the device, 0 for a ready record. */
 VGPU_PUBLIC gint64 vgpu_record_get_owner_pid(const VgpuRecord *record);

@@ -222,6 +222,38 @@ done
 phase_end "release end, random kills"
 pass "release end killed at random $((TRIALS / 2)) times: figures below"
 
+# --- random kills of prepare begin starting mdevctl-defined devices -------
+# A domain naming 1-2 devices without request, defined with mdevctl
+# (etc/mdevctl.d/PARENT/UUID) on random parents: the same transaction, so
+# the same recovery must leave nothing (the definitions stay, as mdevctl's).
+write_mdevctl_domain() { # NAME
+    local n=$((1 + RANDOM % 2)) base=$((RANDOM % 16)) hostdevs=() i u parent
+    for ((i = 0; i < n; i++)); do
+        u=$(new_uuid)
+        # one per T4 (its types have 1-16 instances, one type per GPU)
+        parent=$(printf '0000:%02x:00.0' $((0x3b + (base + i) % 16)))
+        mkdir -p "$SIM_ROOT/etc/mdevctl.d/$parent"
+        printf '{"mdev_type": "%s", "start": "manual"}\n' \
+            "${TYPES[RANDOM % ${#TYPES[@]}]}" >"$SIM_ROOT/etc/mdevctl.d/$parent/$u"
+        hostdevs+=("hostdev-only:$u")
+    done
+    domain_xml "$1" "$DOMAIN_UUID" "${hostdevs[@]}" >"$WORK/$1.xml"
+}
+phase_start
+for ((i = 1; i <= (TRIALS + 3) / 4; i++)); do
+    write_mdevctl_domain "mdevctl$i"
+    kill_hook_after "$(random_delay "$PREPARE_MS")" "mdevctl$i" prepare begin
+    if ((RANDOM % 2 == 0)); then
+        recover_prepare_release "mdevctl$i"
+    else
+        recover_release "mdevctl$i"
+    fi
+    check_clean "mdevctl prepare trial $i (killed=$KILLED)"
+    rm -rf "$SIM_ROOT/etc/mdevctl.d"
+done
+phase_end "prepare begin of mdevctl-defined devices, random kills"
+pass "prepare begin of mdevctl-defined devices killed at random $(((TRIALS + 3) / 4)) times"
+
 # --- deterministic kills at the Nth syscall of a kind ---------------------
 # strace delivers SIGKILL on entering the Nth call (per process) of a
 # syscall, before it runs. N counts up until a run completes unkilled, so

@@ -26,7 +26,10 @@ U1=9d2e9b5e-1c4a-4f7e-8a3b-000000000001
 U2=9d2e9b5e-1c4a-4f7e-8a3b-000000000002
 D1=c7a5fdbd-edaf-9455-926a-d65c16db1801
 D2=c7a5fdbd-edaf-9455-926a-d65c16db1802
-REMOVE_TIMEOUT_MS=3000
+# Long enough that b's prepare (slow under ASan or valgrind on a loaded
+# machine) fits in a's wait: the checks are causal (b finished while a's
+# release still ran), not timed.
+REMOVE_TIMEOUT_MS=8000
 
 sim_require
 
@@ -56,7 +59,8 @@ release_a_in_background() {
     RELEASE_PID=$!
 }
 
-# While a's release is waiting, b's prepare must finish within 1 s.
+# While a's release is waiting, b's prepare must finish: if the release
+# held the host lock across its wait, b could only end after a's release.
 prepare_b_while_a_releases() { # WHY
     local t0 rc
     t0=$(sim_now_ms)
@@ -64,10 +68,9 @@ prepare_b_while_a_releases() { # WHY
     [ ! -e "$WORK/release.rc" ] || fail "$1: release a ended after $(($(sim_now_ms) - t0)) ms: it did not wait (exit $(cat "$WORK/release.rc"): $(cat "$WORK/release.err"))"
     sim_domain_xml b "$D2" "$U2 nvidia-66" | sim_run_hook b prepare begin
     [ "$RC" = 0 ] || fail "$1: prepare b: exit $RC: $(cat "$HOOK_ERR")"
-    [ "$HOOK_MS" -le 1000 ] || fail "$1: prepare b took $HOOK_MS ms while a's release waited (the lock is held across the wait)"
     echo "    $1: prepare b took $HOOK_MS ms"
     sim_mdev_exists "$U2" || fail "$1: prepare b created nothing"
-    [ ! -e "$WORK/release.rc" ] || fail "$1: release a ended before b's prepare: the test did not overlap"
+    [ ! -e "$WORK/release.rc" ] || fail "$1: release a ended before b's prepare did ($HOOK_MS ms): the lock is held across the wait"
     wait "$RELEASE_PID" || true
     rc=$(cat "$WORK/release.rc")
     [ "$rc" = 0 ] || fail "$1: release a: exit $rc: $(cat "$WORK/release.err")"
@@ -97,14 +100,14 @@ sim_case "a release waiting on a busy device (EBUSY) does not delay another prep
 # --- (a) a slow teardown does not hold up another domain's start --------------
 case_slow() { # HOW
     if [ "$1" = scenario ]; then
-        sim_start "$(slow_scenario 2000)"
+        sim_start "$(slow_scenario 6000)"
     else
         sim_start tiny
         if [ ! -e "$SIM_ROOT/sys/.vgpu-sim/delay" ]; then
             echo "    note: vgpu-sim has no .vgpu-sim/delay control file yet; skipped"
             exit 77
         fi
-        sim_ctl delay "remove 2000" || fail "cannot write 'remove 2000' to .vgpu-sim/delay"
+        sim_ctl delay "remove 6000" || fail "cannot write 'remove 6000' to .vgpu-sim/delay"
     fi
     sim_conf "remove_timeout_ms=$REMOVE_TIMEOUT_MS"
     prepare_a

@@ -67,6 +67,7 @@ typedef enum {
     SIM_ATTR_CTL_STATE,         /* .vgpu-sim/state */
     SIM_ATTR_VF_CREATABLE,      /* nvidia/creatable_vgpu_types of a VF */
     SIM_ATTR_VF_CURRENT,        /* nvidia/current_vgpu_type of a VF */
+    SIM_ATTR_DEVICE_STORE,      /* vendor attribute of a mediated device */
 } SimAttr;
 
 /* How a device is used (.vgpu-sim/hold). */
@@ -106,6 +107,7 @@ struct _SimType {
     char *name;                 /* nullable: no "name" file */
     char *description;          /* nullable: no "description" file */
     char *device_api;
+    char **device_attrs;        /* writable attributes of each device */
     guint max_instances;        /* homogeneous and independent models */
     guint cost;                 /* pool model */
     guint n_mdevs;
@@ -451,6 +453,7 @@ sim_type_free(gpointer data)
     g_free(type->name);
     g_free(type->description);
     g_free(type->device_api);
+    g_strfreev(type->device_attrs);
     g_free(type);
 }
 
@@ -791,7 +794,8 @@ sim_parent_add_type(SimParent *parent, GKeyFile *keyfile, const char *id,
                     const char *origin, GError **error)
 {
     static const char *const keys[] = {
-        "name", "description", "device_api", "max_instances", "cost", NULL
+        "name", "description", "device_api", "max_instances", "cost",
+        "device_attrs", NULL
     };
     g_autofree char *group = g_strdup_printf("type %s", id);
     SimType *type;
@@ -843,6 +847,24 @@ sim_parent_add_type(SimParent *parent, GKeyFile *keyfile, const char *id,
                                               NULL);
     if (type->device_api == NULL)
         type->device_api = g_strdup("vfio-pci");
+    type->device_attrs = g_key_file_get_string_list(keyfile, group,
+                                                    "device_attrs", NULL,
+                                                    NULL);
+    for (guint i = 0; type->device_attrs && type->device_attrs[i]; i++) {
+        static const char *const taken[] = {
+            "mdev_type", "iommu_group", "driver", "subsystem", "remove",
+            "uevent", NULL
+        };
+
+        if (!sim_name_is_valid(type->device_attrs[i]) ||
+            g_strv_contains(taken, type->device_attrs[i])) {
+            g_set_error(error, SIM_ERROR, SIM_ERROR_SCENARIO,
+                        "%s: [%s]: invalid device attribute '%s'", origin,
+                        group, type->device_attrs[i]);
+            sim_type_free(type);
+            return FALSE;
+        }
+    }
     type->max_instances = max_instances;
     type->cost = cost;
     type->parent = parent;
@@ -1990,6 +2012,9 @@ sim_state_create(SimState *state, SimType *type, const char *buf,
     sim_node_add_file(mdev_dir, "remove", 0200, SIM_ATTR_REMOVE, NULL, mdev);
     sim_node_add_file(mdev_dir, "uevent", 0644, SIM_ATTR_UEVENT, uevent,
                       NULL);
+    for (guint i = 0; type->device_attrs && type->device_attrs[i]; i++)
+        sim_node_add_file(mdev_dir, type->device_attrs[i], 0644,
+                          SIM_ATTR_DEVICE_STORE, "", NULL);
     sim_node_add_link(sim_node_child(group_dir, "devices"), uuid, mdev_dir);
 
     /* What sim_state_vanish() unlinks; the group's link goes with it. */
@@ -2495,7 +2520,7 @@ static gboolean
 sim_attr_readable(SimAttr attr)
 {
     return attr == SIM_ATTR_TEXT || attr == SIM_ATTR_UEVENT ||
-           attr == SIM_ATTR_AVAILABLE || attr == SIM_ATTR_CTL_STATE ||
+           attr == SIM_ATTR_DEVICE_STORE || attr == SIM_ATTR_AVAILABLE || attr == SIM_ATTR_CTL_STATE ||
            attr == SIM_ATTR_VF_CREATABLE || attr == SIM_ATTR_VF_CURRENT;
 }
 
@@ -2667,6 +2692,7 @@ sim_state_read(SimState *state, const char *path, char *buf, size_t size,
         switch (node->attr) {
         case SIM_ATTR_TEXT:
         case SIM_ATTR_UEVENT:
+        case SIM_ATTR_DEVICE_STORE:
             content = g_strdup(node->text);
             break;
         case SIM_ATTR_AVAILABLE:
@@ -2750,6 +2776,13 @@ sim_state_write(SimState *state, const char *path, const char *buf,
         case SIM_ATTR_UEVENT:
             ret = sim_uevent_action_is_valid(buf, size) ? (ssize_t) size
                                                         : -EINVAL;
+            break;
+        case SIM_ATTR_DEVICE_STORE:
+            /* each write replaces the value (one store, like a driver's
+             * attribute); reads return the last one */
+            g_free(node->text);
+            node->text = g_strndup(buf, size);
+            ret = (ssize_t) size;
             break;
         case SIM_ATTR_CTL_HOLD:
             ret = sim_state_hold(state, buf, size, TRUE);
