@@ -52,8 +52,12 @@ compare_groups_by_name(gconstpointer a, gconstpointer b)
 }
 
 /*
- * Pack: groups already holding devices of the type first, then fewest
- * available instances. Spread: most available instances. Ties: name.
+ * Both policies take the groups already holding devices of the type first
+ * and open another group only when those are full: on NVIDIA GPUs an
+ * opened GPU is lost to every other type until its last device goes, so
+ * opening GPUs for small types starves the large ones (bench/run,
+ * "placement"). Among holders, and then among the others, pack takes the
+ * fewest available instances, spread the most. Ties: name.
  */
 static gint
 compare_for_placement(gconstpointer a, gconstpointer b, gpointer user_data)
@@ -61,17 +65,17 @@ compare_for_placement(gconstpointer a, gconstpointer b, gpointer user_data)
     const PlacementOrder *order = user_data;
     const Group *ga = *(const Group *const *)a;
     const Group *gb = *(const Group *const *)b;
+    gboolean holds_a = ga->active > 0;
+    gboolean holds_b = gb->active > 0;
 
-    if (order->policy == VGPU_PLACEMENT_PACK) {
-        gboolean holds_a = ga->active > 0;
-        gboolean holds_b = gb->active > 0;
+    if (holds_a != holds_b)
+        return holds_a ? -1 : 1;
+    if (ga->available != gb->available) {
+        gboolean fewer = ga->available < gb->available;
 
-        if (holds_a != holds_b)
-            return holds_a ? -1 : 1;
-        if (ga->available != gb->available)
-            return ga->available < gb->available ? -1 : 1;
-    } else if (ga->available != gb->available) {
-        return ga->available > gb->available ? -1 : 1;
+        if (order->policy == VGPU_PLACEMENT_SPREAD)
+            fewer = !fewer;
+        return fewer ? -1 : 1;
     }
     return compare_groups_by_name(a, b);
 }

@@ -168,7 +168,8 @@ add_p4_4q(Fixture *fx, const char *gpu, guint available)
 
 /*
  * A holds one nvidia-65 device (1 left), B is empty (2 left), C empty
- * with 1 left. Pack fills A; spread takes the emptiest, B.
+ * with 1 left. Both policies fill A: spreading onto B would take a whole
+ * GPU from every other type (see test_spread_does_not_starve).
  */
 static void
 test_pack_prefers_parent_holding_type(void **state)
@@ -187,7 +188,7 @@ test_pack_prefers_parent_holding_type(void **state)
         GPU_A);
     assert_string_equal(
         choose(parents, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
-        GPU_B);
+        GPU_A);
 }
 
 /* Holding devices of the type beats having fewer instances left. */
@@ -260,7 +261,8 @@ test_ties_by_name(void **state)
     }
 }
 
-/* Equal holders with equal room: name decides, in either order. */
+/* Equal holders with equal room: name decides, in either order; the
+ * empty A comes after both holders under either policy. */
 static void
 test_ties_among_holders(void **state)
 {
@@ -284,7 +286,75 @@ test_ties_among_holders(void **state)
         GPU_B);
     assert_string_equal(
         choose(backwards, "nvidia-65", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
-        GPU_A);
+        GPU_B);
+}
+
+static const char *const p4s[] = {GPU_A, GPU_B, GPU_C};
+
+/*
+ * Places one device of @type_id (nvidia-63 P4-2Q, max 4, or nvidia-66
+ * P4-8Q, max 1) as the hook would and updates the fixture as the NVIDIA
+ * driver does (one type per GPU); returns the GPU, NULL if refused.
+ */
+static const char *
+place_on_p4s(Fixture *fx, const char *type_id, const char *uuid,
+             VgpuPlacementPolicy policy)
+{
+    g_autoptr(GPtrArray) parents = snapshot(fx);
+    g_autoptr(GError) error = NULL;
+    const char *gpu = NULL;
+    VgpuParent *parent;
+    guint left;
+
+    vgpu_config_set_placement(fx->config, policy);
+    parent = vgpu_alloc_choose_parent(parents, type_id, NULL, fx->config, NULL,
+                                      &error);
+    if (!parent)
+        return NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(p4s); i++) {
+        if (g_str_equal(vgpu_parent_get_name(parent), p4s[i]))
+            gpu = p4s[i];
+    }
+    assert_non_null(gpu);
+    left = vgpu_mdev_type_get_available_instances(
+               vgpu_parent_find_type(parent, type_id)) -
+           1;
+    vgpu_test_add_mdev(fx->root, gpu, type_id, uuid);
+    vgpu_test_set_available(fx->root, gpu, "nvidia-63",
+                            g_str_equal(type_id, "nvidia-63") ? left : 0);
+    vgpu_test_set_available(fx->root, gpu, "nvidia-66", 0);
+    return gpu;
+}
+
+/*
+ * The starvation case of spread (bench/run "placement"): three empty
+ * P4s, four P4-2Q requests, then a P4-8Q (a whole GPU). Opening a GPU per
+ * small request (the emptiest first) would leave no GPU for the P4-8Q;
+ * both policies fill the GPU already holding the type and the P4-8Q
+ * starts.
+ */
+static void
+test_spread_does_not_starve(void **state)
+{
+    Fixture *fx = *state;
+    const char *uuids[] = {UUID_1, UUID_2, UUID_3, UUID_4};
+
+    for (int p = VGPU_PLACEMENT_PACK; p <= VGPU_PLACEMENT_SPREAD; p++) {
+        for (guint i = 0; i < G_N_ELEMENTS(p4s); i++) {
+            vgpu_test_add_type(fx->root, p4s[i], "nvidia-63", P4_2Q_NAME,
+                               P4_2Q_DESC, 4);
+            vgpu_test_add_type(fx->root, p4s[i], "nvidia-66", NULL, NULL, 1);
+        }
+        for (guint i = 0; i < G_N_ELEMENTS(uuids); i++)
+            assert_string_equal(
+                place_on_p4s(fx, "nvidia-63", uuids[i], (VgpuPlacementPolicy)p),
+                GPU_A);
+        assert_string_equal(
+            place_on_p4s(fx, "nvidia-66", UUID_5, (VgpuPlacementPolicy)p),
+            GPU_B);
+        vgpu_test_context_free(fx->ctx, fx->root); /* empty host again */
+        fx->ctx = vgpu_test_context_new(&fx->root);
+    }
 }
 
 /* A full parent is never chosen, even when it holds the type. */
@@ -669,7 +739,7 @@ test_full_and_per_type_snapshots_agree(void **state)
         const char *b = choose(per_type, "nvidia-63", NULL, fx->config,
                                (VgpuPlacementPolicy)p);
         assert_string_equal(a, b);
-        assert_string_equal(a, p == VGPU_PLACEMENT_PACK ? GPU_B : GPU_A);
+        assert_string_equal(a, GPU_B); /* B holds nvidia-63 */
     }
 }
 
@@ -761,8 +831,8 @@ add_a16(Fixture *fx, guint used_on_a, guint free_on_a)
     }
 }
 
-/* VF parents count per GPU: spread opens the emptier GPU, pack fills the
- * GPU already holding the type (per VF both look alike). */
+/* VF parents count per GPU: both policies fill the GPU already holding
+ * the type rather than open the empty one (per VF both look alike). */
 static void
 test_vf_parents_placed_per_gpu(void **state)
 {
@@ -781,7 +851,7 @@ test_vf_parents_placed_per_gpu(void **state)
         "0000:3d:00.5");
     assert_string_equal(
         choose(parents, "nvidia-700", NULL, fx->config, VGPU_PLACEMENT_SPREAD),
-        "0000:3e:00.4");
+        "0000:3d:00.5");
 }
 
 /* A full GPU is one entry of the message, named by its PF, with the
@@ -846,6 +916,7 @@ main(void)
         T(test_pack_fewest_available),
         T(test_ties_by_name),
         T(test_ties_among_holders),
+        T(test_spread_does_not_starve),
         T(test_full_parent_skipped),
         T(test_homogeneous_nvidia),
         T(test_capacity_message_with_users),

@@ -28,10 +28,11 @@ G_BEGIN_DECLS
  *
  * Candidates are the allowed parents offering @type_id with
  * `available_instances > 0` (as read into the snapshot; the kernel has the
- * last word when the device is created). %VGPU_PLACEMENT_PACK orders them
- * by: already holding devices of @type_id (`active_instances > 0`) first,
- * then fewest available instances; %VGPU_PLACEMENT_SPREAD by most
- * available instances; both break ties by parent name (strcmp), so the
+ * last word when the device is created). Both policies take those already
+ * holding devices of @type_id (`active_instances > 0`) first; then
+ * %VGPU_PLACEMENT_PACK orders by fewest available instances,
+ * %VGPU_PLACEMENT_SPREAD by most (see #VgpuPlacementPolicy for the
+ * trade-off); both break ties by parent name (strcmp), so the
  * result does not depend on the order of @parents. NVIDIA GPUs of most
  * generations host one vGPU type at a time: while another type has
  * devices on a GPU, the driver reports 0 available instances for the

@@ -42,19 +42,23 @@ case_placement() {
     start d1 1
     [ "$RC" = 0 ] || fail "d1: $(cat "$HOOK_ERR")"
     [ "$(gpu_of "$(sim_list_mdevs | head -1)")" = "$GPU_A" ] || fail "pack: first device not on $GPU_A"
-    # spread counts free instances per GPU (15 on A, 16 on each other):
-    # per VF every free VF looks alike, and spread used to pick A again
+    # both GPUs hold the type: B (pinned), then A again (pack, tie by name)
+    start d3 1 "$GPU_B"
+    [ "$RC" = 0 ] || fail "d3: $(cat "$HOOK_ERR")"
+    start d4 1
+    [ "$RC" = 0 ] || fail "d4: $(cat "$HOOK_ERR")"
+    # spread counts free instances per GPU (14 on A, 15 on B): per VF
+    # every free VF looks alike, and spread used to pick A again
     sim_conf placement=spread
     start d2 1
     [ "$RC" = 0 ] || fail "d2: $(cat "$HOOK_ERR")"
-    local on_b=0 u
+    local on_b=0 u d
     for u in $(sim_list_mdevs); do [ "$(gpu_of "$u")" = "$GPU_B" ] && on_b=$((on_b + 1)); done
-    [ "$on_b" = 1 ] || fail "spread: the second domain is not on $GPU_B"
-    sim_run_hook d1 release end </dev/null
-    sim_run_hook d2 release end </dev/null
+    [ "$on_b" = 2 ] || fail "spread: the last domain is not on $GPU_B"
+    for d in d1 d2 d3 d4; do sim_run_hook "$d" release end </dev/null; done
     [ "$(sim_count_mdevs)" = 0 ] || fail "devices left"
 }
-sim_case "pack fills one GPU, spread opens another GPU (capacity per GPU, not per VF)" case_placement
+sim_case "pack fills one GPU, spread compares GPUs holding the type (capacity per GPU, not per VF)" case_placement
 
 case_requested_gpu() {
     sim_start a16

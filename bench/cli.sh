@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Part of bench/run: `vgpuctl types` / `list` (text and --json) against
+# `mdevctl types` / `list` (text and --dumpjson) on the emulator with GPUS
+# GPUs of TYPES types each and ACTIVE devices (round robin over the GPUs).
+# Runs in a private mount namespace (bench/run starts it with unshare -m):
+# the emulator is bind-mounted over /sys for mdevctl. Prints one line per
+# command pair:
+#   CASE COMMAND VGPUCTL_INSTR LOADER MS MDEVCTL_INSTR LOADER MS
+# (COMMAND with _ for blanks)
+#
+# Usage: unshare -m bench/cli.sh BUILD_DIR ROUNDS "GPUS:TYPES:ACTIVE"...
+set -euo pipefail
+. "$(dirname "$0")/lib-bench.sh"
+bench_init "$1" "$2"
+shift 2
+VGPUCTL=$BUILD/tools/vgpuctl
+trap 'umount /sys 2>/dev/null || true; sim_stop' EXIT
+
+for c in "$@"; do
+    IFS=: read -r gpus types active <<<"$c"
+    sim_start <(bench_scenario "$gpus" "$types")
+    mount --bind "$SIM_ROOT/sys" /sys
+    bench_fill 1 "$gpus" nvidia-300 "$active"
+    commands=("list" "list --json:list --dumpjson")
+    [ "$active" != 0 ] || commands+=("types" "types --json:types --dumpjson")
+    for pair in "${commands[@]}"; do
+        ours=${pair%%:*}
+        theirs=${pair#*:}
+        read -r ms_ours ms_theirs < <(bench_walltime "$ROUNDS" \
+            "$VGPUCTL $ours" "mdevctl $theirs" | awk '{ print $NF }' | paste -sd' ')
+        # shellcheck disable=SC2086 # the command's words
+        echo "$c ${ours// /_} $(bench_instr $VGPUCTL $ours) $ms_ours $(bench_instr mdevctl $theirs) $ms_theirs"
+    done
+    umount /sys
+    sim_stop
+done

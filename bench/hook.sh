@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Part of bench/run: one prepare+release of the real vgpu-hook, of the
+# community hook (community-hook.sh: xmllint, cat, mdevctl) and of the
+# static floor (bench-floor: only the create and remove writes), on the
+# emulator with GPUS homogeneous GPUs, the free GPU first or last, and
+# ACTIVE devices on the other GPUs. Runs in a private mount namespace
+# (bench/run starts it with unshare -m) so that the emulator can be
+# bind-mounted over /sys for mdevctl. Prints one line per program:
+#   CASE PROGRAM INSTRUCTIONS LOADER MEDIAN_MS MAX_RSS_KIB
+#
+# Usage: unshare -m bench/hook.sh BUILD_DIR ROUNDS "GPUS:WHERE:ACTIVE"...
+#   WHERE is first or last; ACTIVE a number or "min" (one device on each
+#   other GPU)
+set -euo pipefail
+. "$(dirname "$0")/lib-bench.sh"
+bench_init "$1" "$2"
+shift 2
+HOOK=$BUILD/hooks/vgpu-hook
+COMMUNITY=$HERE/community-hook.sh
+TYPE=nvidia-304 # max 1 instance: one device takes a GPU
+SMALL=nvidia-300
+T=$(mktemp -d)
+trap 'umount /sys 2>/dev/null || true; sim_stop; rm -rf "$T"' EXIT
+
+XML=$T/domain.xml
+
+pair() { # PROGRAM: its prepare, then its release
+    local -n prepare=P_$1 release=R_$1
+    "${prepare[@]}" <"$XML" && "${release[@]}" <"$XML"
+}
+
+rss() { # CMD... -> max RSS in KiB of the command and its children
+    /usr/bin/time -f '%M' -o "$T/rss" "$@" <"$XML" >/dev/null 2>&1 || true
+    tail -1 "$T/rss"
+}
+
+measure() { # GPUS WHERE ACTIVE
+    local gpus=$1 where=$2 active=$3 target=1 first=2 last=$1 n
+    [ "$where" = first ] || { target=$gpus; first=1; last=$((gpus - 1)); }
+    sim_start <(bench_scenario "$gpus" 12)
+    mount --bind "$SIM_ROOT/sys" /sys
+    n=$active
+    [ "$n" != min ] || n=$((gpus - 1))
+    [ "$n" = 0 ] || bench_fill "$first" "$last" "$SMALL" "$n"
+    local uuid gpu name
+    uuid=$(bench_uuid 1)
+    gpu=$(bench_gpu "$target")
+    sim_domain_xml bench c7a5fdbd-edaf-9455-926a-d65c16db1809 "$uuid $TYPE" >"$XML"
+    # prepare and release of each program (both read the XML on stdin)
+    P_hook=("$HOOK" bench prepare begin -) R_hook=("$HOOK" bench release end -)
+    P_community=("$COMMUNITY" bench prepare begin -)
+    R_community=("$COMMUNITY" bench release end -)
+    P_floor=("$FLOOR" "$SIM_ROOT" create "$gpu" "$TYPE" "$uuid")
+    R_floor=("$FLOOR" "$SIM_ROOT" remove "$uuid")
+    local -A ms=()
+    while read -r _ name value; do ms[$name]=$value; done < <(
+        bench_walltime "$ROUNDS" "pair hook" "pair community" "pair floor")
+    for name in hook community floor; do
+        local -n p=P_$name r=R_$name
+        local a b rss_a rss_b
+        read -r -a a < <(bench_instr "${p[@]}" <"$XML")
+        read -r -a b < <(bench_instr "${r[@]}" <"$XML")
+        rss_a=$(rss "${p[@]}")
+        rss_b=$(rss "${r[@]}")
+        [ "$(sim_count_mdevs)" = "$n" ] || fail "$name left a device behind"
+        echo "$gpus:$where:$active $name $((a[0] + b[0])) $((a[1] + b[1])) ${ms[$name]} $((rss_a > rss_b ? rss_a : rss_b))"
+        unset -n p r
+    done
+    umount /sys
+    sim_stop
+}
+
+for c in "$@"; do
+    IFS=: read -r gpus where active <<<"$c"
+    measure "$gpus" "$where" "$active"
+done
