@@ -44,14 +44,28 @@ print_moves_json(const char *domain, GPtrArray *moves, gboolean dry_run)
     vgpuctl_json_print(builder);
 }
 
-/* The connection for @uri with this host's sysfs as its host context. */
+/*
+ * Parses the command line of @command, then opens the libvirt connection
+ * at *@uri (an option of @entries, set by the parse) with this host's
+ * sysfs as its host context (*@ctx). NULL with *@status set on a usage
+ * error or a failure (message printed).
+ */
 static VgpuVirtConnection *
-open_with_host(const char *uri, VgpuContext **ctx, GError **error)
+parse_and_connect(const VgpuctlCommand *command, const GOptionEntry *entries,
+                  int *argc, char ***argv, char *const *uri, VgpuContext **ctx,
+                  int *status)
 {
-    *ctx = vgpu_context_new_from_env(error);
-    if (!*ctx)
+    g_autoptr(GError) error = NULL;
+    VgpuVirtConnection *conn = NULL;
+
+    if (!vgpuctl_command_parse(command, entries, argc, argv, status))
         return NULL;
-    return vgpuctl_open_libvirt(uri, *ctx, error);
+    *ctx = vgpu_context_new_from_env(&error);
+    if (*ctx)
+        conn = vgpuctl_open_libvirt(*uri, *ctx, &error);
+    if (!conn)
+        *status = vgpuctl_fail(error);
+    return conn;
 }
 
 /* ---- move -------------------------------------------------------------- */
@@ -74,12 +88,10 @@ run_move(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int status;
 
-    if (!vgpuctl_command_parse(&vgpuctl_command_move, entries, &argc, &argv,
-                               &status))
-        return status;
-    conn = open_with_host(uri, &ctx, &error);
+    conn = parse_and_connect(&vgpuctl_command_move, entries, &argc, &argv, &uri,
+                             &ctx, &status);
     if (!conn)
-        return vgpuctl_fail(error);
+        return status;
     moves = vgpu_virt_move(
         conn, argv[1], dry_run ? VGPU_VIRT_MOVE_DRY_RUN : VGPU_VIRT_MOVE_NONE,
         &error);
@@ -148,12 +160,10 @@ run_start(int argc, char **argv)
     gboolean started;
     int status;
 
-    if (!vgpuctl_command_parse(&vgpuctl_command_start, entries, &argc, &argv,
-                               &status))
-        return status;
-    conn = open_with_host(uri, &ctx, &error);
+    conn = parse_and_connect(&vgpuctl_command_start, entries, &argc, &argv,
+                             &uri, &ctx, &status);
     if (!conn)
-        return vgpuctl_fail(error);
+        return status;
     started = vgpu_virt_start(conn, argv[1], &moves, &error);
     if (moves)
         print_moves_text(moves, FALSE);
