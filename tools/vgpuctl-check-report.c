@@ -6,16 +6,18 @@
 #include "vgpuctl-check.h"
 #include "vgpuctl-output.h"
 
+#include <libvirt/libvirt.h>
+
 #include <stdio.h>
 
-static const char *const verdicts[] = {"ok", "warning", "fail"};
+static const char *const verdicts[] = {"ok", "warning", "fail", "info"};
 
 void
 vgpuctl_check_report(VgpuctlCheck *check, const char *id,
                      VgpuctlVerdict verdict, const char *fix,
                      const char *format, ...)
 {
-    static const char *const labels[] = {"ok", "warning", "FAIL"};
+    static const char *const labels[] = {"ok", "warning", "FAIL", "info"};
     g_autofree char *message = NULL;
     va_list args;
 
@@ -84,4 +86,30 @@ vgpuctl_check_host_exists(const VgpuctlCheck *check, const char *relative)
     g_autofree char *path = vgpu_context_build_path(check->ctx, relative);
 
     return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+vgpuctl_check_libvirt_version(unsigned long *version, char **shown)
+{
+    const char *text = g_getenv(VGPUCTL_LIBVIRT_VERSION_ENV);
+    guint64 major = 0, minor = 0, micro = 0;
+
+    if (!text && virGetVersion(version, NULL, NULL) != 0) {
+        *shown = g_strdup("virGetVersion() failed");
+        return FALSE;
+    }
+    if (text) {
+        if (sscanf(text,
+                   "%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT
+                   ".%" G_GUINT64_FORMAT,
+                   &major, &minor, &micro) != 3 ||
+            minor > 999 || micro > 999) {
+            *shown = g_strdup("bad " VGPUCTL_LIBVIRT_VERSION_ENV);
+            return FALSE;
+        }
+        *version = major * 1000000 + minor * 1000 + micro;
+    }
+    *shown = g_strdup_printf("%lu.%lu.%lu", *version / 1000000,
+                             *version / 1000 % 1000, *version % 1000);
+    return TRUE;
 }

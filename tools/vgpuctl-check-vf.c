@@ -9,8 +9,6 @@
  */
 #include "vgpuctl-check.h"
 
-#include <libvirt/libvirt.h>
-
 #include <stdio.h>
 #include <string.h>
 
@@ -25,10 +23,6 @@
  * which NVIDIA's driver provides on its VFs. libvirt 9.0 (Debian 12)
  * refuses such a VF: "Unmanaged PCI device ... must be manually detached". */
 #define LIBVIRT_VARIANT_DRIVER_VERSION 9007000UL
-
-/* For tests only: the libvirt version to judge instead of the installed
- * library's, as "MAJOR.MINOR.MICRO". */
-#define LIBVIRT_VERSION_ENV "VGPUCTL_TEST_LIBVIRT_VERSION"
 
 #define SRIOV_MANAGE "/usr/lib/nvidia/sriov-manage"
 
@@ -281,24 +275,6 @@ check_vfio_pci(VgpuctlCheck *check)
         "through");
 }
 
-/* The libvirt version to judge: LIBVIRT_VERSION_ENV, or the library's. */
-static gboolean
-libvirt_version(unsigned long *version)
-{
-    const char *text = g_getenv(LIBVIRT_VERSION_ENV);
-    guint64 major = 0, minor = 0, micro = 0;
-
-    if (!text)
-        return virGetVersion(version, NULL, NULL) == 0;
-    if (sscanf(text,
-               "%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT,
-               &major, &minor, &micro) != 3 ||
-        minor > 999 || micro > 999)
-        return FALSE;
-    *version = major * 1000000 + minor * 1000 + micro;
-    return TRUE;
-}
-
 /* Class nvidia-vf hands VFs that stay on the nvidia driver to libvirt with
  * managed='no', which libvirt accepts only since 9.7.0. */
 static void
@@ -307,17 +283,14 @@ check_libvirt_variant_driver(VgpuctlCheck *check)
     unsigned long version = 0;
     g_autofree char *shown = NULL;
 
-    if (!libvirt_version(&version)) {
+    if (!vgpuctl_check_libvirt_version(&version, &shown)) {
         vgpuctl_check_report(
             check, "libvirt-variant-driver", VGPUCTL_CHECK_WARN, NULL,
             "cannot tell the libvirt version (%s); NVIDIA VFs need libvirt "
             ">= 9.7.0",
-            g_getenv(LIBVIRT_VERSION_ENV) ? "bad " LIBVIRT_VERSION_ENV
-                                          : "virGetVersion() failed");
+            shown);
         return;
     }
-    shown = g_strdup_printf("%lu.%lu.%lu", version / 1000000,
-                            version / 1000 % 1000, version % 1000);
     if (version >= LIBVIRT_VARIANT_DRIVER_VERSION)
         vgpuctl_check_report(
             check, "libvirt-variant-driver", VGPUCTL_CHECK_OK, NULL,

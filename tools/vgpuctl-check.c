@@ -232,6 +232,7 @@ check_nvidia_gpu(VgpuctlCheck *check, const char *pci_dir, const char *address)
 
     const VgpuVfGpu *vf_gpu = find_vf_gpu(check, address);
 
+    check->nvidia_vgpu++; /* taken back below when it is not */
     if (vf_gpu &&
         vgpu_vf_gpu_get_device_class(vf_gpu) == VGPU_DEVICE_CLASS_NVIDIA_VF)
         vgpuctl_check_report(
@@ -244,8 +245,11 @@ check_nvidia_gpu(VgpuctlCheck *check, const char *pci_dir, const char *address)
     else if (gpu_offers_types(check, address))
         vgpuctl_check_report(check, "nvidia-gpu", VGPUCTL_CHECK_OK, NULL,
                              "NVIDIA GPU %s (%s) is in vGPU mode", address, id);
-    else if (!vgpuctl_check_vfs_disabled(check, pci_dir, address, id))
-        report_not_in_vgpu_mode(check, pci_dir, address, id);
+    else {
+        check->nvidia_vgpu--;
+        if (!vgpuctl_check_vfs_disabled(check, pci_dir, address, id))
+            report_not_in_vgpu_mode(check, pci_dir, address, id);
+    }
 }
 
 /* NVIDIA display controllers (class 0x03xxxx) that are physical
@@ -276,6 +280,7 @@ check_nvidia_gpus(VgpuctlCheck *check)
         check_nvidia_gpu(check, pci_dir, address);
         found++;
     }
+    check->nvidia_gpus = found;
     if (found == 0 && g_hash_table_size(check->parents) == 0 &&
         check->vf_gpus->len == 0)
         vgpuctl_check_report(
@@ -304,11 +309,9 @@ check_hook(VgpuctlCheck *check)
                              target ? " (a link to " : "", target ? target : "",
                              target ? ")" : "");
     } else {
-        vgpuctl_check_report(
-            check, "hook", VGPUCTL_CHECK_OK, NULL,
-            "the hook is installed: %s%s%s (libvirtd must have been "
-            "restarted since)",
-            shown, target ? " -> " : "", target ? target : "");
+        vgpuctl_check_report(check, "hook", VGPUCTL_CHECK_OK, NULL,
+                             "the hook is installed: %s%s%s", shown,
+                             target ? " -> " : "", target ? target : "");
     }
 }
 
@@ -405,6 +408,7 @@ check_config_and_state(VgpuctlCheck *check)
                              "%s", error->message);
         return;
     }
+    vgpuctl_check_busy_records(check, records);
     for (guint i = 0; i < records->len; i++) {
         const VgpuRecord *record = g_ptr_array_index(records, i);
 
@@ -440,11 +444,15 @@ run_checks(VgpuctlCheck *check)
 {
     g_autoptr(GHashTable) parents = NULL;
 
+    vgpuctl_check_cpu_and_iommu(check);
     check_modules(check);
     check->parents = parents = check_parents(check);
     check_nvidia_gpus(check);
+    vgpuctl_check_nouveau(check);
+    vgpuctl_check_nvidia_services(check);
     check_plain_vf_gpus(check);
     vgpuctl_check_vf_classes(check);
+    vgpuctl_check_libvirt_hooks(check);
     check_hook(check);
     check_config_and_state(check);
     check->parents = NULL;
@@ -507,6 +515,9 @@ const VgpuctlCommand vgpuctl_command_check = {
     .description =
         "DESCRIPTION\n"
         "  Checks, without changing anything and without contacting libvirt:\n"
+        "  - CPU virtualisation: vmx or svm in /proc/cpuinfo;\n"
+        "  - an active IOMMU (/sys/class/iommu), else what the kernel\n"
+        "    command line (/proc/cmdline) lacks: intel_iommu=on/amd_iommu=on;\n"
         "  - the vfio module, a VFIO IOMMU backend and the mdev core;\n"
         "  - parent devices offering mdev types (/sys/class/mdev_bus);\n"
         "  - every NVIDIA GPU (PCI vendor 10de, display class): is it in\n"
@@ -515,6 +526,12 @@ const VgpuctlCommand vgpuctl_command_check = {
         "    why (VFs not enabled: sriov-manage -e at every boot; plain\n"
         "    'nvidia' driver without the vGPU manager; vfio-pci passthrough\n"
         "    binding; nouveau, ...) and what to install or change;\n"
+        "  - with NVIDIA GPUs: nouveau not loaded (/sys/module/nouveau) and\n"
+        "    blacklisted (modprobe.d/*.conf, or modprobe.blacklist= on the\n"
+        "    kernel command line);\n"
+        "  - with NVIDIA GPUs in vGPU mode and systemd (/run/systemd/system):\n"
+        "    nvidia-vgpud and nvidia-vgpu-mgr active ('systemctl is-active';\n"
+        "    under another host root an info line says they were not asked);\n"
         "  - SR-IOV GPUs: are their VFs enabled (AMD: GIM's vf_num), are the\n"
         "    VFs on the right driver (NVIDIA VFs must stay on nvidia; plain\n"
         "    VFs may be on vfio-pci, unbound or on a host driver, since\n"
@@ -523,27 +540,38 @@ const VgpuctlCommand vgpuctl_command_check = {
         "    take VFs that stay on their VFIO variant driver with\n"
         "    managed='no' (libvirt >= 9.7.0), and is NVIDIA's mixed-size\n"
         "    (heterogeneous) mode on (one line per GPU);\n"
-        "  - the hook in /etc/libvirt/hooks/qemu.d/vgpu;\n"
+        "  - libvirt >= 6.5.0, which runs the hooks in qemu.d/;\n"
+        "  - the hook in /etc/libvirt/hooks/qemu.d/vgpu, and libvirtd or\n"
+        "    virtqemud (pid in /run/NAME.pid, start time from /proc/PID/stat\n"
+        "    and btime in /proc/stat) started after it was installed (the\n"
+        "    hook's mtime): libvirt lists the hooks when it starts;\n"
         "  - /etc/libvgpu/libvgpu.conf: can it be read, does it have\n"
         "    unknown keys or groups (typos), does its parents= list name\n"
         "    parent devices of this host;\n"
-        "  - stale ownership records (devices gone, VFs reset).\n"
-        "  Each finding is one line starting with ok, warning or FAIL,\n"
-        "  followed by what to do after ': ' where there is something to do.\n"
+        "  - stale ownership records (devices gone, VFs reset), and devices\n"
+        "    left half created or half removed by a process that is gone\n"
+        "    (records creating or removing): 'vgpuctl gc'.\n"
+        "  Each finding is one line starting with ok, warning, FAIL or info\n"
+        "  (not checked, and why), followed by what to do after ': ' where\n"
+        "  there is something to do.\n"
         "  Exits 1 if anything FAILed (the host is not ready), else 0.\n"
         "\n"
         "JSON (--json)\n"
         "  {root, findings: [...], ready, problems, warnings}; each finding\n"
-        "  is {check, verdict, message, fix}: verdict \"ok\", \"warning\" or\n"
-        "  \"fail\", fix only where there is one. check names the test:\n"
-        "  vfio, vfio-iommu, mdev-core, mdev-parents, nvidia-gpu,\n"
-        "  plain-vf-gpu, vf-enabled, vf-driver, vfio-pci, nvidia-mixed-size,\n"
-        "  libvirt-variant-driver, hook, config, config-warning,\n"
-        "  config-parents, stale-records. The exit status is as without\n"
-        "  --json.\n"
+        "  is {check, verdict, message, fix}: verdict \"ok\", \"warning\",\n"
+        "  \"fail\" or \"info\", fix only where there is one. check names the\n"
+        "  test: cpu-virtualization, iommu, vfio, vfio-iommu, mdev-core,\n"
+        "  mdev-parents, nvidia-gpu, nouveau, nvidia-services, plain-vf-gpu,\n"
+        "  vf-enabled, vf-driver, vfio-pci, nvidia-mixed-size,\n"
+        "  libvirt-variant-driver, libvirt-hook-dirs, hook-daemon, hook,\n"
+        "  config, config-warning, config-parents, busy-records,\n"
+        "  stale-records. The exit status is as without --json.\n"
         "\n"
         "  VGPUCTL_TEST_LIBVIRT_VERSION=MAJOR.MINOR.MICRO replaces the\n"
         "  libvirt version read from the library; for tests only.\n"
+        "  VGPUCTL_TEST_SYSTEMD_UNITS=UNIT=STATE,... replaces what\n"
+        "  'systemctl is-active UNIT' says (a unit not named is inactive),\n"
+        "  also under another host root; for tests only.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl check\n"

@@ -14,6 +14,7 @@ typedef enum {
     VGPUCTL_CHECK_OK,
     VGPUCTL_CHECK_WARN,
     VGPUCTL_CHECK_FAIL,
+    VGPUCTL_CHECK_INFO, /* not checked, and why; counts for nothing */
 } VgpuctlVerdict;
 
 typedef struct {
@@ -21,6 +22,8 @@ typedef struct {
     GPtrArray *vf_gpus;  /* VgpuVfGpu: GPUs whose VFs carry vGPUs */
     GHashTable *parents; /* names of the parents offering mdev types */
     JsonBuilder *json;   /* inside the findings array; NULL: text */
+    guint nvidia_gpus;   /* NVIDIA GPUs (physical functions) on the bus */
+    guint nvidia_vgpu;   /* of them, those in vGPU mode */
     guint problems;
     guint warnings;
 } VgpuctlCheck;
@@ -42,6 +45,30 @@ char *vgpuctl_check_driver(const char *pci_dir);
 /* Does <root>/@relative exist? */
 gboolean vgpuctl_check_host_exists(const VgpuctlCheck *check,
                                    const char *relative);
+
+/* For tests only: the libvirt version to judge instead of the installed
+ * library's, as "MAJOR.MINOR.MICRO". */
+#define VGPUCTL_LIBVIRT_VERSION_ENV "VGPUCTL_TEST_LIBVIRT_VERSION"
+
+/* The libvirt version to judge (MAJOR * 1000000 + MINOR * 1000 + MICRO):
+ * VGPUCTL_LIBVIRT_VERSION_ENV or virGetVersion(). @shown: "9.0.0", or why
+ * there is no version when this returns FALSE. */
+gboolean vgpuctl_check_libvirt_version(unsigned long *version, char **shown);
+
+/* vgpuctl-check-host.c: the host around the GPUs. */
+
+/* CPU virtualisation flags (vmx, svm) and an active IOMMU. */
+void vgpuctl_check_cpu_and_iommu(VgpuctlCheck *check);
+/* With NVIDIA GPUs: nouveau not loaded, and blacklisted. */
+void vgpuctl_check_nouveau(VgpuctlCheck *check);
+/* With NVIDIA GPUs in vGPU mode and systemd: nvidia-vgpud and
+ * nvidia-vgpu-mgr active. */
+void vgpuctl_check_nvidia_services(VgpuctlCheck *check);
+/* libvirt reads hooks/qemu.d/ (>= 6.5.0), and the running libvirtd or
+ * virtqemud started after the hook was installed. */
+void vgpuctl_check_libvirt_hooks(VgpuctlCheck *check);
+/* Records left creating or removing by a process that died. */
+void vgpuctl_check_busy_records(VgpuctlCheck *check, GPtrArray *records);
 
 /* vgpuctl-check-vf.c: the VF-backed classes. */
 

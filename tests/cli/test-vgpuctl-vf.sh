@@ -167,10 +167,12 @@ fake_vf() {
         printf 'ID    : vGPU Name\n1145  : NVIDIA L40S-1B\n1153  : NVIDIA L40S-12Q\n' >"$d/nvidia/creatable_vgpu_types"
     fi
 }
-# new_root NAME: a host with the VFIO modules and the hook
+# new_root NAME: a host with VT-x, an IOMMU, the VFIO modules and the hook
 new_root() {
     R=$WORK/$1
-    mkdir -p "$R/sys/module/vfio" "$R/sys/module/vfio_iommu_type1" "$R/sys/module/mdev"
+    mkdir -p "$R/sys/module/vfio" "$R/sys/module/vfio_iommu_type1" "$R/sys/module/mdev" \
+        "$R/sys/class/iommu/dmar0" "$R/proc"
+    echo "flags		: fpu vme vmx sse2" >"$R/proc/cpuinfo"
     LIBVGPU_ROOT=$R "$VGPUCTL" install-hook --hook-program "$HOOK" >/dev/null || fail "install-hook into $R"
 }
 check_both() { # ROOT: check in text (kept in TEXT) and --json (in OUT), same exit

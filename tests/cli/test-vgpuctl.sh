@@ -297,7 +297,9 @@ P=$READY/sys/devices/pci0000:00/0000:00:03.0/0000:05:00.0
 T=$P/mdev_supported_types/nvidia-65
 mkdir -p "$T/devices" "$READY/sys/module/vfio" "$READY/sys/module/vfio_iommu_type1" \
     "$READY/sys/module/mdev" "$READY/sys/class/mdev_bus" "$READY/sys/bus/pci/devices" \
-    "$READY/sys/bus/pci/drivers/nvidia" "$READY/sys/bus/mdev/devices"
+    "$READY/sys/bus/pci/drivers/nvidia" "$READY/sys/bus/mdev/devices" \
+    "$READY/sys/class/iommu/dmar0" "$READY/proc"
+echo "flags		: fpu vme vmx sse2" >"$READY/proc/cpuinfo"
 echo 0x10de >"$P/vendor"; echo 0x1bb3 >"$P/device"; echo 0x030200 >"$P/class"
 ln -s ../../../../bus/pci/drivers/nvidia "$P/driver"
 ln -s ../../devices/pci0000:00/0000:00:03.0/0000:05:00.0 "$READY/sys/class/mdev_bus/0000:05:00.0"
