@@ -19,6 +19,7 @@ HOOK=$2
 export VGPU_SIM=$3
 SRC=$4
 . "$SRC/tests/lib-sim.sh"
+. "$SRC/tests/lib-vgpuctl.sh"
 
 WORK=$(mktemp -d /tmp/vgpuctl-doctor-test.XXXXXX)
 OUT=$WORK/out
@@ -29,12 +30,6 @@ export LIBVIRT_DEFAULT_URI=test:///default
 export VGPUCTL_TEST_LIBVIRT_VERSION=9.0.0
 unset VGPUCTL_TEST_SYSTEMD_UNITS
 
-run() {
-    set +e
-    "$VGPUCTL" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-    set -e
-}
 json() { # PYTHON-EXPRESSION over d (the JSON in OUT)
     python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$1" ||
         fail "JSON check failed: $1: $(cat "$OUT")"

@@ -22,6 +22,7 @@ HOOK=$2
 export VGPU_SIM=$3
 SRC=$4
 . "$SRC/tests/lib-sim.sh"
+. "$SRC/tests/lib-vgpuctl.sh"
 
 WORK=$(mktemp -d /tmp/vgpuctl-vf-test.XXXXXX)
 OUT=$WORK/out
@@ -33,15 +34,6 @@ start_sim() { sim_restart "$1"; trap cleanup EXIT; }
 export LIBVIRT_DEFAULT_URI=test:///default
 export VGPUCTL_TEST_LIBVIRT_VERSION=10.0.0
 
-run() {
-    set +e
-    "$VGPUCTL" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-    set -e
-}
-expect_rc() { # WANT CONTEXT
-    [ "$RC" = "$1" ] || fail "$2: exit $RC, wanted $1; stdout: $(cat "$OUT"); stderr: $(cat "$ERR")"
-}
 expect_out() { # FIXED-STRING CONTEXT
     grep -qF -- "$1" "$OUT" || fail "$2: stdout lacks '$1': $(cat "$OUT")"
 }

@@ -15,6 +15,7 @@ HOOK=$2
 export VGPU_SIM=$3
 SRC=$4
 . "$SRC/tests/lib-sim.sh"
+. "$SRC/tests/lib-vgpuctl.sh"
 
 NODE_URI="test://$SRC/tests/cli/test-node.xml"
 WORK=$(mktemp -d /tmp/vgpuctl-test.XXXXXX)
@@ -28,18 +29,6 @@ start_sim() { sim_start "$1"; trap cleanup EXIT; }
 restart_sim() { sim_restart "$1"; trap cleanup EXIT; }
 # libvirt must not fall back to a real daemon in these tests.
 export LIBVIRT_DEFAULT_URI="$NODE_URI"
-
-# run ARGS... : runs vgpuctl, exit status in RC, output in OUT/ERR
-run() {
-    set +e
-    "$VGPUCTL" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-    set -e
-}
-
-expect_rc() { # WANT CONTEXT
-    [ "$RC" = "$1" ] || fail "$2: exit $RC, wanted $1; stdout: $(cat "$OUT"); stderr: $(cat "$ERR")"
-}
 
 expect_out() { # PATTERN CONTEXT (fixed string)
     grep -qF -- "$1" "$OUT" || fail "$2: stdout lacks '$1': $(cat "$OUT")"

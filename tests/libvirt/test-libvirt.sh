@@ -26,6 +26,7 @@ HOOK=$(realpath "$2")
 export VGPU_SIM=$3
 SRC=$4
 . "$SRC/tests/lib-sim.sh"
+. "$SRC/tests/lib-vgpuctl.sh"
 
 URI=qemu:///system
 HOOK_DIR=/etc/libvirt/hooks/qemu.d
@@ -152,17 +153,6 @@ if ! daemon_up; then
     STARTED_LIBVIRTD=1
     daemon_up || skip "libvirtd does not start here: $(tail -n 3 /var/log/libvirt/libvirtd.log 2>/dev/null)"
 fi
-
-run() { # vgpuctl ARGS...: exit status in RC, output in OUT/ERR
-    set +e
-    "$VGPUCTL" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-    set -e
-}
-
-expect_rc() { # WANT CONTEXT
-    [ "$RC" = "$1" ] || fail "$2: exit $RC, wanted $1; stdout: $(cat "$OUT"); stderr: $(cat "$ERR")"
-}
 
 virsh_q() {
     virsh -q -c "$URI" "$@"
