@@ -491,8 +491,7 @@ run_check(int argc, char **argv)
         return print_verdict(&check);
     }
 
-    check.json = builder = json_builder_new();
-    json_builder_begin_object(builder);
+    check.json = builder = vgpuctl_json_begin_document();
     vgpuctl_json_add_string(builder, "root", vgpu_context_get_root(ctx));
     vgpuctl_json_begin_array(builder, "findings");
     run_checks(&check);
@@ -500,8 +499,7 @@ run_check(int argc, char **argv)
     vgpuctl_json_add_boolean(builder, "ready", check.problems == 0);
     vgpuctl_json_add_int(builder, "problems", check.problems);
     vgpuctl_json_add_int(builder, "warnings", check.warnings);
-    json_builder_end_object(builder);
-    vgpuctl_json_print(builder);
+    vgpuctl_json_end_document(builder);
     return check.problems > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -557,15 +555,16 @@ const VgpuctlCommand vgpuctl_command_check = {
         "  Exits 1 if anything FAILed (the host is not ready), else 0.\n"
         "\n"
         "JSON (--json)\n"
-        "  {root, findings: [...], ready, problems, warnings}; each finding\n"
-        "  is {check, verdict, message, fix}: verdict \"ok\", \"warning\",\n"
-        "  \"fail\" or \"info\", fix only where there is one. check names the\n"
-        "  test: cpu-virtualization, iommu, vfio, vfio-iommu, mdev-core,\n"
-        "  mdev-parents, nvidia-gpu, nouveau, nvidia-services, plain-vf-gpu,\n"
-        "  vf-enabled, vf-driver, vfio-pci, nvidia-mixed-size,\n"
+        "  {version: 1, root, findings: [...], ready, problems, warnings};\n"
+        "  each finding is {check, verdict, message, fix}: verdict \"ok\",\n"
+        "  \"warning\", \"fail\" or \"info\", fix only where there is one.\n"
+        "  check names the test: cpu-virtualization, iommu, vfio, vfio-iommu,\n"
+        "  mdev-core, mdev-parents, nvidia-gpu, nouveau, nvidia-services,\n"
+        "  plain-vf-gpu, vf-enabled, vf-driver, vfio-pci, nvidia-mixed-size,\n"
         "  libvirt-variant-driver, libvirt-hook-dirs, hook-daemon, hook,\n"
         "  config, config-warning, config-parents, busy-records,\n"
-        "  stale-records. The exit status is as without --json.\n"
+        "  stale-records. The exit status is as without --json. vgpuctl(1),\n"
+        "  JSON OUTPUT, has the keys of every command.\n"
         "\n"
         "  VGPUCTL_TEST_LIBVIRT_VERSION=MAJOR.MINOR.MICRO replaces the\n"
         "  libvirt version read from the library; for tests only.\n"

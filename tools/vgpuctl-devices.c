@@ -185,7 +185,7 @@ json_add_mdev(JsonBuilder *builder, const DeviceListing *listing,
     const char *type_id = vgpu_mdev_get_type_id(mdev);
 
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "uuid", vgpu_mdev_get_uuid(mdev));
+    vgpuctl_json_add_string(builder, "device", vgpu_mdev_get_uuid(mdev));
     vgpuctl_json_add_string(builder, "parent", vgpu_mdev_get_parent_name(mdev));
     vgpuctl_json_add_string(builder, "gpu", mdev_gpu(listing, mdev));
     vgpuctl_json_add_string(
@@ -205,7 +205,7 @@ static void
 json_add_definition(JsonBuilder *builder, const VgpuMdevctlDefinition *def)
 {
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "uuid",
+    vgpuctl_json_add_string(builder, "device",
                             vgpu_mdevctl_definition_get_uuid(def));
     vgpuctl_json_add_string(builder, "parent",
                             vgpu_mdevctl_definition_get_parent(def));
@@ -222,7 +222,8 @@ json_add_vf(JsonBuilder *builder, const DeviceListing *listing,
             const VgpuVfDevice *vf)
 {
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "address", vgpu_vf_device_get_address(vf));
+    vgpuctl_json_add_string(builder, "device", vgpu_vf_device_get_address(vf));
+    vgpuctl_json_add_string(builder, "parent", NULL);
     vgpuctl_json_add_string(builder, "gpu", vgpu_vf_device_get_gpu(vf));
     vgpuctl_json_add_string(
         builder, "class",
@@ -234,26 +235,36 @@ json_add_vf(JsonBuilder *builder, const DeviceListing *listing,
     json_builder_end_object(builder);
 }
 
+/* A record keeps where its device went: the mdev's parent, or for a
+ * VF-backed device the GPU (VgpuEnginePlacement). */
 static void
-json_add_stale_record(JsonBuilder *builder, const VgpuRecord *record)
+json_add_stale_record(JsonBuilder *builder, const DeviceListing *listing,
+                      const VgpuRecord *record)
 {
+    VgpuDeviceClass device_class = vgpu_record_get_device_class(record);
+    const char *where = vgpu_record_get_parent(record);
+    const char *gpu = device_class == VGPU_DEVICE_CLASS_MDEV
+                          ? g_hash_table_lookup(listing->gpus, where)
+                          : NULL;
+
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "uuid", vgpu_record_get_uuid(record));
-    vgpuctl_json_add_string(builder, "domain", vgpu_record_get_domain(record));
-    vgpuctl_json_add_string(builder, "parent", vgpu_record_get_parent(record));
+    vgpuctl_json_add_string(builder, "device", vgpu_record_get_uuid(record));
+    vgpuctl_json_add_string(builder, "parent",
+                            device_class == VGPU_DEVICE_CLASS_MDEV ? where
+                                                                   : NULL);
+    vgpuctl_json_add_string(builder, "gpu", gpu ? gpu : where);
+    vgpuctl_json_add_string(builder, "class",
+                            vgpu_device_class_to_string(device_class));
     vgpuctl_json_add_string(builder, "type", vgpu_record_get_type_id(record));
-    vgpuctl_json_add_string(
-        builder, "class",
-        vgpu_device_class_to_string(vgpu_record_get_device_class(record)));
+    vgpuctl_json_add_string(builder, "domain", vgpu_record_get_domain(record));
     json_builder_end_object(builder);
 }
 
 static void
 print_list_json(const DeviceListing *listing)
 {
-    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonBuilder) builder = vgpuctl_json_begin_document();
 
-    json_builder_begin_object(builder);
     vgpuctl_json_begin_array(builder, "mdevs");
     for (guint i = 0; i < listing->mdevs->len; i++)
         json_add_mdev(builder, listing, g_ptr_array_index(listing->mdevs, i));
@@ -264,7 +275,8 @@ print_list_json(const DeviceListing *listing)
     json_builder_end_array(builder);
     vgpuctl_json_begin_array(builder, "stale_records");
     for (guint i = 0; i < listing->stale->len; i++)
-        json_add_stale_record(builder, g_ptr_array_index(listing->stale, i));
+        json_add_stale_record(builder, listing,
+                              g_ptr_array_index(listing->stale, i));
     json_builder_end_array(builder);
     vgpuctl_json_begin_array(builder, "mdevctl_stopped");
     for (guint i = 0; i < listing->definitions->len; i++) {
@@ -276,8 +288,7 @@ print_list_json(const DeviceListing *listing)
             json_add_definition(builder, def);
     }
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    vgpuctl_json_print(builder);
+    vgpuctl_json_end_document(builder);
 }
 
 /* One row: DEVICE GPU CLASS TYPE OWNER. */
@@ -438,25 +449,26 @@ const VgpuctlCommand vgpuctl_command_list = {
         "  libvirt.\n"
         "\n"
         "JSON (--json)\n"
-        "  An object with four arrays:\n"
-        "  mdevs          {uuid, parent, gpu, class: \"mdev\", type,\n"
+        "  {version: 1, mdevs, vfs, stale_records, mdevctl_stopped}:\n"
+        "  mdevs          {device (UUID), parent, gpu, class: \"mdev\", type,\n"
         "                 type_name, mdevctl_defined, owner}\n"
-        "  vfs            {address, gpu, class: \"nvidia-vf\" or \"vf\", "
-        "type,\n"
-        "                 type_name, owner}\n"
-        "  stale_records  {uuid (device id), domain, parent, type, class}\n"
-        "  mdevctl_stopped {uuid, parent, type, start}: defined, not running\n"
+        "  vfs            {device (VF address), parent: null, gpu, class:\n"
+        "                 \"nvidia-vf\" or \"vf\", type, type_name, owner}\n"
+        "  stale_records  {device, parent, gpu, class, type, domain}\n"
+        "  mdevctl_stopped {device, parent, type, start}: defined, not\n"
+        "                 running\n"
         "  owner is null or {domain, created (ISO 8601, UTC), origin:\n"
         "  \"request\" or \"mdevctl\"}; type_name is\n"
         "  null when unknown (an NVIDIA VF's type is named from a free VF's\n"
         "  creatable_vgpu_types of the same GPU, which lists it only while\n"
-        "  the GPU can take one more).\n"
+        "  the GPU can take one more). vgpuctl(1), JSON OUTPUT, has the keys\n"
+        "  of every command.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl list\n"
         "  vgpuctl list --json | jq '.mdevs[].owner'\n"
         "  vgpuctl list --json | jq -r '.vfs[] | select(.owner == null) |\n"
-        "      .address'        # VFs programmed by someone else\n",
+        "      .device'         # VFs programmed by someone else\n",
 };
 
 /* ---- gc ---------------------------------------------------------------- */

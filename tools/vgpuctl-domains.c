@@ -52,18 +52,14 @@ static void
 json_add_request(JsonBuilder *builder, const VgpuRequest *request)
 {
     json_builder_begin_object(builder);
+    vgpuctl_json_add_string(builder, "device",
+                            vgpu_request_get_device_id(request));
+    vgpuctl_json_add_string(builder, "parent",
+                            vgpu_request_get_parent(request));
     vgpuctl_json_add_string(
         builder, "class",
         vgpu_device_class_to_string(vgpu_request_get_device_class(request)));
-    vgpuctl_json_add_string(builder, "uuid", vgpu_request_get_uuid(request));
-    vgpuctl_json_add_string(builder, "address",
-                            vgpu_request_get_device_class(request) ==
-                                    VGPU_DEVICE_CLASS_MDEV
-                                ? NULL
-                                : vgpu_request_get_device_id(request));
     vgpuctl_json_add_string(builder, "type", vgpu_request_get_type_id(request));
-    vgpuctl_json_add_string(builder, "parent",
-                            vgpu_request_get_parent(request));
     json_builder_end_object(builder);
 }
 
@@ -74,9 +70,11 @@ json_add_domain(JsonBuilder *builder, const VgpuVirtDomain *domain)
     g_autoptr(GPtrArray) unmanaged = unmanaged_hostdevs(domain);
 
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "name", vgpu_virt_domain_get_name(domain));
-    vgpuctl_json_add_string(builder, "uuid", vgpu_virt_domain_get_uuid(domain));
-    vgpuctl_json_add_boolean(builder, "active",
+    vgpuctl_json_add_string(builder, "domain",
+                            vgpu_virt_domain_get_name(domain));
+    vgpuctl_json_add_string(builder, "domain_uuid",
+                            vgpu_virt_domain_get_uuid(domain));
+    vgpuctl_json_add_boolean(builder, "running",
                              vgpu_virt_domain_is_active(domain));
     vgpuctl_json_add_boolean(builder, "persistent",
                              vgpu_virt_domain_is_persistent(domain));
@@ -101,16 +99,14 @@ json_add_domain(JsonBuilder *builder, const VgpuVirtDomain *domain)
 static void
 print_requests_json(VgpuVirtConnection *conn, GPtrArray *domains)
 {
-    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonBuilder) builder = vgpuctl_json_begin_document();
 
-    json_builder_begin_object(builder);
     vgpuctl_json_add_string(builder, "uri", vgpu_virt_connection_get_uri(conn));
     vgpuctl_json_begin_array(builder, "domains");
     for (guint i = 0; i < domains->len; i++)
         json_add_domain(builder, g_ptr_array_index(domains, i));
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    vgpuctl_json_print(builder);
+    vgpuctl_json_end_document(builder);
 }
 
 static void
@@ -227,9 +223,15 @@ const VgpuctlCommand vgpuctl_command_requests = {
         "  VF-backed requests), and mdev hostdevs that have no request\n"
         "  (\"not managed by libvgpu\"). A running domain shows its live\n"
         "  definition; requests attached while it runs are listed with\n"
-        "  STATE \"next start\" (JSON: pending_requests). --json gives per\n"
-        "  request: class (mdev, nvidia-vf, vf), uuid (mdev) or address\n"
-        "  (VF), type, parent.\n"
+        "  STATE \"next start\" (JSON: pending_requests).\n"
+        "\n"
+        "JSON (--json)\n"
+        "  {version: 1, uri, domains: [{domain, domain_uuid, running,\n"
+        "  persistent, request_error, requests, pending_requests,\n"
+        "  unmanaged_mdev_hostdevs}]}; each request is {device (mdev UUID\n"
+        "  or VF address), parent (null: any; always null for a VF), class\n"
+        "  (mdev, nvidia-vf, vf), type}. vgpuctl(1), JSON OUTPUT, has the\n"
+        "  keys of every command.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl requests\n"

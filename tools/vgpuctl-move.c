@@ -23,9 +23,8 @@ print_moves_text(GPtrArray *moves, gboolean dry_run)
 static void
 print_moves_json(const char *domain, GPtrArray *moves, gboolean dry_run)
 {
-    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonBuilder) builder = vgpuctl_json_begin_document();
 
-    json_builder_begin_object(builder);
     vgpuctl_json_add_string(builder, "domain", domain);
     vgpuctl_json_add_boolean(builder, "dry_run", dry_run);
     vgpuctl_json_begin_array(builder, "moves");
@@ -40,8 +39,7 @@ print_moves_json(const char *domain, GPtrArray *moves, gboolean dry_run)
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    vgpuctl_json_print(builder);
+    vgpuctl_json_end_document(builder);
 }
 
 /*
@@ -132,10 +130,11 @@ const VgpuctlCommand vgpuctl_command_move = {
         "  read from this host's sysfs).\n"
         "\n"
         "  Prints one line per moved request, 'OLD-VF -> NEW-VF (GPU PF,\n"
-        "  TYPE)'. --json prints {domain, dry_run, moves: [{from, to, gpu,\n"
-        "  type}]}. Exits 0 when every request can be hosted (moved or\n"
-        "  nothing to move), 1 when one cannot (the message names the VF,\n"
-        "  the type and why) or the domain runs, 2 on a usage error.\n"
+        "  TYPE)'. --json prints {version: 1, domain, dry_run, moves:\n"
+        "  [{from, to, gpu, type}]}: from and to are VF addresses (devices).\n"
+        "  Exits 0 when every request can be hosted (moved or nothing to\n"
+        "  move), 1 when one cannot (the message names the VF, the type and\n"
+        "  why) or the domain runs, 2 on a usage error.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl move win11 --dry-run\n"

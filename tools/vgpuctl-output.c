@@ -107,14 +107,29 @@ vgpuctl_json_begin_array(JsonBuilder *builder, const char *member)
     json_builder_begin_array(builder);
 }
 
-/* Prints what @builder built, pretty, and a newline. */
+/* A new document: its top-level object begun, "version" its first member.
+ * vgpuctl_json_end_document() ends and prints it. */
+JsonBuilder *
+vgpuctl_json_begin_document(void)
+{
+    JsonBuilder *builder = json_builder_new();
+
+    json_builder_begin_object(builder);
+    vgpuctl_json_add_int(builder, "version", VGPUCTL_JSON_VERSION);
+    return builder;
+}
+
+/* Ends the top-level object of @builder and prints it, pretty, and a
+ * newline. */
 void
-vgpuctl_json_print(JsonBuilder *builder)
+vgpuctl_json_end_document(JsonBuilder *builder)
 {
     g_autoptr(JsonGenerator) generator = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
+    g_autoptr(JsonNode) root = NULL;
     g_autofree char *text = NULL;
 
+    json_builder_end_object(builder);
+    root = json_builder_get_root(builder);
     json_generator_set_pretty(generator, TRUE);
     json_generator_set_root(generator, root);
     text = json_generator_to_data(generator, NULL);

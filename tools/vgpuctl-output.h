@@ -19,6 +19,17 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VgpuctlTable, vgpuctl_table_clear)
 void vgpuctl_table_add(VgpuctlTable *table, guint columns, ...);
 void vgpuctl_table_print(const VgpuctlTable *table, const char *indent);
 
+/*
+ * The version of every document 'vgpuctl ... --json' prints: the first
+ * member, "version", of its top-level object. It goes up only when a
+ * change is incompatible (a member renamed, removed or given another
+ * meaning or type); new members do not change it. vgpuctl(1), "JSON
+ * OUTPUT", describes the documents and the keys.
+ */
+#define VGPUCTL_JSON_VERSION 1
+
+JsonBuilder *vgpuctl_json_begin_document(void);
+void vgpuctl_json_end_document(JsonBuilder *builder);
 void vgpuctl_json_add_string(JsonBuilder *builder, const char *member,
                              const char *value);
 void vgpuctl_json_add_int(JsonBuilder *builder, const char *member,
@@ -26,4 +37,3 @@ void vgpuctl_json_add_int(JsonBuilder *builder, const char *member,
 void vgpuctl_json_add_boolean(JsonBuilder *builder, const char *member,
                               gboolean value);
 void vgpuctl_json_begin_array(JsonBuilder *builder, const char *member);
-void vgpuctl_json_print(JsonBuilder *builder);

@@ -16,15 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Version of the JSON document printed by --json. */
-#define PLAN_JSON_VERSION 1
-
 /* One request as the dry run placed it. */
 typedef struct {
     char *device_class;
     char *device;
     char *type_id;
-    char *parent;
+    char *parent; /* the mdev's parent device; NULL for a VF */
+    char *gpu;    /* the GPU: the parent or its PF, the VF's PF */
     gboolean exists;
     char *reason;
 } Placed;
@@ -36,12 +34,14 @@ placed_free(Placed *placed)
     g_free(placed->device);
     g_free(placed->type_id);
     g_free(placed->parent);
+    g_free(placed->gpu);
     g_free(placed->reason);
     g_free(placed);
 }
 
 /* The plan of one domain. */
 typedef struct {
+    VgpuContext *ctx; /* borrowed, while planning */
     char *domain;
     const char *source; /* "file", "definition" or "live" */
     gboolean running;
@@ -69,12 +69,20 @@ on_placement(const VgpuEnginePlacement *placement, gpointer user_data)
 {
     Plan *plan = user_data;
     Placed *placed = g_new0(Placed, 1);
+    VgpuDeviceClass device_class =
+        vgpu_request_get_device_class(placement->request);
 
-    placed->device_class = g_strdup(vgpu_device_class_to_string(
-        vgpu_request_get_device_class(placement->request)));
+    placed->device_class = g_strdup(vgpu_device_class_to_string(device_class));
     placed->device = g_strdup(vgpu_request_get_device_id(placement->request));
     placed->type_id = g_strdup(vgpu_request_get_type_id(placement->request));
-    placed->parent = g_strdup(placement->parent);
+    /* the engine's parent is the mdev's parent, or a VF's GPU */
+    if (device_class == VGPU_DEVICE_CLASS_MDEV) {
+        placed->parent = g_strdup(placement->parent);
+        placed->gpu =
+            vgpu_pci_get_physical_function(plan->ctx, placement->parent);
+    }
+    if (!placed->gpu)
+        placed->gpu = g_strdup(placement->parent);
     placed->exists = placement->exists;
     placed->reason = g_strdup(placement->reason);
     g_ptr_array_add(plan->placed, placed);
@@ -106,6 +114,7 @@ plan_xml(VgpuContext *ctx, const char *xml, gsize len, const char *source,
     VgpuEngineOptions options;
     g_autoptr(GError) error = NULL;
 
+    plan->ctx = ctx;
     plan->domain = g_strdup(name ? name : "");
     plan->source = source;
     plan->running = running;
@@ -122,6 +131,7 @@ plan_xml(VgpuContext *ctx, const char *xml, gsize len, const char *source,
                       len, &options, NULL, &error);
     if (error)
         plan->error = vgpu_message_one_line(error->message);
+    plan->ctx = NULL;
     return g_steal_pointer(&plan);
 }
 
@@ -183,7 +193,8 @@ print_plan_text(const Plan *plan)
         printf("  %s %s %s: %s%s %s%s (%s)\n", placed->device_class,
                placed->device, placed->type_id,
                placed->exists ? "" : "would go ", vf ? "to GPU" : "on",
-               placed->parent, placed->exists ? " (exists)" : "",
+               vf ? placed->gpu : placed->parent,
+               placed->exists ? " (exists)" : "",
                placed->reason ? placed->reason : "");
     }
     for (guint i = 0; i < plan->notes->len; i++)
@@ -206,10 +217,11 @@ json_add_plan(JsonBuilder *builder, const Plan *plan)
         const Placed *placed = plan->placed->pdata[i];
 
         json_builder_begin_object(builder);
-        vgpuctl_json_add_string(builder, "class", placed->device_class);
         vgpuctl_json_add_string(builder, "device", placed->device);
-        vgpuctl_json_add_string(builder, "type", placed->type_id);
         vgpuctl_json_add_string(builder, "parent", placed->parent);
+        vgpuctl_json_add_string(builder, "gpu", placed->gpu);
+        vgpuctl_json_add_string(builder, "class", placed->device_class);
+        vgpuctl_json_add_string(builder, "type", placed->type_id);
         vgpuctl_json_add_boolean(builder, "exists", placed->exists);
         vgpuctl_json_add_string(builder, "reason", placed->reason);
         json_builder_end_object(builder);
@@ -242,13 +254,18 @@ json_add_conflicts(JsonBuilder *builder, GPtrArray *conflicts)
     vgpuctl_json_begin_array(builder, "oversubscribed");
     for (guint i = 0; i < conflicts->len; i++) {
         const VgpuPlanConflict *conflict = conflicts->pdata[i];
+        gboolean mdev = conflict->device_class == VGPU_DEVICE_CLASS_MDEV;
 
+        /* the library's parent is a pinned parent (mdev) or VF */
         json_builder_begin_object(builder);
+        vgpuctl_json_add_string(builder, "device",
+                                mdev ? NULL : conflict->parent);
+        vgpuctl_json_add_string(builder, "parent",
+                                mdev ? conflict->parent : NULL);
         vgpuctl_json_add_string(
             builder, "class",
             vgpu_device_class_to_string(conflict->device_class));
         vgpuctl_json_add_string(builder, "type", conflict->type_id);
-        vgpuctl_json_add_string(builder, "parent", conflict->parent);
         vgpuctl_json_add_int(builder, "requested", conflict->requested);
         vgpuctl_json_add_int(builder, "capacity", conflict->capacity);
         vgpuctl_json_begin_array(builder, "domains");
@@ -363,10 +380,8 @@ run_plan(int argc, char **argv)
     if (conflicts)
         ok &= conflicts->len == 0;
     if (json) {
-        g_autoptr(JsonBuilder) builder = json_builder_new();
+        g_autoptr(JsonBuilder) builder = vgpuctl_json_begin_document();
 
-        json_builder_begin_object(builder);
-        vgpuctl_json_add_int(builder, "version", PLAN_JSON_VERSION);
         vgpuctl_json_add_boolean(builder, "would_start", ok);
         vgpuctl_json_begin_array(builder, "domains");
         for (guint i = 0; i < plans->len; i++)
@@ -374,8 +389,7 @@ run_plan(int argc, char **argv)
         json_builder_end_array(builder);
         if (conflicts)
             json_add_conflicts(builder, conflicts);
-        json_builder_end_object(builder);
-        vgpuctl_json_print(builder);
+        vgpuctl_json_end_document(builder);
     } else {
         for (guint i = 0; i < plans->len; i++)
             print_plan_text(plans->pdata[i]);
@@ -413,11 +427,14 @@ const VgpuctlCommand vgpuctl_command_plan = {
         "  together), 1 when it would not (the hook's line is printed as\n"
         "  'would fail: ...') or on an error, 2 on a usage error.\n"
         "\n"
-        "  --json prints {version, would_start, domains: [{domain, source,\n"
-        "  running, would_start, error, requests: [{class, device, type,\n"
-        "  parent, exists, reason}], notes}], oversubscribed: [{class,\n"
-        "  type, parent, requested, capacity, domains, message}]}\n"
-        "  (oversubscribed with --all only).\n"
+        "  --json prints {version: 1, would_start, domains: [{domain,\n"
+        "  source, running, would_start, error, requests: [{device, parent,\n"
+        "  gpu, class, type, exists, reason}], notes}], oversubscribed:\n"
+        "  [{device, parent, class, type, requested, capacity, domains,\n"
+        "  message}]} (oversubscribed with --all only). A request's parent\n"
+        "  is its mdev's parent device (null for a VF), gpu the GPU whose\n"
+        "  capacity it uses; an oversubscribed group names a pinned parent\n"
+        "  (mdev) or a pinned VF (device), or neither.\n"
         "\n"
         "EXAMPLES\n"
         "  vgpuctl plan win11\n"

@@ -113,8 +113,8 @@ static void
 json_add_type(JsonBuilder *builder, const TypeRow *row)
 {
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "id", row->id);
-    vgpuctl_json_add_string(builder, "name", row->name);
+    vgpuctl_json_add_string(builder, "type", row->id);
+    vgpuctl_json_add_string(builder, "type_name", row->name);
     vgpuctl_json_add_string(builder, "description", row->description);
     vgpuctl_json_add_string(builder, "device_api", row->device_api);
     vgpuctl_json_add_int(builder, "available_instances", row->available);
@@ -148,7 +148,7 @@ vf_type_name(const VgpuVfType *type)
     return NULL;
 }
 
-/* "gpus": the GPUs whose VFs carry vGPUs, with their types. */
+/* "vf_gpus": the GPUs whose VFs carry vGPUs, with their types. */
 static void
 json_add_vf_gpus(JsonBuilder *builder, GPtrArray *gpus)
 {
@@ -158,28 +158,24 @@ json_add_vf_gpus(JsonBuilder *builder, GPtrArray *gpus)
         GPtrArray *types = vgpu_vf_gpu_get_types(gpu);
 
         json_builder_begin_object(builder);
-        vgpuctl_json_add_string(builder, "address",
-                                vgpu_vf_gpu_get_address(gpu));
+        vgpuctl_json_add_string(builder, "gpu", vgpu_vf_gpu_get_address(gpu));
         vgpuctl_json_add_string(
             builder, "class",
             vgpu_device_class_to_string(vgpu_vf_gpu_get_device_class(gpu)));
         vgpuctl_json_add_string(builder, "ids", vgpu_vf_gpu_get_ids(gpu));
-        json_builder_set_member_name(builder, "virtual_functions");
-        json_builder_add_int_value(builder, vgpu_vf_gpu_get_vfs(gpu));
-        json_builder_set_member_name(builder, "used");
-        json_builder_add_int_value(builder, vgpu_vf_gpu_get_used(gpu));
+        vgpuctl_json_add_int(builder, "virtual_functions",
+                             vgpu_vf_gpu_get_vfs(gpu));
+        vgpuctl_json_add_int(builder, "used_vfs", vgpu_vf_gpu_get_used(gpu));
         vgpuctl_json_begin_array(builder, "types");
         for (guint j = 0; j < types->len; j++) {
             const VgpuVfType *type = types->pdata[j];
             g_autofree char *name = vf_type_name(type);
 
             json_builder_begin_object(builder);
-            vgpuctl_json_add_string(builder, "id", type->id);
-            vgpuctl_json_add_string(builder, "name", name);
-            json_builder_set_member_name(builder, "free_vfs");
-            json_builder_add_int_value(builder, type->free);
-            json_builder_set_member_name(builder, "used_vfs");
-            json_builder_add_int_value(builder, type->used);
+            vgpuctl_json_add_string(builder, "type", type->id);
+            vgpuctl_json_add_string(builder, "type_name", name);
+            vgpuctl_json_add_int(builder, "free_vfs", type->free);
+            vgpuctl_json_add_int(builder, "used_vfs", type->used);
             json_builder_set_member_name(builder, "nvidia");
             if (type->nvidia)
                 json_add_nvidia(builder, type->nvidia);
@@ -197,10 +193,9 @@ json_add_vf_gpus(JsonBuilder *builder, GPtrArray *gpus)
 static void
 print_types_json(const TypeListing *listing)
 {
-    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonBuilder) builder = vgpuctl_json_begin_document();
     GArray *rows = listing->rows;
 
-    json_builder_begin_object(builder);
     vgpuctl_json_add_string(builder, "source",
                             listing->remote ? "libvirt" : "sysfs");
     vgpuctl_json_add_string(builder, listing->remote ? "uri" : "root",
@@ -209,10 +204,10 @@ print_types_json(const TypeListing *listing)
     for (guint start = 0, end; start < rows->len; start = end) {
         end = parent_rows_end(rows, start);
         json_builder_begin_object(builder);
-        vgpuctl_json_add_string(builder, "name",
+        vgpuctl_json_add_string(builder, "parent",
                                 type_row_at(rows, start)->parent);
-        json_builder_set_member_name(builder, "virtual_functions");
-        json_builder_add_int_value(builder, type_row_at(rows, start)->vfs);
+        vgpuctl_json_add_int(builder, "virtual_functions",
+                             type_row_at(rows, start)->vfs);
         vgpuctl_json_begin_array(builder, "types");
         for (guint i = start; i < end; i++)
             json_add_type(builder, type_row_at(rows, i));
@@ -221,8 +216,7 @@ print_types_json(const TypeListing *listing)
     }
     json_builder_end_array(builder);
     json_add_vf_gpus(builder, listing->vf_gpus);
-    json_builder_end_object(builder);
-    vgpuctl_json_print(builder);
+    vgpuctl_json_end_document(builder);
 }
 
 /* ---- text -------------------------------------------------------------- */
@@ -607,8 +601,23 @@ const VgpuctlCommand vgpuctl_command_types = {
         "\n"
         "  The type id (first column) is what 'vgpuctl attach --type' takes.\n"
         "\n"
+        "JSON (--json)\n"
+        "  {version: 1, source: \"sysfs\" or \"libvirt\", root (sysfs) or uri\n"
+        "  (libvirt), parents, vf_gpus}\n"
+        "  parents  {parent, virtual_functions (VF parents summed, else 0),\n"
+        "           types: [{type, type_name, description, device_api,\n"
+        "           available_instances, active_instances (sysfs only),\n"
+        "           nvidia}]}\n"
+        "  vf_gpus  {gpu, class, ids, virtual_functions, used_vfs, types:\n"
+        "           [{type, type_name, free_vfs, used_vfs, nvidia}]}\n"
+        "  nvidia is null, or {board, series, series_description, license,\n"
+        "  framebuffer_mib, num_heads, frl_config, max_resolution: {width,\n"
+        "  height} or null, max_instance}. vgpuctl(1), JSON OUTPUT, has the\n"
+        "  keys of every command.\n"
+        "\n"
         "EXAMPLES\n"
         "  vgpuctl types\n"
         "  vgpuctl types --parent 0000:05:00.0 --json\n"
+        "  vgpuctl types --json | jq -r '.parents[].types[].type'\n"
         "  vgpuctl types --connect qemu+ssh://root@gpuhost/system\n",
 };

@@ -90,8 +90,8 @@ d = json.load(open(sys.argv[1]))
 assert d["version"] == 1 and d["would_start"] is True
 (p,) = d["domains"]
 assert p["domain"] == "win1" and p["source"] == "file" and p["error"] is None
-assert [r["parent"] for r in p["requests"]] == ["0000:05:00.0"] * 2
-assert all(r["class"] == "mdev" and not r["exists"] for r in p["requests"])
+assert [(r["parent"], r["gpu"]) for r in p["requests"]] == [("0000:05:00.0", "0000:05:00.0")] * 2
+assert all(r["class"] == "mdev" and r["type"] == "nvidia-65" and not r["exists"] for r in p["requests"])
 EOF
 plan "$WORK/three.xml"
 check 1 "domain 'win3' would not start now" "three nvidia-65 on a P4"

@@ -77,8 +77,8 @@ expect_row 0000:3e:00.4 0000:3e:00.0 nvidia-vf "nvidia-1145 (NVIDIA L40S-1B)" "n
 [ "$(grep -c nvidia-vf "$OUT")" = 2 ] || fail "list: free VFs are listed: $(cat "$OUT")"
 expect_no_out "stale record" "list l40s2"
 run list --json; expect_rc 0 "list --json l40s2"
-json 'd["mdevs"] == [] and d["stale_records"] == [] and [v["address"] for v in d["vfs"]] == ["0000:3d:00.4", "0000:3e:00.4"]'
-json 'd["vfs"][0] == dict(d["vfs"][0], gpu="0000:3d:00.0", type="nvidia-1153", type_name="NVIDIA L40S-12Q") and d["vfs"][0]["owner"]["domain"] == "win11" and d["vfs"][0]["class"] == "nvidia-vf"'
+json 'd["mdevs"] == [] and d["stale_records"] == [] and [v["device"] for v in d["vfs"]] == ["0000:3d:00.4", "0000:3e:00.4"]'
+json 'd["vfs"][0] == dict(d["vfs"][0], parent=None, gpu="0000:3d:00.0", type="nvidia-1153", type_name="NVIDIA L40S-12Q") and d["vfs"][0]["owner"]["domain"] == "win11" and d["vfs"][0]["class"] == "nvidia-vf"'
 json 'd["vfs"][1]["owner"] is None and d["vfs"][1]["type"] == "nvidia-1145" and d["vfs"][1]["class"] == "nvidia-vf"'
 pass "list: NVIDIA VFs holding a vGPU, with GPU, class, type name and owner (hook-made and by hand)"
 
@@ -94,7 +94,7 @@ pass "check: VF records are not stale; VF drivers, mixed-size hint and libvirt v
 
 echo 0 >"$(vf_type 0000:3d:00.4)" # reset behind libvgpu's back
 run list; expect_out "stale record: virtual function 0000:3d:00.4 of domain win11" "list stale VF"
-run list --json; json '[(r["uuid"], r["class"]) for r in d["stale_records"]] == [("0000:3d:00.4", "nvidia-vf")]'
+run list --json; json '[(r["device"], r["parent"], r["gpu"], r["class"]) for r in d["stale_records"]] == [("0000:3d:00.4", None, "0000:3d:00.0", "nvidia-vf")]'
 run check; expect_out "1 ownership record in /run/libvgpu names devices that are gone" "check stale VF"
 pass "list and check: a record whose VF was reset is stale"
 
@@ -105,7 +105,7 @@ run list; expect_rc 0 "list s7150"
 expect_row 0000:5e:02.0 0000:5e:00.0 " vf " vf-1002:692f "domain vm-amd"
 [ "$(grep -c ' vf ' "$OUT")" = 1 ] || fail "list: unclaimed plain VFs are listed: $(cat "$OUT")"
 run list --json
-json '[(v["address"], v["gpu"], v["class"], v["type"], v["owner"]["domain"]) for v in d["vfs"]] == [("0000:5e:02.0", "0000:5e:00.0", "vf", "vf-1002:692f", "vm-amd")]'
+json '[(v["device"], v["gpu"], v["class"], v["type"], v["owner"]["domain"]) for v in d["vfs"]] == [("0000:5e:02.0", "0000:5e:00.0", "vf", "vf-1002:692f", "vm-amd")]'
 run check
 expect_out "ok       the 8 virtual functions of GPU 0000:5e:00.0 (1002:6929): 4 on vfio-pci, 4 unbound" "check s7150 drivers"
 expect_out "warning  the vfio-pci module is neither loaded" "check s7150 vfio-pci"
@@ -121,7 +121,7 @@ U1=9d2e9b5e-1c4a-4f7e-8a3b-000000000001
 sim_create_by_hand 0000:8a:00.4 nvidia-700 "$U1"
 run list; expect_row "$U1" "0000:8a:00.0 (VF 0000:8a:00.4)" " mdev " nvidia-700
 run list --json
-json '[(m["uuid"], m["parent"], m["gpu"], m["class"]) for m in d["mdevs"]] == [("'$U1'", "0000:8a:00.4", "0000:8a:00.0", "mdev")] and d["vfs"] == []'
+json '[(m["device"], m["parent"], m["gpu"], m["class"]) for m in d["mdevs"]] == [("'$U1'", "0000:8a:00.4", "0000:8a:00.0", "mdev")] and d["vfs"] == []'
 run check
 expect_no_out "virtual functions to pass through" "check a16: mdev VFs are no plain VFs"
 expect_out "ok       the 16 virtual functions of NVIDIA GPU 0000:8a:00.0 stay on the nvidia driver" "check a16"

@@ -133,11 +133,11 @@ for s in "0000:05:00.0" "nvidia-65" "GRID P4-4Q" "4096 MiB" "7680x4320" "Q (vDWS
     expect_out "$s" "types"
 done
 run types --json; expect_rc 0 "types --json"
-json 'd["source"] == "sysfs" and d["parents"][0]["name"] == "0000:05:00.0"'
-json '[t for t in d["parents"][0]["types"] if t["id"] == "nvidia-65"][0]["nvidia"]["framebuffer_mib"] == 4096'
-json '[t for t in d["parents"][0]["types"] if t["id"] == "nvidia-65"][0]["nvidia"]["license"] == "vDWS"'
-json '[t for t in d["parents"][0]["types"] if t["id"] == "nvidia-65"][0]["nvidia"]["max_resolution"] == {"width": 7680, "height": 4320}'
-json '[t for t in d["parents"][0]["types"] if t["id"] == "nvidia-65"][0]["available_instances"] == 2'
+json 'd["version"] == 1 and d["source"] == "sysfs" and d["parents"][0]["parent"] == "0000:05:00.0"'
+json '[t for t in d["parents"][0]["types"] if t["type"] == "nvidia-65"][0]["nvidia"]["framebuffer_mib"] == 4096'
+json '[t for t in d["parents"][0]["types"] if t["type"] == "nvidia-65"][0]["nvidia"]["license"] == "vDWS"'
+json '[t for t in d["parents"][0]["types"] if t["type"] == "nvidia-65"][0]["nvidia"]["max_resolution"] == {"width": 7680, "height": 4320}'
+json '[t for t in d["parents"][0]["types"] if t["type"] == "nvidia-65"][0]["available_instances"] == 2'
 json 'len(d["parents"][0]["types"]) == 12'
 run types --parent 0000:05:00.0 --json; expect_rc 0 "types --parent"
 json 'len(d["parents"]) == 1'
@@ -148,7 +148,7 @@ pass "types: table with decoded NVIDIA data, JSON, --parent"
 restart_sim mtty
 run types; expect_rc 0 "types mtty"; expect_out "Single port serial" "types mtty"
 run types --json; json '[t["nvidia"] for t in d["parents"][0]["types"]] == [None, None]'
-json 'd["parents"][0]["name"] == "mtty"'
+json 'd["parents"][0]["parent"] == "mtty"'
 pass "types: non-NVIDIA types (mtty) have no NVIDIA data"
 
 EMPTY=$WORK/empty-root; mkdir -p "$EMPTY"
@@ -160,8 +160,8 @@ pass "types: a host without mdev support lists nothing and says so"
 run types --connect "$NODE_URI"; expect_rc 0 "types --connect"
 expect_out "0000:05:00.0" "types --connect"; expect_out "GRID P4-8Q" "types --connect"
 run types --connect "$NODE_URI" --json
-json 'd["source"] == "libvirt" and d["parents"][0]["name"] == "0000:05:00.0"'
-json '[t["id"] for t in d["parents"][0]["types"]] == ["nvidia-65", "nvidia-66"]'
+json 'd["source"] == "libvirt" and d["parents"][0]["parent"] == "0000:05:00.0"'
+json '[(t["type"], t["type_name"]) for t in d["parents"][0]["types"]] == [("nvidia-65", "GRID P4-4Q"), ("nvidia-66", "GRID P4-8Q")]'
 json 'd["parents"][0]["types"][0]["nvidia"]["framebuffer_mib"] == 4096 and d["parents"][0]["types"][1]["available_instances"] == 1'
 run types --connect "$NODE_URI" --parent 0000:06:00.0; expect_rc 1 "types --connect --parent unknown"
 expect_one_error_line "types --connect --parent unknown"
@@ -178,14 +178,14 @@ grep -F "$U1" "$OUT" | grep -qF "0000:06:00.0" || fail "list: parent of $U1"
 grep -F "$U1" "$OUT" | grep -qF "nvidia-65 (GRID P4-4Q)" || fail "list: type of $U1"
 grep -F "$U2" "$OUT" | grep -qF "not created by libvgpu" || fail "list: foreign $U2: $(cat "$OUT")"
 run list --json; expect_rc 0 "list --json"
-json '{m["uuid"]: (m["owner"] or {}).get("domain") for m in d["mdevs"]} == {"'$U1'": "win11", "'$U2'": None}'
+json '{m["device"]: (m["owner"] or {}).get("domain") for m in d["mdevs"]} == {"'$U1'": "win11", "'$U2'": None}'
 json '[m["type"] for m in d["mdevs"]] == ["nvidia-65", "nvidia-66"] and d["stale_records"] == []'
 pass "list: parent, type and owner; devices not created by libvgpu are marked"
 
 hook_prepare win12 "$D2" "$U3" nvidia-65
 echo 1 >"$SIM_ROOT/sys/bus/mdev/devices/$U3/remove"
 run list; expect_out "stale record: mediated device $U3 of domain win12" "list stale"
-run list --json; json '[r["uuid"] for r in d["stale_records"]] == ["'$U3'"]'
+run list --json; json '[(r["device"], r["domain"], r["parent"], r["gpu"]) for r in d["stale_records"]] == [("'$U3'", "win12", "0000:06:00.0", "0000:06:00.0")]'
 pass "list: records whose device is gone are reported"
 
 # --- gc --------------------------------------------------------------------
@@ -259,10 +259,10 @@ grep -F vm1 "$OUT" | grep -qF "not managed by libvgpu" || fail "requests: foreig
 grep -F vm-broken "$OUT" | grep -qF "invalid libvgpu metadata" || fail "requests: vm-broken"
 ! grep -qF vm-running "$OUT" || fail "requests lists a domain without mdevs"
 run requests --json; expect_rc 0 "requests --json"
-json '[x["name"] for x in d["domains"]] == ["vm-broken", "vm1"]'
-json 'd["domains"][1]["requests"] == [{"class": "mdev", "uuid": "'$U1'", "address": None, "type": "nvidia-65", "parent": None}]'
+json 'd["version"] == 1 and [x["domain"] for x in d["domains"]] == ["vm-broken", "vm1"]'
+json 'd["domains"][1]["requests"] == [{"device": "'$U1'", "parent": None, "class": "mdev", "type": "nvidia-65"}]'
 json 'd["domains"][1]["unmanaged_mdev_hostdevs"] == ["9d2e9b5e-1c4a-4f7e-8a3b-0000000000ff"]'
-json 'd["domains"][0]["request_error"] is not None and d["domains"][1]["active"] is False'
+json 'd["domains"][0]["request_error"] is not None and d["domains"][1]["running"] is False and d["domains"][1]["domain_uuid"] == "'$VM1_UUID'"'
 pass "requests lists domains with vGPU requests and foreign mdev hostdevs"
 
 run requests --connect bogus:///nowhere; expect_rc 1 "requests without libvirt"
@@ -374,7 +374,7 @@ expect_one_error_line "attach nvidia-9999"; expect_err "nvidia-9999"
 run attach vm1 --type nvidia-1153 --parent 0000:3D:00.0 --connect "$NODE_URI"; expect_rc 1 "attach --parent uppercase"
 expect_one_error_line "attach uppercase GPU"
 pass "attach of nvidia-<id>: first free VF of the GPU chosen by the placement policy; bad types and GPUs refused"
-start_sim mixed
+restart_sim mixed
 run attach vm1 --type vf-1002:692f --connect "$NODE_URI"; expect_rc 0 "attach plain VF"
 [ "$(cat "$OUT")" = 0000:5e:02.0 ] || fail "attach vf-1002:692f: chose $(cat "$OUT")"
 pass "attach of vf-<vendor>:<device>: a VF with those ids"
@@ -385,7 +385,7 @@ expect_out "nvidia-1153  NVIDIA L40S-12Q  31        1" "types: the GPU now offer
 expect_out "0000:5e:00.0 (virtual functions passed through; 1002:6929; 8 VFs, 0 in use)" "types: plain VF GPU"
 expect_out "nvidia-65" "types: the P4's mdev types are still listed"
 run types --json; expect_rc 0 "types --json with VF GPUs"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); g=[x for x in d["vf_gpus"] if x["address"]=="0000:5e:00.0"][0]; assert g["class"]=="vf" and g["virtual_functions"]==8 and g["types"][0]["id"]=="vf-1002:692f", g' "$OUT" ||
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); g=[x for x in d["vf_gpus"] if x["gpu"]=="0000:5e:00.0"][0]; assert g["class"]=="vf" and g["virtual_functions"]==8 and g["used_vfs"]==0 and g["types"][0]["type"]=="vf-1002:692f", g' "$OUT" ||
     fail "types --json: vf_gpus"
 pass "types lists GPUs whose VFs carry vGPUs: class, VFs, types and free VFs (text and JSON)"
 run check

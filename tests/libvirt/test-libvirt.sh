@@ -274,7 +274,7 @@ grep -q "is running: the vGPU is created at its next start" "$ERR" || fail "atta
 run requests --connect "$URI"; expect_rc 0 "requests with a pending request"
 grep -Eq "^$B +next start +$UB +nvidia-65 +any" "$OUT" || fail "requests does not list the pending request: $(cat "$OUT")"
 run requests --json --connect "$URI"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); x=[x for x in d["domains"] if x["name"]==sys.argv[2]][0]; assert x["requests"]==[] and [r["uuid"] for r in x["pending_requests"]]==[sys.argv[3]], x' "$OUT" "$B" "$UB" ||
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); x=[x for x in d["domains"] if x["domain"]==sys.argv[2]][0]; assert d["version"]==1 and x["running"] and x["requests"]==[] and [r["device"] for r in x["pending_requests"]]==[sys.argv[3]], x' "$OUT" "$B" "$UB" ||
     fail "requests --json pending_requests: $(cat "$OUT")"
 run detach "${B_UUID^^}" --all --connect "$URI"; expect_rc 0 "detach by domain UUID (uppercase)"
 [ "$(cat "$OUT")" = "$UB" ] || fail "detach by UUID removed $(cat "$OUT")"
@@ -344,7 +344,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 (p,) = d["domains"]
 assert d["version"] == 1 and p["domain"] == sys.argv[2] and p["source"] == "definition"
-assert [r["parent"] for r in p["requests"]] == ["0000:06:00.0"] * 2
+assert [(r["parent"], r["gpu"]) for r in p["requests"]] == [("0000:06:00.0", "0000:06:00.0")] * 2
 PY
 run plan --all --connect "$URI"; expect_rc 1 "plan --all: $P1 and $P2 do not fit together"
 grep -q "^domain '$P1' would start now:" "$OUT" && grep -q "^domain '$P2' would start now:" "$OUT" ||
@@ -359,6 +359,7 @@ assert d["version"] == 1 and d["would_start"] is False
 mine = [c for c in d["oversubscribed"] if sys.argv[2] in c["domains"]]
 assert len(mine) == 1 and sys.argv[3] in mine[0]["domains"]
 assert mine[0]["type"] == "nvidia-65" and mine[0]["capacity"] == 2
+assert mine[0]["parent"] is None and mine[0]["device"] is None
 PY
 [ "$(cat "$SIM_ROOT/sys/.vgpu-sim/state"; find "$SIM_ROOT/run" | sort)" = "$state_before" ] ||
     fail "plan changed the emulator or the state directory"
@@ -397,7 +398,7 @@ VF0=$(cat "$OUT")
 virsh_q dumpxml --inactive "$V" | grep -q "<hostdev mode='subsystem' type='pci' managed='no'>" ||
     fail "no managed='no' PCI hostdev for the NVIDIA VF"
 run requests --json --connect "$URI"; expect_rc 0 "requests with a VF request"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[q for x in d["domains"] if x["name"]==sys.argv[2] for q in x["requests"]]; assert r==[{"class": "nvidia-vf", "uuid": None, "address": sys.argv[3], "type": "nvidia-1153", "parent": None}], r' "$OUT" "$V" "$VF0" ||
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[q for x in d["domains"] if x["domain"]==sys.argv[2] for q in x["requests"]]; assert r==[{"device": sys.argv[3], "parent": None, "class": "nvidia-vf", "type": "nvidia-1153"}], r' "$OUT" "$V" "$VF0" ||
     fail "requests --json does not show the VF request: $(cat "$OUT")"
 run requests --connect "$URI"; expect_rc 0 "requests (text) with a VF request"
 grep -Eq "^$V +shut off +$VF0 +nvidia-1153 +\(the VF\)" "$OUT" || fail "requests text: $(cat "$OUT")"
@@ -414,7 +415,7 @@ virsh_rc start "$V"; expect_rc 1 "virsh start on a GPU that now holds another ty
 grep -q "vgpuctl move" "$ERR" || fail "the hook's refusal does not say 'vgpuctl move': $(cat "$ERR")"
 [ "$(nv_type "$VF0")" = 0 ] || fail "the refused start programmed $VF0"
 run move "$V" --dry-run --json --connect "$URI"; expect_rc 0 "move --dry-run --json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["moves"]; assert d["dry_run"] and len(m)==1 and m[0]["from"]==sys.argv[2] and m[0]["to"]!=sys.argv[2] and m[0]["type"]=="nvidia-1153", d' "$OUT" "$VF0" ||
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["moves"]; assert d["version"]==1 and d["dry_run"] and len(m)==1 and m[0]["from"]==sys.argv[2] and m[0]["to"]!=sys.argv[2] and m[0]["type"]=="nvidia-1153", d' "$OUT" "$VF0" ||
     fail "move --dry-run --json: $(cat "$OUT")"
 [ "$(pinned "$V")" = "$VF0" ] || fail "--dry-run changed the definition"
 run move "$V" --connect "$URI"; expect_rc 0 "move"
