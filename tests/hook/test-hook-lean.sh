@@ -21,8 +21,11 @@ command -v strace >/dev/null || { echo "SKIP: no strace (scripts/install-deps)";
 TRACE=$(mktemp /tmp/vgpu-lean-trace.XXXXXX)
 HOOK=$(mktemp /tmp/vgpu-lean-hook.XXXXXX)
 trap 'rm -f "$TRACE" "$HOOK"' EXIT
+# LeakSanitizer cannot run under ptrace (sanitizer builds): leaks are the
+# other suites' business here
 cat >"$HOOK" <<SH
 #!/bin/sh
+export ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0"
 exec strace -f -qq -o "$TRACE" -e trace=execve,openat "$REAL_HOOK" "\$@"
 SH
 chmod +x "$HOOK"
@@ -34,8 +37,13 @@ P6=0000:06:00.0
 
 # the programs the last hook run executed, by name, in order
 programs() { sed -n 's/.*execve("[^"]*\/\([^/"]*\)".* = 0$/\1/p' "$TRACE" | tr '\n' ' '; }
-# shared objects the worker opened (successfully or not) that it must not
-heavy_libraries() { grep -oE '(libxml2|libicu[a-z]*|libstdc\+\+|libjson-glib-1\.0|libvgpu|libgio-2\.0|libgobject-2\.0)[^/"]*\.so[^"]*' "$TRACE" | sort -u | tr '\n' ' '; }
+# shared objects the worker opened (successfully or not) that it must not;
+# a sanitizer build links the worker dynamically, and its runtime brings
+# libstdc++ along
+HEAVY='libxml2|libicu[a-z]*|libjson-glib-1\.0|libvgpu|libgio-2\.0|libgobject-2\.0'
+readelf -d "$(dirname "$REAL_HOOK")/vgpu-hook-worker" | grep -qE 'lib(a|ub)san' ||
+    HEAVY+='|libstdc\+\+'
+heavy_libraries() { grep -oE "($HEAVY)[^/\"]*\.so[^\"]*" "$TRACE" | sort -u | tr '\n' ' '; }
 
 case_request() {
     sim_start tiny
