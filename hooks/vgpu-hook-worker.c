@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vgpu-hook-worker - the part of the libvgpu qemu hook that does the work.
- * vgpu-hook (the front) execs it only for the operations the library's
- * operation table marks, so the other hook calls of every start/stop never
- * load libvgpu, GLib and libxml2. It links libvgpu only, never libvirt,
- * and never calls libvirtd.
+ * vgpu-hook-worker, vgpu-hook-worker-full - the part of the libvgpu qemu
+ * hook that does the work: this file is the main() both share.
+ * vgpu-hook (the front) execs one of them only for the operations the
+ * library's operation table marks (lib/vgpu-hook-table.h), so the other
+ * hook calls of every start/stop never load GLib. What each runs is its
+ * vgpu_hook_worker_run() (vgpu-hook-worker.h): the lean worker links the
+ * engine, GLib and libc statically and nothing else (no libxml2, ICU,
+ * libstdc++ or json-glib); the full worker links libvgpu. Neither links
+ * libvirt, and neither calls libvirtd.
  *
  * `release end` runs in a helper process detached from libvirt (its own
  * session, stdin/stdout/stderr on /dev/null, no inherited descriptor but a
@@ -22,6 +26,8 @@
  * Exit status (DESIGN.md): 0 success, 1 the operation failed (one line on
  * stderr, shown by libvirt to the `virsh start` user), 2 usage error.
  */
+
+#include "vgpu-hook-worker.h"
 
 #include <libvgpu/libvgpu.h>
 
@@ -147,8 +153,7 @@ run_release_helper(VgpuContext *ctx, const char *domain,
     signal(SIGPIPE, SIG_IGN);
 
     reporter->report_fd = fd;
-    if (!vgpu_hook_run(ctx, domain, VGPU_HOOK_OPERATION_RELEASE_END, NULL, 0,
-                       options, NULL, &error)) {
+    if (!vgpu_engine_release(ctx, domain, options, &error)) {
         g_autofree char *line = vgpu_message_one_line(error->message);
         syslog(LOG_ERR, "%s: %s", reporter->what, line);
         report(fd, REPORT_ERROR, line);
@@ -318,8 +323,8 @@ main(int argc, char **argv)
 
     if (operation == VGPU_HOOK_OPERATION_RELEASE_END)
         return release(ctx, domain, &options, &reporter);
-    if (!vgpu_hook_run(ctx, domain, operation, xml, xml_len, &options, &output,
-                       &error))
+    if (!vgpu_hook_worker_run(ctx, argv, operation, xml, xml_len, &options,
+                              &output, &error))
         return fail(&reporter, error->message);
     if (output) { /* migrate/restore begin: libvirt's new domain XML */
         syslog(LOG_NOTICE, "%s: moved VF requests to VFs of this host",

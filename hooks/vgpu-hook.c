@@ -7,28 +7,27 @@
  * each in a new process with the domain XML on stdin. Which of them
  * concern libvgpu is the library's operation table (lib/vgpu-hook-table.h,
  * shared, libc only); this front links nothing but libc, answers every
- * other call at once (exit 0, print nothing), and execs vgpu-hook-worker
- * for those that need the library. Loading libvgpu pulls in GLib
- * and libxml2 (with ICU and libstdc++ on Debian), whose dynamic relocation
- * alone costs ~3.5 million instructions per process; the front costs
- * ~0.1 million.
+ * other call at once (exit 0, print nothing), and execs the worker the
+ * table names for those that need the library: the lean, statically linked
+ * vgpu-hook-worker for prepare begin and release end, vgpu-hook-worker-full
+ * (libvgpu, with libxml2 to rewrite the XML) for migrate and restore
+ * begin. Loading libvgpu pulls in GLib and libxml2 (with ICU and
+ * libstdc++ on Debian), whose dynamic relocation alone costs ~3.5 million
+ * instructions per process; the front costs ~0.1 million.
  *
- * The worker is looked up next to the front's real location (so a symlink
- * in /etc/libvirt/hooks/qemu.d/ works, as does the build directory), then
- * at the installed path VGPU_HOOK_WORKER_PATH.
+ * Workers are looked up next to the front's real location, then in
+ * VGPU_HOOK_LIBEXECDIR (lib/vgpu-hook-exec.h).
  */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "vgpu-hook-exec.h"
 #include "vgpu-hook-table.h"
 
 #define EXIT_USAGE 2
-#define WORKER_NAME "vgpu-hook-worker"
 
 static const char usage_text[] =
     "Usage: vgpu-hook DOMAIN OPERATION SUB-OPERATION [EXTRA]\n"
@@ -90,25 +89,15 @@ drain_input(void)
 }
 
 static void
-exec_worker(char **argv)
+exec_worker(const char *name, char **argv)
 {
-    char self[PATH_MAX];
-    char sibling[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char tried[PATH_MAX];
 
-    if (n > 0) {
-        self[n] = '\0';
-        if (snprintf(sibling, sizeof(sibling), "%s/%s", dirname(self),
-                     WORKER_NAME) < (int)sizeof(sibling) &&
-            access(sibling, X_OK) == 0) {
-            execv(sibling, argv);
-        }
-    }
-    execv(VGPU_HOOK_WORKER_PATH, argv);
+    vgpu_hook_exec_sibling(name, VGPU_HOOK_LIBEXECDIR, argv, tried);
     fprintf(stderr,
             "vgpu-hook: cannot run %s: %s; reinstall libvgpu or run "
             "'vgpuctl install-hook' again\n",
-            VGPU_HOOK_WORKER_PATH, strerror(errno));
+            tried, strerror(errno));
 }
 
 int
@@ -131,7 +120,7 @@ main(int argc, char **argv)
     if (operation && operation->needs_worker) {
         if (!operation->reads_input)
             drain_input(); /* e.g. release works from ownership records */
-        exec_worker(argv);
+        exec_worker(operation->worker, argv);
         return EXIT_FAILURE;
     }
     /* everything else needs nothing from libvgpu */

@@ -4,14 +4,17 @@
  * <metadata>.
  *
  * Parsing (no DTD, no entities, no network), serializing and indenting
- * new elements are libxml2 and vgpu-xml.c. What is ours: finding mdev
- * hostdevs and requests, validating requests, and putting new elements
- * where libvirt would write them.
+ * new elements are libxml2 and vgpu-xml.c. What is ours: finding the
+ * elements to edit and putting new elements where libvirt would write
+ * them. Reading hostdevs and validating requests is the reader's
+ * (vgpu-domain-reader.c): the lists here format the document and read it
+ * there, so the hook and the editor cannot disagree.
  */
 #include <libvgpu/vgpu-domain-xml.h>
 #include <libvgpu/vgpu-pci.h>
 #include <libvgpu/vgpu-uuid.h>
 
+#include "vgpu-domain-reader.h"
 #include "vgpu-sysfs.h"
 #include "vgpu-text.h"
 #include "vgpu-xml.h"
@@ -73,70 +76,52 @@ is_empty_element(const xmlNode *node)
     return TRUE;
 }
 
-/* The UUID of an mdev hostdev (<source><address uuid=…/>), lowercased, or
- * NULL when @node is not one or has no valid UUID. */
-/* The <source><address> of a subsystem <hostdev> of @type, or NULL. */
+/* The first <source><address> of a <hostdev>, or NULL; its mode and type
+ * attributes go to @mode and @type. Which hostdevs count is the reader's
+ * rule (vgpu_domain_reader_*_hostdev_id()). */
 static xmlNode *
-hostdev_source_address(const xmlNode *node, const char *type)
+hostdev_address(const xmlNode *node, char **mode, char **type)
 {
-    g_autofree char *mode = NULL;
-    g_autofree char *actual = NULL;
-
     if (!vgpu_xml_is_element(node, "hostdev"))
         return NULL;
-    /* libvirt defaults a missing mode to "subsystem". */
-    mode = vgpu_xml_get_prop(node, "mode");
-    actual = vgpu_xml_get_prop(node, "type");
-    if ((mode && !g_str_equal(mode, "subsystem")) || !actual ||
-        !g_str_equal(actual, type))
-        return NULL;
+    *mode = vgpu_xml_get_prop(node, "mode");
+    *type = vgpu_xml_get_prop(node, "type");
     return vgpu_xml_find_child(vgpu_xml_find_child((xmlNode *)node, "source"),
                                "address");
 }
 
+/* The id of an mdev hostdev, or NULL when @node is not one. */
 static char *
 hostdev_mdev_uuid(const xmlNode *node)
 {
-    xmlNode *address = hostdev_source_address(node, "mdev");
+    g_autofree char *mode = NULL;
+    g_autofree char *type = NULL;
+    xmlNode *address = hostdev_address(node, &mode, &type);
     g_autofree char *uuid =
         address ? vgpu_xml_get_prop(address, MDEV_UUID_ATTR) : NULL;
 
-    return uuid ? vgpu_uuid_normalize(uuid, NULL) : NULL;
+    return vgpu_domain_reader_mdev_hostdev_id(mode, type, uuid);
 }
 
-/* One number of a libvirt PCI address attribute ("0x3d" or "61"), at most
- * @max; -1 when absent or malformed (libvirt virPCIDeviceAddressParseXML
- * reads them with virStrToLong_uip, base 0). */
-static gint64
-pci_address_part(const xmlNode *address, const char *name, guint64 max)
-{
-    g_autofree char *text = vgpu_xml_get_prop(address, name);
-    char *end = NULL;
-    guint64 value;
-
-    if (!text || !*text || text[0] == '-')
-        return -1;
-    value = g_ascii_strtoull(text, &end, 0);
-    return (*end || value > max) ? -1 : (gint64)value;
-}
-
-/* The canonical address of a <hostdev type='pci'>, or NULL. */
+/* The canonical address of a PCI <hostdev>, or NULL. */
 static char *
 hostdev_pci_address(const xmlNode *node)
 {
-    xmlNode *address = hostdev_source_address(node, "pci");
-    gint64 domain, bus, slot, function;
+    g_autofree char *mode = NULL;
+    g_autofree char *type = NULL;
+    xmlNode *address = hostdev_address(node, &mode, &type);
+    char *parts[4];
+    char *id;
 
     if (!address)
         return NULL;
-    domain = pci_address_part(address, "domain", 0xffff);
-    bus = pci_address_part(address, "bus", 0xff);
-    slot = pci_address_part(address, "slot", 0x1f);
-    function = pci_address_part(address, "function", 7);
-    if (domain < 0 || bus < 0 || slot < 0 || function < 0)
-        return NULL;
-    return g_strdup_printf("%04x:%02x:%02x.%x", (guint)domain, (guint)bus,
-                           (guint)slot, (guint)function);
+    for (gsize i = 0; i < 4; i++)
+        parts[i] = vgpu_xml_get_prop(address, vgpu_domain_reader_pci_parts[i]);
+    id = vgpu_domain_reader_pci_hostdev_id(mode, type,
+                                           (const char *const *)parts);
+    for (gsize i = 0; i < 4; i++)
+        g_free(parts[i]);
+    return id;
 }
 
 /* The device id a hostdev names: an mdev UUID or a PCI address. */
@@ -146,34 +131,6 @@ hostdev_device_id(const xmlNode *node)
     char *uuid = hostdev_mdev_uuid(node);
 
     return uuid ? uuid : hostdev_pci_address(node);
-}
-
-/* "<vgpu:mdev uuid="…" type="…">" with the attributes present. */
-static char *
-describe_mdev(const xmlNode *node)
-{
-    static const char *const attrs[] = {
-        MDEV_UUID_ATTR,
-        VF_ADDRESS_ATTR,
-        MDEV_TYPE_ATTR,
-        MDEV_PARENT_ATTR,
-    };
-    GString *out = g_string_new("<");
-
-    if (node->ns && node->ns->prefix)
-        g_string_append_printf(out, "%s:", (const char *)node->ns->prefix);
-    g_string_append(out, (const char *)node->name);
-    for (gsize i = 0; i < G_N_ELEMENTS(attrs); i++) {
-        g_autofree char *value = vgpu_xml_get_prop(node, attrs[i]);
-        g_autofree char *quoted = NULL;
-
-        if (!value)
-            continue;
-        quoted = vgpu_text_quote(value);
-        g_string_append_printf(out, " %s=%s", attrs[i], quoted);
-    }
-    g_string_append_c(out, '>');
-    return g_string_free(out, FALSE);
 }
 
 static const char *
@@ -238,11 +195,8 @@ vgpu_domain_xml_parse(const char *xml, gsize len, GError **error)
 
     self = g_new0(VgpuDomainXml, 1);
     self->name = vgpu_xml_get_text(vgpu_xml_find_child(root, "name"));
-    /* every message names the domain quoted and cut: its name is
-     * untrusted text */
-    self->label =
-        self->name ? vgpu_text_quote(self->name) : g_strdup("(unnamed)");
-    self->shell = self->name ? vgpu_text_name(self->name) : g_strdup("DOMAIN");
+    self->label = vgpu_domain_reader_label(self->name);
+    self->shell = vgpu_domain_reader_shell(self->name);
     self->uuid = vgpu_xml_get_text(vgpu_xml_find_child(root, "uuid"));
     self->doc = g_steal_pointer(&doc);
     return g_steal_pointer(&self);
@@ -309,50 +263,54 @@ find_hostdevs(VgpuDomainXml *doc, char *(*id_of)(const xmlNode *),
     return found;
 }
 
-/* The ids of the hostdevs @id_of recognises, in document order. */
-static GPtrArray *
-list_hostdev_ids(VgpuDomainXml *doc, char *(*id_of)(const xmlNode *))
+/* What the reader (vgpu-domain-reader.c, the one reader of the schema)
+ * finds in @doc as it is now. */
+static VgpuDomainReading *
+read_back(VgpuDomainXml *doc, GError **error)
 {
-    g_autoptr(GPtrArray) hostdevs = find_hostdevs(doc, id_of, NULL);
-    GPtrArray *ids = g_ptr_array_new_full(hostdevs->len, g_free);
+    gsize len = 0;
+    g_autofree char *text = vgpu_domain_xml_format(doc, &len);
 
-    for (guint i = 0; i < hostdevs->len; i++)
-        g_ptr_array_add(ids, id_of(hostdevs->pdata[i]));
-    return ids;
+    return vgpu_domain_reading_new("domain XML", text, len, error);
+}
+
+static GPtrArray *
+copy_ids(GPtrArray *ids)
+{
+    return g_ptr_array_copy(ids, (GCopyFunc)(void (*)(void))g_strdup, NULL);
 }
 
 GPtrArray *
 vgpu_domain_xml_list_pci_hostdevs(VgpuDomainXml *doc)
 {
+    g_autoptr(VgpuDomainReading) reading = NULL;
+
     g_return_val_if_fail(doc != NULL, NULL);
-    return list_hostdev_ids(doc, hostdev_pci_address);
+    reading = read_back(doc, NULL);
+    return reading ? copy_ids(vgpu_domain_reading_get_pci_hostdevs(reading))
+                   : g_ptr_array_new_with_free_func(g_free);
 }
 
 GPtrArray *
 vgpu_domain_xml_list_mdev_hostdevs(VgpuDomainXml *doc)
 {
+    g_autoptr(VgpuDomainReading) reading = NULL;
+
     g_return_val_if_fail(doc != NULL, NULL);
-    return list_hostdev_ids(doc, hostdev_mdev_uuid);
+    reading = read_back(doc, NULL);
+    return reading ? copy_ids(vgpu_domain_reading_get_mdev_hostdevs(reading))
+                   : g_ptr_array_new_with_free_func(g_free);
 }
 
-/* The device id of a request element: the canonical UUID of a
- * <vgpu:mdev>, the address of a <vgpu:vf> when it is canonical; NULL if it
- * has no valid one. */
+/* The device id of a request element (vgpu_domain_reader_request_id()). */
 static char *
 request_element_uuid(const xmlNode *node)
 {
-    g_autofree char *uuid = NULL;
-    char *address;
+    g_autofree char *uuid = vgpu_xml_get_prop(node, MDEV_UUID_ATTR);
+    g_autofree char *address = vgpu_xml_get_prop(node, VF_ADDRESS_ATTR);
 
-    if (node_is_ours(node, "vf")) {
-        address = vgpu_xml_get_prop(node, VF_ADDRESS_ATTR);
-        if (vgpu_pci_address_is_valid(address))
-            return address;
-        g_free(address);
-        return NULL;
-    }
-    uuid = vgpu_xml_get_prop(node, MDEV_UUID_ATTR);
-    return uuid ? vgpu_uuid_normalize(uuid, NULL) : NULL;
+    return vgpu_domain_reader_request_id(node_is_ours(node, "vf"), uuid,
+                                         address);
 }
 
 /* The <vgpu:mdev> and <vgpu:vf> elements in <metadata><vgpu:vgpu>: all of
@@ -375,141 +333,16 @@ find_request_elements(VgpuDomainXml *doc, const char *uuid)
     return found;
 }
 
-/* All request elements, or NULL with VGPU_ERROR_INVALID_INPUT when
- * there are more than VGPU_REQUESTS_MAX (a hostile or broken definition is
- * refused before any per-element work). */
-static GPtrArray *
-find_request_elements_capped(VgpuDomainXml *doc, GError **error)
-{
-    GPtrArray *elements = find_request_elements(doc, NULL);
-
-    if (elements->len <= VGPU_REQUESTS_MAX)
-        return elements;
-    g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                "domain %s has %u vGPU requests, more than the %u libvgpu "
-                "supports per domain; remove the extra <vgpu:mdev>/<vgpu:vf> "
-                "elements with 'vgpuctl detach' or 'virsh edit'",
-                domain_label(doc), elements->len, VGPU_REQUESTS_MAX);
-    g_ptr_array_unref(elements);
-    return NULL;
-}
-
-/* A <vgpu:vf address=… type=…/> (DESIGN.md, "Device classes"). */
-static VgpuRequest *
-vf_request_from_element(VgpuDomainXml *doc, const xmlNode *node, GError **error)
-{
-    g_autofree char *what = describe_mdev(node);
-    g_autofree char *address = vgpu_xml_get_prop(node, VF_ADDRESS_ATTR);
-    g_autofree char *type_id = vgpu_xml_get_prop(node, MDEV_TYPE_ATTR);
-    g_autoptr(GError) local = NULL;
-    VgpuRequest *request;
-
-    if (!address || !type_id) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "vGPU request %s in domain %s needs both an address "
-                    "(the VF, e.g. address=\"0000:3d:00.4\") and a type; "
-                    "fix it with 'virsh edit %s' or remove it with "
-                    "'vgpuctl detach'",
-                    what, domain_label(doc), domain_shell(doc));
-        return NULL;
-    }
-    request = vgpu_request_new_vf(address, type_id, &local);
-    if (!request) {
-        g_set_error(error, VGPU_ERROR, local->code,
-                    "vGPU request %s in domain %s: %s; fix it with "
-                    "'virsh edit %s' or remove it with 'vgpuctl detach'",
-                    what, domain_label(doc), local->message, domain_shell(doc));
-        return NULL;
-    }
-    return request;
-}
-
-static VgpuRequest *
-request_from_element(VgpuDomainXml *doc, const xmlNode *node, GError **error)
-{
-    g_autofree char *what = describe_mdev(node);
-    g_autofree char *uuid = vgpu_xml_get_prop(node, MDEV_UUID_ATTR);
-    g_autofree char *type_id = vgpu_xml_get_prop(node, MDEV_TYPE_ATTR);
-    g_autofree char *parent = vgpu_xml_get_prop(node, MDEV_PARENT_ATTR);
-    const char *name = domain_label(doc);
-    const char *shell = domain_shell(doc);
-    g_autoptr(GError) local = NULL;
-    g_autofree char *canonical = NULL;
-    VgpuRequest *request;
-
-    if (node_is_ours(node, "vf"))
-        return vf_request_from_element(doc, node, error);
-    if (!uuid) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "vGPU request %s in domain %s has no uuid "
-                    "attribute; add the mdev UUID (uuid=\"...\") or remove "
-                    "the element with 'virsh edit %s'",
-                    what, name, shell);
-        return NULL;
-    }
-    if (!type_id) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "vGPU request %s in domain %s has no type "
-                    "attribute; add the mdev type (e.g. type=\"nvidia-65\") "
-                    "with 'virsh edit %s' or remove the request with "
-                    "'vgpuctl detach'",
-                    what, name, shell);
-        return NULL;
-    }
-    canonical = vgpu_uuid_normalize(uuid, &local);
-    if (!canonical) {
-        g_set_error(error, VGPU_ERROR, local->code,
-                    "vGPU request %s in domain %s: %s; fix it with "
-                    "'virsh edit %s'",
-                    what, name, local->message, shell);
-        return NULL;
-    }
-    request = vgpu_request_new(canonical, type_id, parent, &local);
-    if (!request) {
-        g_set_error(error, VGPU_ERROR, local->code,
-                    "vGPU request %s in domain %s: %s; fix it with "
-                    "'virsh edit %s' or remove it with 'vgpuctl detach'",
-                    what, name, local->message, shell);
-        return NULL;
-    }
-    return request;
-}
-
 GPtrArray *
 vgpu_domain_xml_list_requests(VgpuDomainXml *doc, GError **error)
 {
-    g_autoptr(GPtrArray) elements = NULL;
-    g_autoptr(GPtrArray) requests = NULL;
-    g_autoptr(GHashTable) seen = NULL;
+    g_autoptr(VgpuDomainReading) reading = NULL;
 
     g_return_val_if_fail(doc != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    requests =
-        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
-    seen = g_hash_table_new(g_str_hash, g_str_equal);
-    elements = find_request_elements_capped(doc, error);
-    if (!elements)
-        return NULL;
-    for (guint i = 0; i < elements->len; i++) {
-        VgpuRequest *request =
-            request_from_element(doc, elements->pdata[i], error);
-
-        if (!request)
-            return NULL;
-        if (g_hash_table_contains(seen, vgpu_request_get_device_id(request))) {
-            g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                        "domain %s has two vGPU requests for device "
-                        "\"%s\"; remove one of them with 'virsh edit %s'",
-                        domain_label(doc), vgpu_request_get_device_id(request),
-                        domain_shell(doc));
-            vgpu_request_free(request);
-            return NULL;
-        }
-        g_ptr_array_add(requests, request);
-        g_hash_table_add(seen, (gpointer)vgpu_request_get_device_id(request));
-    }
-    return g_steal_pointer(&requests);
+    reading = read_back(doc, error);
+    return reading ? vgpu_domain_reading_list_requests(reading, error) : NULL;
 }
 
 /* ---- editing ----------------------------------------------------------- */
@@ -814,8 +647,12 @@ vgpu_domain_xml_move_vf_request(VgpuDomainXml *doc, const char *from,
     }
     xmlSetProp(requests->pdata[0], BAD_CAST VF_ADDRESS_ATTR, BAD_CAST to);
     hostdevs = find_hostdevs(doc, hostdev_pci_address, from);
-    for (guint i = 0; i < hostdevs->len; i++)
-        set_pci_address(hostdev_source_address(hostdevs->pdata[i], "pci"), to);
+    for (guint i = 0; i < hostdevs->len; i++) {
+        g_autofree char *mode = NULL;
+        g_autofree char *type = NULL;
+
+        set_pci_address(hostdev_address(hostdevs->pdata[i], &mode, &type), to);
+    }
     return TRUE;
 }
 
@@ -823,7 +660,8 @@ char *
 vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
 {
     g_autoptr(GPtrArray) hostdevs = NULL;
-    g_autoptr(GPtrArray) elements = NULL;
+    g_autoptr(VgpuDomainReading) reading = NULL;
+    g_autoptr(GPtrArray) ids = NULL;
     g_autoptr(GHashTable) used = NULL;
     g_autofree char *domain_uuid = NULL;
 
@@ -855,15 +693,12 @@ vgpu_domain_xml_next_default_uuid(VgpuDomainXml *doc, GError **error)
     hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
     for (guint i = 0; i < hostdevs->len; i++)
         g_hash_table_add(used, g_strdup(g_ptr_array_index(hostdevs, i)));
-    elements = find_request_elements_capped(doc, error);
-    if (!elements)
+    reading = read_back(doc, error);
+    ids = reading ? vgpu_domain_reading_list_request_ids(reading, error) : NULL;
+    if (!ids)
         return NULL;
-    for (guint i = 0; i < elements->len; i++) {
-        char *uuid = request_element_uuid(elements->pdata[i]);
-
-        if (uuid)
-            g_hash_table_add(used, uuid);
-    }
+    for (guint i = 0; i < ids->len; i++)
+        g_hash_table_add(used, g_strdup(ids->pdata[i]));
 
     /* At most as many candidates as UUIDs in use are taken. */
     for (guint index = 0;; index++) {

@@ -13,148 +13,26 @@
  */
 #include <libvgpu/vgpu-domain-xml.h>
 #include <libvgpu/vgpu-hook.h>
-#include <libvgpu/vgpu-mdev.h>
 #include <libvgpu/vgpu-mdevctl.h>
-#include <libvgpu/vgpu-state.h>
 
-#include "vgpu-hook-table.h"
-#include "vgpu-text.h"
-
-#include <errno.h>
-#include <string.h>
-#include <unistd.h>
-
-#define READ_CHUNK 65536
-
-char *
-vgpu_hook_read_input(int fd, gsize *len, GError **error)
-{
-    g_autoptr(GByteArray) buf = g_byte_array_new();
-    guint8 chunk[READ_CHUNK];
-
-    g_return_val_if_fail(len != NULL, NULL);
-
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
-                        "cannot read the domain XML from standard input: %s",
-                        g_strerror(errno));
-            return NULL;
-        }
-        if (n == 0)
-            break;
-        if (buf->len + (gsize)n > VGPU_HOOK_MAX_INPUT) {
-            g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                        "the domain XML on standard input exceeds %u MiB; "
-                        "libvirt never sends that much, check what feeds "
-                        "the hook",
-                        VGPU_HOOK_MAX_INPUT / (1024 * 1024));
-            return NULL;
-        }
-        g_byte_array_append(buf, chunk, (guint)n);
-    }
-    *len = buf->len;
-    g_byte_array_append(buf, (const guint8 *)"", 1);
-    return (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
-}
-
-VgpuHookOperation
-vgpu_hook_operation_parse(const char *operation, const char *sub_operation)
-{
-    const VgpuHookTableEntry *entry;
-
-    g_return_val_if_fail(operation != NULL, VGPU_HOOK_OPERATION_UNKNOWN);
-    g_return_val_if_fail(sub_operation != NULL, VGPU_HOOK_OPERATION_UNKNOWN);
-
-    entry = vgpu_hook_table_lookup(operation, sub_operation);
-    return entry ? entry->value : VGPU_HOOK_OPERATION_UNKNOWN;
-}
-
-gboolean
-vgpu_hook_operation_reads_input(VgpuHookOperation operation)
-{
-    for (gsize i = 0; i < G_N_ELEMENTS(vgpu_hook_table); i++) {
-        if (vgpu_hook_table[i].value == operation)
-            return vgpu_hook_table[i].reads_input;
-    }
-    return FALSE;
-}
+#include "vgpu-hook-private.h"
 
 /*
- * The requests whose device is also a hostdev of the domain (an mdev
- * hostdev with the UUID, a PCI hostdev with the VF's address), in document
- * order. A request without its hostdev is stale metadata: QEMU will not
- * use the device, so it is not created. Linear: one hash set of hostdevs.
- */
-static GPtrArray *
-requests_with_hostdev(VgpuDomainXml *doc, GError **error)
-{
-    g_autoptr(GPtrArray) requests = vgpu_domain_xml_list_requests(doc, error);
-    g_autoptr(GPtrArray) hostdevs = NULL;
-    g_autoptr(GPtrArray) pci = NULL;
-    g_autoptr(GHashTable) present = NULL;
-    GPtrArray *wanted;
-
-    if (!requests)
-        return NULL;
-    hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
-    pci = vgpu_domain_xml_list_pci_hostdevs(doc);
-    present = g_hash_table_new(g_str_hash, g_str_equal);
-    for (guint i = 0; i < hostdevs->len; i++)
-        g_hash_table_add(present, hostdevs->pdata[i]);
-    for (guint i = 0; i < pci->len; i++)
-        g_hash_table_add(present, pci->pdata[i]);
-    wanted = g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_request_free);
-    for (guint i = 0; i < requests->len; i++) {
-        if (g_hash_table_contains(
-                present, vgpu_request_get_device_id(requests->pdata[i])))
-            g_ptr_array_add(wanted, g_steal_pointer(&requests->pdata[i]));
-    }
-    return wanted;
-}
-
-/*
- * Adds to @wanted a request for every mdev hostdev of @doc that has no
- * request, whose device is not running, and that mdevctl defines
- * (vgpu_mdevctl_lookup()): libvirt would fail with "mediated device … not
- * found", so the hook starts it as `mdevctl start` would. A running device
- * without a record of libvgpu is used as it is and its definition not even
- * read; a hostdev without a
- * definition is left to libvirt, as before. A definition that is defined
- * twice or cannot be trusted fails the start with its one-line message.
+ * Adds to @wanted a request for every hostdev of @undefined that mdevctl
+ * defines (vgpu_mdevctl_lookup()): the hook starts it as `mdevctl start`
+ * would. A hostdev without a definition is left to libvirt, as before. A
+ * definition that is defined twice or cannot be trusted fails the start
+ * with its one-line message.
  */
 static gboolean
-add_mdevctl_requests(VgpuContext *ctx, VgpuDomainXml *doc, GPtrArray *wanted,
+add_mdevctl_requests(VgpuContext *ctx, GPtrArray *undefined, GPtrArray *wanted,
                      GError **error)
 {
-    g_autoptr(GPtrArray) hostdevs = vgpu_domain_xml_list_mdev_hostdevs(doc);
-    g_autoptr(GHashTable) requested = g_hash_table_new(g_str_hash, g_str_equal);
-
-    for (guint i = 0; i < wanted->len; i++)
-        g_hash_table_add(
-            requested, (gpointer)vgpu_request_get_device_id(wanted->pdata[i]));
-    for (guint i = 0; i < hostdevs->len; i++) {
-        const char *uuid = hostdevs->pdata[i];
+    for (guint i = 0; i < undefined->len; i++) {
         g_autoptr(VgpuMdevctlDefinition) definition = NULL;
         g_autoptr(GError) local = NULL;
 
-        if (g_hash_table_contains(requested, uuid))
-            continue;
-        if (vgpu_mdev_exists(ctx, uuid)) {
-            g_autoptr(VgpuRecord) record =
-                vgpu_state_load_record(ctx, uuid, NULL);
-
-            /* running and not ours: mdevctl's or the admin's, used as it
-             * is; with a record the engine settles it (a start killed
-             * before the attributes were written) */
-            if (!record ||
-                vgpu_record_get_origin(record) != VGPU_DEVICE_ORIGIN_MDEVCTL)
-                continue;
-        }
-        definition = vgpu_mdevctl_lookup(ctx, uuid, &local);
+        definition = vgpu_mdevctl_lookup(ctx, undefined->pdata[i], &local);
         if (g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND))
             continue;
         if (!definition) {
@@ -170,48 +48,12 @@ static gboolean
 hook_prepare(VgpuContext *ctx, const char *domain, const char *xml,
              gsize xml_len, const VgpuEngineOptions *options, GError **error)
 {
-    g_autoptr(VgpuDomainXml) doc = NULL;
-    g_autoptr(GPtrArray) wanted = NULL;
-    g_autofree char *quoted = vgpu_text_name(domain);
-    const char *xml_name;
+    g_auto(VgpuHookWanted) wanted = {NULL, NULL};
 
-    for (const char *c = domain; *c; c++) {
-        /* libvirt refuses "\n" in names (virDomainDefParseName(),
-         * virXMLCheckIllegalChars()); no control character belongs in one,
-         * and records and the log must not carry them */
-        if (g_ascii_iscntrl(*c)) {
-            g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                        "domain name %s contains control characters, which "
-                        "libvirt does not give domains; refusing to create "
-                        "devices for it",
-                        quoted);
-            return FALSE;
-        }
-    }
-    if (!xml || xml_len == 0) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "no domain XML on standard input for domain %s; libvirt "
-                    "passes it to qemu hooks, so run the hook only from "
-                    "libvirt or feed it 'virsh dumpxml DOMAIN'",
-                    quoted);
-        return FALSE;
-    }
-    doc = vgpu_domain_xml_parse(xml, xml_len, error);
-    if (!doc)
-        return FALSE;
-    xml_name = vgpu_domain_xml_get_name(doc);
-    if (!xml_name || !g_str_equal(xml_name, domain)) {
-        g_autofree char *quoted_xml = vgpu_text_quote(xml_name);
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "the domain XML on standard input is for domain %s, "
-                    "not %s named on the command line",
-                    quoted_xml, quoted);
-        return FALSE;
-    }
-    wanted = requests_with_hostdev(doc, error);
-    if (!wanted || !add_mdevctl_requests(ctx, doc, wanted, error))
-        return FALSE;
-    return vgpu_engine_prepare(ctx, domain, wanted, options, error);
+    return vgpu_hook_prepare_read(ctx, domain, xml, xml_len, &wanted, error) &&
+           add_mdevctl_requests(ctx, wanted.undefined, wanted.requests,
+                                error) &&
+           vgpu_engine_prepare(ctx, domain, wanted.requests, options, error);
 }
 
 /*
@@ -226,16 +68,17 @@ hook_rewrite(VgpuContext *ctx, const char *domain, const char *xml,
              gsize xml_len, const VgpuEngineOptions *options, char **output,
              GError **error)
 {
+    g_autoptr(VgpuDomainReading) reading = NULL;
     g_autoptr(VgpuDomainXml) doc = NULL;
     g_autoptr(GPtrArray) wanted = NULL;
     g_autoptr(GHashTable) taken = NULL;
-    gboolean moved = FALSE;
 
     /* What cannot be read cannot be rewritten: libvirt keeps its XML, and
      * `prepare begin` reports a broken request where it matters. */
     if (!xml || xml_len == 0 ||
-        !(doc = vgpu_domain_xml_parse(xml, xml_len, NULL)) ||
-        !(wanted = requests_with_hostdev(doc, NULL)))
+        !(reading =
+              vgpu_domain_reading_new("domain XML", xml, xml_len, NULL)) ||
+        !(wanted = vgpu_hook_requests_with_hostdev(reading, NULL)))
         return TRUE;
     taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (guint i = 0; i < wanted->len; i++)
@@ -253,13 +96,15 @@ hook_rewrite(VgpuContext *ctx, const char *domain, const char *xml,
         }
         if (!vf)
             continue;
+        /* the editor (libxml2) only when something moves */
+        if (!doc && !(doc = vgpu_domain_xml_parse(xml, xml_len, error)))
+            return FALSE;
         if (!vgpu_domain_xml_move_vf_request(
                 doc, vgpu_request_get_device_id(request), vf, error))
             return FALSE;
         g_hash_table_add(taken, g_steal_pointer(&vf));
-        moved = TRUE;
     }
-    if (moved && output)
+    if (doc && output)
         *output = vgpu_domain_xml_format(doc, NULL);
     return TRUE;
 }

@@ -268,7 +268,7 @@ sim_list_tmp_records() {
     return 0
 }
 
-# PIDs of hook processes (vgpu-hook, vgpu-hook-worker, and the helpers the
+# PIDs of hook processes (vgpu-hook, the workers, and the helpers the
 # worker forks) working on this root: their executable is a vgpu-hook* and
 # their environment names our LIBVGPU_ROOT. Helpers run in a session of
 # their own, so this is how to find them.
@@ -277,7 +277,7 @@ sim_hook_pids() {
     for p in /proc/[0-9]*; do
         exe=$(readlink "$p/exe" 2>/dev/null) || continue
         case ${exe##*/} in
-        vgpu-hook | vgpu-hook-worker) ;;
+        vgpu-hook | vgpu-hook-worker | vgpu-hook-worker-full) ;;
         *) continue ;;
         esac
         tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qx "LIBVGPU_ROOT=$SIM_ROOT" &&

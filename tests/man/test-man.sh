@@ -99,7 +99,7 @@ for operation in "${operations[@]}"; do
     has_section "$hook_page" "$operation" ||
         fail "vgpu-hook(8) has no section \"## $operation\" (lib/vgpu-hook-table.h)"
 done
-mapfile -t variables < <(cat "$SRC/hooks/vgpu-hook.c" "$SRC/hooks/vgpu-hook-worker.c" \
+mapfile -t variables < <(cat "$SRC"/hooks/vgpu-hook*.c \
     "$SRC/lib/vgpu-context.c" "$SRC/include/libvgpu/vgpu-context.h" |
     grep -oE 'LIBVGPU_[A-Z_]+' | sort -u)
 for variable in "${variables[@]}"; do
