@@ -372,25 +372,33 @@ vgpu_discovery_list_parents_for_type(VgpuContext *ctx, const char *type_id,
     return list_parents(ctx, type_id, error);
 }
 
-VgpuParent *
-vgpu_discovery_get_parent(VgpuContext *ctx, const char *name, GError **error)
+/* @name with all its types (@only_type NULL) or just @only_type; a
+ * NOT_FOUND error names what is missing. */
+static VgpuParent *
+get_parent(VgpuContext *ctx, const char *name, const char *only_type,
+           GError **error)
 {
     g_autofree char *path = NULL;
     g_autoptr(GError) local = NULL;
+    gboolean exists;
     VgpuParent *parent;
 
-    g_return_val_if_fail(ctx != NULL, NULL);
-
-    if (!vgpu_name_check("parent device", name, error))
+    if (!vgpu_name_check("parent device", name, error) ||
+        (only_type && !vgpu_name_check("mdev type", only_type, error)))
         return NULL;
     path = g_build_filename(vgpu_context_get_root(ctx), VGPU_SYSFS_MDEV_BUS,
                             name, NULL);
-    if (g_file_test(path, G_FILE_TEST_IS_DIR))
-        parent = read_parent(ctx, name, NULL, &local);
-    else
-        parent = NULL;
+    exists = g_file_test(path, G_FILE_TEST_IS_DIR);
+    parent = exists ? read_parent(ctx, name, only_type, &local) : NULL;
     if (local) {
         g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    if (!parent && exists && only_type) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
+                    "parent device \"%s\" offers no mdev type \"%s\"; "
+                    "'vgpuctl types --parent %s' lists its types",
+                    name, only_type, name);
         return NULL;
     }
     if (!parent) {
@@ -401,6 +409,22 @@ vgpu_discovery_get_parent(VgpuContext *ctx, const char *name, GError **error)
         return NULL;
     }
     return parent;
+}
+
+VgpuParent *
+vgpu_discovery_get_parent(VgpuContext *ctx, const char *name, GError **error)
+{
+    g_return_val_if_fail(ctx != NULL, NULL);
+    return get_parent(ctx, name, NULL, error);
+}
+
+VgpuParent *
+vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
+                                   const char *type_id, GError **error)
+{
+    g_return_val_if_fail(ctx != NULL, NULL);
+    g_return_val_if_fail(type_id != NULL, NULL);
+    return get_parent(ctx, name, type_id, error);
 }
 
 /* --- VgpuMdev --- */

@@ -146,6 +146,42 @@ test_get_parent_errors(void **state)
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
 }
 
+/* One type of one parent: the name of a device's type without reading the
+ * parent's other types. */
+static void
+test_get_parent_for_type(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VgpuParent) parent = NULL;
+    GPtrArray *types;
+
+    parent = vgpu_discovery_get_parent_for_type(f->ctx, "0000:05:00.0",
+                                                "nvidia-65", &error);
+    assert_non_null(parent);
+    assert_string_equal(vgpu_parent_get_gpu(parent), "0000:05:00.0");
+    types = vgpu_parent_get_types(parent);
+    assert_int_equal(types->len, 1);
+    assert_string_equal(vgpu_mdev_type_get_name(types->pdata[0]), "GRID P4-4Q");
+    assert_int_equal(vgpu_mdev_type_get_active_instances(types->pdata[0]), 1);
+
+    assert_null(vgpu_discovery_get_parent_for_type(f->ctx, "mtty", "nvidia-65",
+                                                   &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND));
+    assert_non_null(strstr(error->message, "nvidia-65"));
+    g_clear_error(&error);
+
+    assert_null(vgpu_discovery_get_parent_for_type(f->ctx, "0000:99:00.0",
+                                                   "nvidia-65", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND));
+    assert_non_null(strstr(error->message, "0000:99:00.0"));
+    g_clear_error(&error);
+
+    assert_null(vgpu_discovery_get_parent_for_type(f->ctx, "mtty", "../mtty-1",
+                                                   &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+}
+
 static void
 test_list_mdevs(void **state)
 {
@@ -261,6 +297,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_parents_for_type, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_get_parent_errors, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_get_parent_for_type, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_list_mdevs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_mdev, setup, teardown),

@@ -344,7 +344,7 @@ check_hook_dirs(VgpuctlCheck *check)
     unsigned long version = 0;
     g_autofree char *shown = NULL;
 
-    if (!vgpuctl_check_libvirt_version(&version, &shown))
+    if (!vgpuctl_check_libvirt_version(check, &version, &shown))
         vgpuctl_check_report(check, "libvirt-hook-dirs", VGPUCTL_CHECK_WARN,
                              NULL,
                              "cannot tell the libvirt version (%s); the hook "

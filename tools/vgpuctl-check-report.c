@@ -6,8 +6,6 @@
 #include "vgpuctl-check.h"
 #include "vgpuctl-output.h"
 
-#include <libvirt/libvirt.h>
-
 #include <stdio.h>
 
 static const char *const verdicts[] = {"ok", "warning", "fail", "info"};
@@ -88,16 +86,48 @@ vgpuctl_check_host_exists(const VgpuctlCheck *check, const char *relative)
     return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
+/*
+ * The version of the libvirt library under the host root, without loading
+ * it: libvirt names the file after its version (libvirt's meson.build:
+ * libvirt.so.0.<major * 1000 + minor>.<micro>, e.g. libvirt.so.0.9000.0
+ * for 9.0.0) and libvirt.so.0 links to it.
+ */
+static gboolean
+installed_libvirt_version(const VgpuctlCheck *check, unsigned long *version,
+                          char **shown)
+{
+    const char *relative = VGPUCTL_LIBVIRT_LIBDIR "/libvirt.so.0";
+    g_autofree char *link = vgpu_context_build_path(check->ctx, relative);
+    g_autofree char *target = g_file_read_link(link, NULL);
+    g_autofree char *file = target ? g_path_get_basename(target) : NULL;
+    unsigned int age = 0, micro = 0;
+    int end = 0;
+
+    if (!file) {
+        *shown = g_strdup_printf("no link %s", relative);
+        return FALSE;
+    }
+    if (sscanf(file, "libvirt.so.0.%u.%u%n", &age, &micro, &end) != 2 ||
+        file[end] != '\0' || micro > 999) {
+        *shown =
+            g_strdup_printf("%s links to \"%s\", a name without the "
+                            "version (libvirt.so.0.MAJOR*1000+MINOR.MICRO)",
+                            relative, file);
+        return FALSE;
+    }
+    *version = (unsigned long)age * 1000 + micro;
+    return TRUE;
+}
+
 gboolean
-vgpuctl_check_libvirt_version(unsigned long *version, char **shown)
+vgpuctl_check_libvirt_version(const VgpuctlCheck *check, unsigned long *version,
+                              char **shown)
 {
     const char *text = g_getenv(VGPUCTL_LIBVIRT_VERSION_ENV);
     guint64 major = 0, minor = 0, micro = 0;
 
-    if (!text && virGetVersion(version, NULL, NULL) != 0) {
-        *shown = g_strdup("virGetVersion() failed");
+    if (!text && !installed_libvirt_version(check, version, shown))
         return FALSE;
-    }
     if (text) {
         if (sscanf(text,
                    "%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT

@@ -283,7 +283,7 @@ check_libvirt_variant_driver(VgpuctlCheck *check)
     unsigned long version = 0;
     g_autofree char *shown = NULL;
 
-    if (!vgpuctl_check_libvirt_version(&version, &shown)) {
+    if (!vgpuctl_check_libvirt_version(check, &version, &shown)) {
         vgpuctl_check_report(
             check, "libvirt-variant-driver", VGPUCTL_CHECK_WARN, NULL,
             "cannot tell the libvirt version (%s); NVIDIA VFs need libvirt "

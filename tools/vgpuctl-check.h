@@ -51,9 +51,12 @@ gboolean vgpuctl_check_host_exists(const VgpuctlCheck *check,
 #define VGPUCTL_LIBVIRT_VERSION_ENV "VGPUCTL_TEST_LIBVIRT_VERSION"
 
 /* The libvirt version to judge (MAJOR * 1000000 + MINOR * 1000 + MICRO):
- * VGPUCTL_LIBVIRT_VERSION_ENV or virGetVersion(). @shown: "9.0.0", or why
- * there is no version when this returns FALSE. */
-gboolean vgpuctl_check_libvirt_version(unsigned long *version, char **shown);
+ * VGPUCTL_LIBVIRT_VERSION_ENV, or that of the library under the host root,
+ * read from the name of the file libvirt.so.0 links to (libvirt itself is
+ * not loaded). @shown: "9.0.0", or why there is no version when this
+ * returns FALSE. */
+gboolean vgpuctl_check_libvirt_version(const VgpuctlCheck *check,
+                                       unsigned long *version, char **shown);
 
 /* vgpuctl-check-host.c: the host around the GPUs. */
 

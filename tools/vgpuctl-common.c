@@ -4,6 +4,7 @@
  * vgpuctl commands.
  */
 #include "vgpuctl-common.h"
+#include "vgpuctl-virt-loader.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -185,14 +186,18 @@ vgpuctl_command_parse(const VgpuctlCommand *command,
 }
 
 /*
- * Opens the libvirt connection; for a local daemon, checks mdev types in
- * the same sysfs the hook sees (LIBVGPU_ROOT) if @ctx is given.
+ * Loads libvgpu-virt (vgpuctl-virt-loader.c) and opens the libvirt
+ * connection; for a local daemon, checks mdev types in the same sysfs the
+ * hook sees (LIBVGPU_ROOT) if @ctx is given.
  */
 VgpuVirtConnection *
 vgpuctl_open_libvirt(const char *uri, VgpuContext *ctx, GError **error)
 {
-    g_autoptr(VgpuVirtConnection) conn = vgpu_virt_connect(uri, error);
+    g_autoptr(VgpuVirtConnection) conn = NULL;
 
+    if (!vgpuctl_virt_load(error))
+        return NULL;
+    conn = vgpu_virt_connect(uri, error);
     if (!conn)
         return NULL;
     if (ctx && vgpu_virt_connection_is_local(conn))

@@ -56,33 +56,38 @@ format_time(gint64 seconds, gboolean iso)
                : g_date_time_format(when, "%Y-%m-%d %H:%M:%S");
 }
 
-/* Type id → name for nicer listings and parent → GPU for mdevs on VFs;
- * empty if unreadable. */
+/* Type id → name for nicer listings and parent → GPU for mdevs on VFs,
+ * from the type directory of each parent and type the listed mediated
+ * devices use (not every type of every parent); no name if unreadable. */
 static void
 load_parents(DeviceListing *listing, VgpuContext *ctx)
 {
-    g_autoptr(GPtrArray) parents = vgpu_discovery_list_parents(ctx, NULL);
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     listing->type_names =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     listing->gpus =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    for (guint i = 0; parents && i < parents->len; i++) {
-        const VgpuParent *parent = g_ptr_array_index(parents, i);
-        GPtrArray *types = vgpu_parent_get_types(parent);
-        const char *name = vgpu_parent_get_name(parent);
+    for (guint i = 0; i < listing->mdevs->len; i++) {
+        const VgpuMdev *mdev = g_ptr_array_index(listing->mdevs, i);
+        const char *name = vgpu_mdev_get_parent_name(mdev);
+        const char *type_id = vgpu_mdev_get_type_id(mdev);
+        g_autoptr(VgpuParent) parent = NULL;
+        const VgpuMdevType *type;
 
+        if (!g_hash_table_add(seen, g_strdup_printf("%s/%s", name, type_id)))
+            continue;
+        parent = vgpu_discovery_get_parent_for_type(ctx, name, type_id, NULL);
+        if (!parent)
+            continue;
         if (!g_str_equal(name, vgpu_parent_get_gpu(parent)))
             g_hash_table_replace(listing->gpus, g_strdup(name),
                                  g_strdup(vgpu_parent_get_gpu(parent)));
-        for (guint j = 0; j < types->len; j++) {
-            const VgpuMdevType *type = g_ptr_array_index(types, j);
-
-            if (vgpu_mdev_type_get_name(type))
-                g_hash_table_replace(listing->type_names,
-                                     g_strdup(vgpu_mdev_type_get_id(type)),
-                                     g_strdup(vgpu_mdev_type_get_name(type)));
-        }
+        type = g_ptr_array_index(vgpu_parent_get_types(parent), 0);
+        if (vgpu_mdev_type_get_name(type))
+            g_hash_table_replace(listing->type_names, g_strdup(type_id),
+                                 g_strdup(vgpu_mdev_type_get_name(type)));
     }
 }
 

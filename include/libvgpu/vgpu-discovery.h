@@ -91,6 +91,30 @@ VGPU_PUBLIC VgpuParent *vgpu_discovery_get_parent(VgpuContext *ctx,
                                                   GError **error);
 
 /**
+ * vgpu_discovery_get_parent_for_type:
+ * @ctx: a context
+ * @parent: parent device name, e.g. "0000:05:00.0"
+ * @type_id: an mdev type id of @parent, e.g. "nvidia-65"
+ * @error: return location for a #GError, or %NULL
+ *
+ * Like vgpu_discovery_get_parent() but reads only the directory of
+ * @type_id under @parent, as vgpu_discovery_list_parents_for_type() does
+ * under every parent: for naming the type of a mediated device (its
+ * parent and type id, vgpu_mdev_get_type_id()) and the GPU it uses
+ * (vgpu_parent_get_gpu()) without reading the parent's other types.
+ * Sysfs I/O, no lock.
+ *
+ * Returns: (transfer full): the parent holding exactly that one type, or
+ *   %NULL with %VGPU_ERROR_NOT_FOUND (no such parent, or it does not offer
+ *   @type_id), %VGPU_ERROR_INVALID_INPUT (an unsafe name such as "../x")
+ *   or %VGPU_ERROR_SYSTEM.
+ */
+VGPU_PUBLIC VgpuParent *vgpu_discovery_get_parent_for_type(VgpuContext *ctx,
+                                                           const char *parent,
+                                                           const char *type_id,
+                                                           GError **error);
+
+/**
  * vgpu_discovery_list_mdevs:
  * @ctx: a context
  * @error: return location for a #GError, or %NULL
