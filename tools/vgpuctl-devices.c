@@ -56,9 +56,33 @@ format_time(gint64 seconds, gboolean iso)
                : g_date_time_format(when, "%Y-%m-%d %H:%M:%S");
 }
 
+/* Notes the GPU of parent @name and the name of @type_id, read from that
+ * one type directory; nothing if unreadable. */
+static void
+note_parent(DeviceListing *listing, VgpuContext *ctx, GHashTable *seen,
+            const char *name, const char *type_id)
+{
+    g_autoptr(VgpuParent) parent = NULL;
+    const VgpuMdevType *type;
+
+    if (!name || !type_id ||
+        !g_hash_table_add(seen, g_strdup_printf("%s/%s", name, type_id)))
+        return;
+    parent = vgpu_discovery_get_parent_for_type(ctx, name, type_id, NULL);
+    if (!parent)
+        return;
+    if (!g_str_equal(name, vgpu_parent_get_gpu(parent)))
+        g_hash_table_replace(listing->gpus, g_strdup(name),
+                             g_strdup(vgpu_parent_get_gpu(parent)));
+    type = g_ptr_array_index(vgpu_parent_get_types(parent), 0);
+    if (vgpu_mdev_type_get_name(type))
+        g_hash_table_replace(listing->type_names, g_strdup(type_id),
+                             g_strdup(vgpu_mdev_type_get_name(type)));
+}
+
 /* Type id → name for nicer listings and parent → GPU for mdevs on VFs,
  * from the type directory of each parent and type the listed mediated
- * devices use (not every type of every parent); no name if unreadable. */
+ * devices and stale records use (not every type of every parent). */
 static void
 load_parents(DeviceListing *listing, VgpuContext *ctx)
 {
@@ -71,23 +95,16 @@ load_parents(DeviceListing *listing, VgpuContext *ctx)
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; i < listing->mdevs->len; i++) {
         const VgpuMdev *mdev = g_ptr_array_index(listing->mdevs, i);
-        const char *name = vgpu_mdev_get_parent_name(mdev);
-        const char *type_id = vgpu_mdev_get_type_id(mdev);
-        g_autoptr(VgpuParent) parent = NULL;
-        const VgpuMdevType *type;
 
-        if (!g_hash_table_add(seen, g_strdup_printf("%s/%s", name, type_id)))
-            continue;
-        parent = vgpu_discovery_get_parent_for_type(ctx, name, type_id, NULL);
-        if (!parent)
-            continue;
-        if (!g_str_equal(name, vgpu_parent_get_gpu(parent)))
-            g_hash_table_replace(listing->gpus, g_strdup(name),
-                                 g_strdup(vgpu_parent_get_gpu(parent)));
-        type = g_ptr_array_index(vgpu_parent_get_types(parent), 0);
-        if (vgpu_mdev_type_get_name(type))
-            g_hash_table_replace(listing->type_names, g_strdup(type_id),
-                                 g_strdup(vgpu_mdev_type_get_name(type)));
+        note_parent(listing, ctx, seen, vgpu_mdev_get_parent_name(mdev),
+                    vgpu_mdev_get_type_id(mdev));
+    }
+    for (guint i = 0; i < listing->stale->len; i++) {
+        const VgpuRecord *record = g_ptr_array_index(listing->stale, i);
+
+        if (vgpu_record_get_device_class(record) == VGPU_DEVICE_CLASS_MDEV)
+            note_parent(listing, ctx, seen, vgpu_record_get_parent(record),
+                        vgpu_record_get_type_id(record));
     }
 }
 
@@ -103,7 +120,6 @@ device_listing_load(DeviceListing *listing, VgpuContext *ctx, GError **error)
     listing->records = vgpu_state_list_records(ctx, NULL, NULL, error);
     if (!listing->records)
         return FALSE;
-    load_parents(listing, ctx);
     listing->owners = g_hash_table_new(g_str_hash, g_str_equal);
     listing->stale = g_ptr_array_new();
     for (guint i = 0; i < listing->records->len; i++) {
@@ -114,6 +130,7 @@ device_listing_load(DeviceListing *listing, VgpuContext *ctx, GError **error)
         if (!vgpu_device_exists(ctx, vgpu_record_get_device_class(record), id))
             g_ptr_array_add(listing->stale, record);
     }
+    load_parents(listing, ctx);
     /* mdevctl definitions: the hook starts those a domain names */
     listing->ignored = g_ptr_array_new_with_free_func(g_free);
     listing->definitions = vgpu_mdevctl_list(ctx, listing->ignored, NULL);
