@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libvgpu - placement: choosing the parent device for a new mediated
- * device. Pure functions over a discovery snapshot; no I/O.
+ * device. Pure functions over a discovery snapshot; no I/O of their own.
+ * The hook's flat snapshot (vgpu_discovery_list_offers()) reads active
+ * instances and a type's name, description and NVIDIA decoding when a
+ * getter first asks, so this file asks for them only where a decision or
+ * a message needs them: per parent, placement costs what the listing read.
  */
 #include <libvgpu/vgpu-alloc.h>
 
@@ -16,30 +20,45 @@
  * messages count per group, named by vgpu_parent_get_gpu().
  */
 typedef struct {
-    const char *name;   /* the GPU (PF) or the parent itself */
-    GPtrArray *members; /* VgpuParent offering the type, by name */
-    guint available;    /* free instances of the type, all members */
-    guint active;       /* devices of the type, all members */
+    const char *name;     /* the GPU (PF) or the parent itself */
+    VgpuParent **members; /* offering the type, by name */
+    guint n_members;
+    guint available; /* free instances of the type, all members */
+    gint active;     /* devices of the type, all members; -1 until
+                      * counted (group_active()) */
 } Group;
 
+/* The groups of one type's offers: three allocations, whatever their
+ * number (group_parents()). */
+typedef struct {
+    GPtrArray *members; /* VgpuParent offering the type, by GPU, name */
+    Group *storage;
+    GPtrArray *groups; /* Group (in storage), by name */
+} Grouping;
+
 static void
-group_free(Group *group)
+grouping_clear(Grouping *grouping)
 {
-    g_ptr_array_unref(group->members);
-    g_free(group);
+    g_clear_pointer(&grouping->members, g_ptr_array_unref);
+    g_clear_pointer(&grouping->storage, g_free);
+    g_clear_pointer(&grouping->groups, g_ptr_array_unref);
 }
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Grouping, grouping_clear)
 
 typedef struct {
     VgpuPlacementPolicy policy;
 } PlacementOrder;
 
+/* By GPU (vgpu_parent_get_gpu()), then by name. */
 static gint
-compare_by_name(gconstpointer a, gconstpointer b)
+compare_by_gpu(gconstpointer a, gconstpointer b)
 {
     const VgpuParent *pa = *(const VgpuParent *const *)a;
     const VgpuParent *pb = *(const VgpuParent *const *)b;
+    int by_gpu = strcmp(vgpu_parent_get_gpu(pa), vgpu_parent_get_gpu(pb));
 
-    return strcmp(vgpu_parent_get_name(pa), vgpu_parent_get_name(pb));
+    return by_gpu ? by_gpu
+                  : strcmp(vgpu_parent_get_name(pa), vgpu_parent_get_name(pb));
 }
 
 static gint
@@ -51,6 +70,36 @@ compare_groups_by_name(gconstpointer a, gconstpointer b)
     return strcmp(ga->name, gb->name);
 }
 
+/* Devices of @type_id on the members of @group, counted once. */
+static guint
+group_active(Group *group, const char *type_id)
+{
+    if (group->active < 0) {
+        guint active = 0;
+
+        for (guint i = 0; i < group->n_members; i++)
+            active += vgpu_mdev_type_get_active_instances(
+                vgpu_parent_find_type(group->members[i], type_id));
+        group->active = (gint)active;
+    }
+    return (guint)group->active;
+}
+
+/* Does @group hold devices of @type_id? Asks its members only until one
+ * does. */
+static gboolean
+group_holds(const Group *group, const char *type_id)
+{
+    if (group->active >= 0)
+        return group->active > 0;
+    for (guint i = 0; i < group->n_members; i++) {
+        if (vgpu_mdev_type_get_active_instances(
+                vgpu_parent_find_type(group->members[i], type_id)) > 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /*
  * Both policies take the groups already holding devices of the type first
  * and open another group only when those are full: on NVIDIA GPUs an
@@ -58,18 +107,18 @@ compare_groups_by_name(gconstpointer a, gconstpointer b)
  * opening GPUs for small types starves the large ones (bench/run,
  * "placement"). Among holders, and then among the others, pack takes the
  * fewest available instances, spread the most. Ties: name.
+ *
+ * This orders by the policy alone; choose_by_policy() then takes the
+ * first holder in that order, else the first group, which is the same
+ * choice without asking every group whether it holds devices.
  */
 static gint
-compare_for_placement(gconstpointer a, gconstpointer b, gpointer user_data)
+compare_by_policy(gconstpointer a, gconstpointer b, gpointer user_data)
 {
     const PlacementOrder *order = user_data;
     const Group *ga = *(const Group *const *)a;
     const Group *gb = *(const Group *const *)b;
-    gboolean holds_a = ga->active > 0;
-    gboolean holds_b = gb->active > 0;
 
-    if (holds_a != holds_b)
-        return holds_a ? -1 : 1;
     if (ga->available != gb->available) {
         gboolean fewer = ga->available < gb->available;
 
@@ -80,53 +129,76 @@ compare_for_placement(gconstpointer a, gconstpointer b, gpointer user_data)
     return compare_groups_by_name(a, b);
 }
 
-/*
- * Groups the parents of @parents that offer @type_id by physical device,
- * in name order; with @config, only allowed parents. Members are in name
- * order. (element-type Group)
- */
-static GPtrArray *
-group_parents(GPtrArray *parents, const char *type_id, const VgpuConfig *config)
+/* The group @policy takes among @candidates (groups with a free instance,
+ * at least one); the order of @candidates changes. */
+static Group *
+choose_by_policy(GPtrArray *candidates, VgpuPlacementPolicy policy,
+                 const char *type_id)
 {
-    g_autoptr(GHashTable) by_name = g_hash_table_new(g_str_hash, g_str_equal);
-    GPtrArray *groups =
-        g_ptr_array_new_with_free_func((GDestroyNotify)group_free);
+    PlacementOrder order = {policy};
+
+    g_ptr_array_sort_with_data(candidates, compare_by_policy, &order);
+    for (guint i = 0; i < candidates->len; i++) {
+        if (group_holds(candidates->pdata[i], type_id))
+            return candidates->pdata[i];
+    }
+    return candidates->pdata[0];
+}
+
+/*
+ * Groups the parents of @parents that offer @type_id by physical device
+ * (@grouping->groups, in name order); with @config, only allowed parents.
+ * Members are in name order.
+ */
+static void
+group_parents(GPtrArray *parents, const char *type_id, const VgpuConfig *config,
+              Grouping *grouping)
+{
+    GPtrArray *members = g_ptr_array_sized_new(parents->len);
+    guint n = 0;
 
     for (guint i = 0; i < parents->len; i++) {
         VgpuParent *parent = parents->pdata[i];
-        const VgpuMdevType *type = vgpu_parent_find_type(parent, type_id);
-        const char *gpu = vgpu_parent_get_gpu(parent);
-        Group *group;
 
-        if (!type || (config && !vgpu_config_is_parent_allowed(
-                                    config, vgpu_parent_get_name(parent))))
-            continue;
-        group = g_hash_table_lookup(by_name, gpu);
-        if (!group) {
-            group = g_new0(Group, 1);
-            group->name = gpu;
-            group->members = g_ptr_array_new();
-            g_hash_table_insert(by_name, (gpointer)gpu, group);
-            g_ptr_array_add(groups, group);
+        if (vgpu_parent_find_type(parent, type_id) &&
+            (!config || vgpu_config_is_parent_allowed(
+                            config, vgpu_parent_get_name(parent))))
+            g_ptr_array_add(members, parent);
+    }
+    /* mostly sorted already: parents come by name, most are their own GPU */
+    for (guint i = 1; i < members->len; i++) {
+        if (compare_by_gpu(&members->pdata[i - 1], &members->pdata[i]) > 0) {
+            g_ptr_array_sort(members, compare_by_gpu);
+            break;
         }
-        g_ptr_array_add(group->members, parent);
-        group->available += vgpu_mdev_type_get_available_instances(type);
-        group->active += vgpu_mdev_type_get_active_instances(type);
     }
-    for (guint i = 0; i < groups->len; i++) {
-        Group *group = groups->pdata[i];
-        g_ptr_array_sort(group->members, compare_by_name);
+    grouping->members = members;
+    grouping->storage = g_new0(Group, MAX(members->len, 1));
+    grouping->groups = g_ptr_array_sized_new(members->len);
+    for (guint i = 0; i < members->len; i++) {
+        VgpuParent *parent = members->pdata[i];
+        const char *gpu = vgpu_parent_get_gpu(parent);
+        Group *group = n > 0 ? &grouping->storage[n - 1] : NULL;
+
+        if (!group || !g_str_equal(group->name, gpu)) {
+            group = &grouping->storage[n++];
+            group->name = gpu;
+            group->members = (VgpuParent **)&members->pdata[i];
+            group->active = -1;
+            g_ptr_array_add(grouping->groups, group);
+        }
+        group->n_members++;
+        group->available += vgpu_mdev_type_get_available_instances(
+            vgpu_parent_find_type(parent, type_id));
     }
-    g_ptr_array_sort(groups, compare_groups_by_name);
-    return groups;
 }
 
 /* The first member of @group (by name) with a free instance. */
 static VgpuParent *
 group_pick(const Group *group, const char *type_id)
 {
-    for (guint i = 0; i < group->members->len; i++) {
-        VgpuParent *parent = group->members->pdata[i];
+    for (guint i = 0; i < group->n_members; i++) {
+        VgpuParent *parent = group->members[i];
 
         if (vgpu_mdev_type_get_available_instances(
                 vgpu_parent_find_type(parent, type_id)) > 0)
@@ -136,13 +208,11 @@ group_pick(const Group *group, const char *type_id)
 }
 
 static VgpuParent *
-find_parent(GPtrArray *parents, const char *name)
+find_parent(VgpuParent *const *parents, guint n_parents, const char *name)
 {
-    for (guint i = 0; i < parents->len; i++) {
-        VgpuParent *parent = parents->pdata[i];
-
-        if (g_str_equal(vgpu_parent_get_name(parent), name))
-            return parent;
+    for (guint i = 0; i < n_parents; i++) {
+        if (g_str_equal(vgpu_parent_get_name(parents[i]), name))
+            return parents[i];
     }
     return NULL;
 }
@@ -154,7 +224,7 @@ type_label(GPtrArray *groups, const char *type_id)
     for (guint i = 0; i < groups->len; i++) {
         const Group *group = groups->pdata[i];
         const VgpuMdevType *type =
-            vgpu_parent_find_type(group->members->pdata[0], type_id);
+            vgpu_parent_find_type(group->members[0], type_id);
         const char *name = vgpu_mdev_type_get_name(type);
 
         if (name && *name)
@@ -174,7 +244,7 @@ added_hardware(GPtrArray *groups, const char *type_id)
     for (guint i = 0; i < groups->len; i++) {
         const Group *group = groups->pdata[i];
         const VgpuMdevType *type =
-            vgpu_parent_find_type(group->members->pdata[0], type_id);
+            vgpu_parent_find_type(group->members[0], type_id);
 
         if (vgpu_mdev_type_get_nvidia(type))
             return "a GPU";
@@ -189,27 +259,27 @@ added_hardware(GPtrArray *groups, const char *type_id)
  * turns the free VFs' available_instances to 0 once the GPU is full).
  */
 static guint
-group_capacity(const Group *group, const char *type_id)
+group_capacity(Group *group, const char *type_id)
 {
     const VgpuMdevType *type;
     const VgpuNvidiaType *nvidia;
 
-    if (group->members->len > 1 ||
-        vgpu_parent_get_physical_function(group->members->pdata[0]))
-        return group->available + group->active;
-    type = vgpu_parent_find_type(group->members->pdata[0], type_id);
+    if (group->n_members > 1 ||
+        vgpu_parent_get_physical_function(group->members[0]))
+        return group->available + group_active(group, type_id);
+    type = vgpu_parent_find_type(group->members[0], type_id);
     nvidia = vgpu_mdev_type_get_nvidia(type);
     if (nvidia && vgpu_nvidia_type_get_max_instance(nvidia) > 0)
         return vgpu_nvidia_type_get_max_instance(nvidia);
-    return group->available + group->active;
+    return group->available + group_active(group, type_id);
 }
 
 /* Appends the other types with devices on @group's members, once each. */
 static void
 append_other_types(GString *others, const Group *group, const char *type_id)
 {
-    for (guint m = 0; m < group->members->len; m++) {
-        GPtrArray *types = vgpu_parent_get_types(group->members->pdata[m]);
+    for (guint m = 0; m < group->n_members; m++) {
+        GPtrArray *types = vgpu_parent_get_types(group->members[m]);
 
         for (guint i = 0; types && i < types->len; i++) {
             const VgpuMdevType *other = types->pdata[i];
@@ -234,7 +304,7 @@ append_other_types(GString *others, const Group *group, const char *type_id)
  * type at a time) and who uses it (@users, keyed by the group's name).
  */
 static void
-append_capacity(GString *text, const Group *group, const char *type_id,
+append_capacity(GString *text, Group *group, const char *type_id,
                 GHashTable *users)
 {
     g_autoptr(GString) others = g_string_new(NULL);
@@ -302,16 +372,19 @@ static VgpuParent *
 choose_requested(GPtrArray *parents, const char *type_id, const char *requested,
                  const VgpuConfig *config, GHashTable *users, GError **error)
 {
-    VgpuParent *parent = find_parent(parents, requested);
-    g_autoptr(GPtrArray) offers = group_parents(parents, type_id, NULL);
-    g_autoptr(GPtrArray) allowed = group_parents(parents, type_id, config);
+    VgpuParent *parent = find_parent((VgpuParent *const *)parents->pdata,
+                                     parents->len, requested);
+    g_auto(Grouping) offers = {0};
+    g_auto(Grouping) allowed = {0};
     g_autoptr(GPtrArray) one = g_ptr_array_new();
     g_autoptr(GString) entry = NULL;
     g_autofree char *label = NULL;
     const char *gpu = parent ? vgpu_parent_get_gpu(parent) : requested;
     Group *group;
 
-    if (!parent && !find_group(offers, requested)) {
+    group_parents(parents, type_id, NULL, &offers);
+    group_parents(parents, type_id, config, &allowed);
+    if (!parent && !find_group(offers.groups, requested)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "parent device \"%s\" requested for mdev type \"%s\" "
                     "does not exist or does not offer that type; "
@@ -327,7 +400,7 @@ choose_requested(GPtrArray *parents, const char *type_id, const char *requested,
                     requested, type_id);
         return NULL;
     }
-    group = find_group(allowed, gpu);
+    group = find_group(allowed.groups, gpu);
     if (!group ||
         (parent && !vgpu_config_is_parent_allowed(config, requested))) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
@@ -360,12 +433,11 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
                          const char *requested_parent, const VgpuConfig *config,
                          GHashTable *users, GError **error)
 {
-    g_autoptr(GPtrArray) offers = NULL;  /* offer the type, any capacity */
-    g_autoptr(GPtrArray) allowed = NULL; /* ... and are allowed */
+    g_auto(Grouping) offers = {0};  /* offer the type, any capacity */
+    g_auto(Grouping) allowed = {0}; /* ... and are allowed */
     g_autoptr(GPtrArray) candidates = NULL;
     g_autofree char *entries = NULL;
     g_autofree char *label = NULL;
-    PlacementOrder order;
 
     g_return_val_if_fail(parents != NULL, NULL);
     g_return_val_if_fail(type_id != NULL, NULL);
@@ -376,25 +448,31 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
         return choose_requested(parents, type_id, requested_parent, config,
                                 users, error);
 
-    offers = group_parents(parents, type_id, NULL);
-    allowed = group_parents(parents, type_id, config);
-    candidates = g_ptr_array_new();
-    for (guint i = 0; i < allowed->len; i++) {
-        Group *group = allowed->pdata[i];
+    group_parents(parents, type_id, config, &allowed);
+    candidates = g_ptr_array_sized_new(allowed.groups->len);
+    for (guint i = 0; i < allowed.groups->len; i++) {
+        Group *group = allowed.groups->pdata[i];
 
         if (group->available > 0)
             g_ptr_array_add(candidates, group);
     }
+    if (candidates->len > 0)
+        return group_pick(choose_by_policy(candidates,
+                                           vgpu_config_get_placement(config),
+                                           type_id),
+                          type_id);
 
-    if (offers->len == 0) {
+    if (allowed.groups->len == 0)
+        group_parents(parents, type_id, NULL, &offers);
+    if (allowed.groups->len == 0 && offers.groups->len == 0) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "no parent device offers mdev type \"%s\"; 'vgpuctl "
                     "types' lists what this host offers",
                     type_id);
         return NULL;
     }
-    if (allowed->len == 0) {
-        g_autofree char *names = join_names(offers);
+    if (allowed.groups->len == 0) {
+        g_autofree char *names = join_names(offers.groups);
 
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "no parent device in the allow-list (parents= in %s) "
@@ -404,19 +482,13 @@ vgpu_alloc_choose_parent(GPtrArray *parents, const char *type_id,
         return NULL;
     }
 
-    if (candidates->len > 0) {
-        order.policy = vgpu_config_get_placement(config);
-        g_ptr_array_sort_with_data(candidates, compare_for_placement, &order);
-        return group_pick(candidates->pdata[0], type_id);
-    }
-
-    label = type_label(allowed, type_id);
-    entries = capacity_entries(allowed, type_id, users);
+    label = type_label(allowed.groups, type_id);
+    entries = capacity_entries(allowed.groups, type_id, users);
     g_set_error(error, VGPU_ERROR, VGPU_ERROR_NO_CAPACITY,
                 "no parent offers type %s with a free instance: %s; "
                 "stop a domain using %s or add %s",
-                label, entries, allowed->len == 1 ? "it" : "one of them",
-                added_hardware(allowed, type_id));
+                label, entries, allowed.groups->len == 1 ? "it" : "one of them",
+                added_hardware(allowed.groups, type_id));
     return NULL;
 }
 
@@ -426,7 +498,7 @@ vgpu_alloc_check_capacity(GPtrArray *parents, const char *type_id,
                           const VgpuConfig *config, GHashTable *users,
                           GError **error)
 {
-    g_autoptr(GPtrArray) allowed = NULL;
+    g_auto(Grouping) allowed = {0};
     g_autoptr(GPtrArray) usable = NULL;
     g_autofree char *label = NULL;
     g_autofree char *entries = NULL;
@@ -436,12 +508,13 @@ vgpu_alloc_check_capacity(GPtrArray *parents, const char *type_id,
     g_return_val_if_fail(type_id != NULL, FALSE);
     g_return_val_if_fail(config != NULL, FALSE);
 
-    allowed = group_parents(parents, type_id, config);
-    usable = g_ptr_array_new();
-    for (guint i = 0; i < allowed->len; i++) {
-        Group *group = allowed->pdata[i];
+    group_parents(parents, type_id, config, &allowed);
+    usable = g_ptr_array_sized_new(allowed.groups->len);
+    for (guint i = 0; i < allowed.groups->len; i++) {
+        Group *group = allowed.groups->pdata[i];
         const VgpuParent *named =
-            requested_parent ? find_parent(group->members, requested_parent)
+            requested_parent ? find_parent(group->members, group->n_members,
+                                           requested_parent)
                              : NULL;
 
         if (requested_parent && !named &&

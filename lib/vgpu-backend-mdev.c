@@ -14,16 +14,6 @@
 #include "vgpu-mdev-private.h"
 #include "vgpu-sysfs.h"
 
-/* The GPU of parent @name: its physical function when the parent is an
- * SR-IOV VF (vgpu_parent_get_gpu()), else the parent itself. */
-static char *
-parent_gpu(VgpuContext *ctx, const char *name)
-{
-    g_autoptr(VgpuParent) parent = vgpu_discovery_get_parent(ctx, name, NULL);
-
-    return g_strdup(parent ? vgpu_parent_get_gpu(parent) : name);
-}
-
 static VgpuBackendDevice *
 device_from_mdev(VgpuContext *ctx, const VgpuMdev *mdev)
 {
@@ -32,7 +22,7 @@ device_from_mdev(VgpuContext *ctx, const VgpuMdev *mdev)
     device->id = g_strdup(vgpu_mdev_get_uuid(mdev));
     device->parent = g_strdup(vgpu_mdev_get_parent_name(mdev));
     device->type_id = g_strdup(vgpu_mdev_get_type_id(mdev));
-    device->gpu = parent_gpu(ctx, device->parent);
+    device->gpu = vgpu_discovery_get_gpu(ctx, device->parent);
     return device;
 }
 
@@ -65,7 +55,9 @@ describe_choice(const VgpuRequest *request, const VgpuParent *parent,
 }
 
 /* The parent by placement policy among those offering the type
- * (vgpu_alloc_choose_parent()), after the devices of @planned. */
+ * (vgpu_alloc_choose_parent()), after the devices of @planned. The flat
+ * listing reads two files per parent; placement asks for the rest (active
+ * instances, names for messages) only where it needs them. */
 static char *
 mdev_place(VgpuContext *ctx, const VgpuRequest *request,
            const VgpuConfig *config, GHashTable *users, GPtrArray *planned,
@@ -73,7 +65,7 @@ mdev_place(VgpuContext *ctx, const VgpuRequest *request,
 {
     const char *type_id = vgpu_request_get_type_id(request);
     g_autoptr(GPtrArray) parents =
-        vgpu_discovery_list_parents_for_type(ctx, type_id, error);
+        vgpu_discovery_list_offers(ctx, type_id, error);
     VgpuParent *parent;
 
     if (!parents)
@@ -96,7 +88,7 @@ mdev_check_capacity(VgpuContext *ctx, const char *type_id, const char *parent,
                     GError **error)
 {
     g_autoptr(GPtrArray) parents =
-        vgpu_discovery_list_parents_for_type(ctx, type_id, error);
+        vgpu_discovery_list_offers(ctx, type_id, error);
 
     return parents && vgpu_alloc_check_capacity(parents, type_id, parent, count,
                                                 config, users, error);

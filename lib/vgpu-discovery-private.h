@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libvgpu - changes to a discovery snapshot that only the library makes
- * (private): a dry run's placements counted as if they had been created.
+ * libvgpu - discovery that only the library uses (private): the hook's
+ * flat listing of the parents offering one type, and changes to a
+ * snapshot (a dry run's placements counted as if they had been created).
  */
 #pragma once
 
@@ -18,3 +19,31 @@
  */
 void vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
                                   const char *type_id);
+
+/*
+ * The parents under sys/class/mdev_bus offering @type_id, sorted by name,
+ * each holding that one type, like
+ * vgpu_discovery_list_parents_for_type(), but flat: per parent it reads
+ * only the type's available_instances and the parent's physfn link (what
+ * placement needs of every parent). The rest is read when a getter first
+ * asks, from sysfs as it is then: active instances (one listing of
+ * sys/bus/mdev/devices says "none" for all types at once, else the type's
+ * devices/), and name, description, device_api and the NVIDIA decoding
+ * (for messages), which are left NULL when they cannot be read instead of
+ * failing. So a placement that asks only what it needs costs two reads
+ * per parent. Use it under the host lock and drop it with the decision.
+ *
+ * Returns: (transfer full) (element-type VgpuParent): the parents, or NULL
+ * with VGPU_ERROR_INVALID_INPUT (@type_id is not a safe name) or
+ * VGPU_ERROR_SYSTEM (a directory or available_instances that cannot be
+ * read, with the messages of vgpu_discovery_list_parents_for_type()).
+ */
+GPtrArray *vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
+                                      GError **error);
+
+/*
+ * The GPU of parent device @parent: the physical function its physfn link
+ * names when it is an SR-IOV VF (vgpu_parent_get_gpu()), else @parent
+ * (also when it does not exist). One readlink.
+ */
+char *vgpu_discovery_get_gpu(VgpuContext *ctx, const char *parent);

@@ -16,9 +16,33 @@
 #include "vgpu-discovery-private.h"
 #include "vgpu-sysfs.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/*
+ * What the types of one lazy snapshot (vgpu_discovery_list_offers())
+ * share: where to read, and whether the host has any mediated device at
+ * all (one listing of sys/bus/mdev/devices answers "holds none" for every
+ * type at once).
+ */
+typedef struct {
+    gint ref_count;
+    VgpuContext *ctx;
+    char *bus;          /* <root>/sys/class/mdev_bus */
+    int host_has_mdevs; /* -1 not known yet, 0 none, 1 some */
+} LazySource;
+
+/* What a lazy type has read so far. */
+enum {
+    LOADED_ACTIVE = 1 << 0,   /* active_instances */
+    LOADED_METADATA = 1 << 1, /* name, description, device_api, nvidia */
+    LOADED_ALL = LOADED_ACTIVE | LOADED_METADATA,
+};
 
 struct _VgpuMdevType {
     gint ref_count;
@@ -30,6 +54,9 @@ struct _VgpuMdevType {
     guint available_instances;
     guint active_instances;
     VgpuNvidiaType *nvidia;
+    guint loaded;       /* LOADED_*: all but in lazy snapshots */
+    LazySource *lazy;   /* NULL once everything is loaded */
+    gboolean one_block; /* id and parent in the struct's block */
 };
 
 struct _VgpuParent {
@@ -46,6 +73,109 @@ struct _VgpuMdev {
     char *type_id;
 };
 
+/* --- lazy types (vgpu-discovery-private.h) --- */
+
+static void
+lazy_source_unref(LazySource *source)
+{
+    if (!source || !g_atomic_int_dec_and_test(&source->ref_count))
+        return;
+    vgpu_context_unref(source->ctx);
+    g_free(source->bus);
+    g_free(source);
+}
+
+/*
+ * Entries of directory @path but "." and "..", counted up to @limit; -1
+ * when it cannot be opened (absent, vanished). getdents64(2) into the
+ * stack: no allocation and no fstat(2), which opendir(3) costs.
+ */
+static gint
+count_entries(const char *path, gint limit)
+{
+    union {
+        struct dirent64 entry;
+        char bytes[2048];
+    } buf;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    gint count = 0;
+    ssize_t len;
+
+    if (fd < 0)
+        return -1;
+    while (count < limit && (len = getdents64(fd, &buf, sizeof(buf))) > 0) {
+        for (ssize_t at = 0; at < len && count < limit;) {
+            const struct dirent64 *entry = (const void *)(buf.bytes + at);
+            const char *name = entry->d_name;
+
+            at += entry->d_reclen;
+            if (name[0] != '.' || (name[1] && (name[1] != '.' || name[2])))
+                count++;
+        }
+    }
+    close(fd);
+    return count;
+}
+
+/* Reads an optional attribute: absent → NULL without error. */
+static gboolean
+read_optional_attr(const char *dir, const char *attr, char **value,
+                   GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, attr, NULL);
+    g_autoptr(GError) local = NULL;
+
+    *value = vgpu_sysfs_read_attr(path, &local);
+    if (*value || g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND))
+        return TRUE;
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
+}
+
+/*
+ * Reads what a getter of a lazy type needs (@what, LOADED_*), once. Unlike
+ * a snapshot, an attribute that cannot be read is left absent instead of
+ * failing: only messages ask for metadata, and an unreadable attribute of
+ * one parent must not refuse a start that goes elsewhere.
+ */
+static void
+type_load(const VgpuMdevType *type, guint what)
+{
+    VgpuMdevType *self = (VgpuMdevType *)type; /* a cache, filled once */
+    LazySource *source = self->lazy;
+    g_autofree char *dir = NULL;
+
+    what &= ~self->loaded;
+    if (!what || !source)
+        return;
+    if ((what & LOADED_ACTIVE) && source->host_has_mdevs < 0) {
+        g_autofree char *all =
+            vgpu_context_build_path(source->ctx, VGPU_SYSFS_MDEV_DEVICES);
+        /* unreadable: not known to be empty, so list per type */
+        source->host_has_mdevs = count_entries(all, 1) != 0;
+    }
+    dir = what == LOADED_ACTIVE && !source->host_has_mdevs
+              ? NULL /* no device anywhere: nothing to list */
+              : g_strconcat(source->bus, G_DIR_SEPARATOR_S, self->parent,
+                            "/mdev_supported_types/", self->id, NULL);
+    if ((what & LOADED_ACTIVE) && source->host_has_mdevs) {
+        g_autofree char *devices = g_strconcat(dir, "/devices", NULL);
+
+        /* += : a dry run may have counted planned devices already */
+        self->active_instances += MAX(count_entries(devices, G_MAXINT), 0);
+    }
+    if (what & LOADED_METADATA) {
+        read_optional_attr(dir, "name", &self->name, NULL);
+        read_optional_attr(dir, "description", &self->description, NULL);
+        read_optional_attr(dir, "device_api", &self->device_api, NULL);
+        self->nvidia =
+            vgpu_nvidia_type_new(self->name, self->description, NULL);
+    }
+    self->loaded |= what;
+    if (self->loaded == LOADED_ALL)
+        g_clear_pointer(&self->lazy, lazy_source_unref);
+}
+
 /* --- VgpuMdevType --- */
 
 VgpuMdevType *
@@ -61,12 +191,15 @@ vgpu_mdev_type_unref(VgpuMdevType *type)
 {
     if (!type || !g_atomic_int_dec_and_test(&type->ref_count))
         return;
-    g_free(type->id);
-    g_free(type->parent);
+    if (!type->one_block) {
+        g_free(type->id);
+        g_free(type->parent);
+    }
     g_free(type->name);
     g_free(type->description);
     g_free(type->device_api);
     vgpu_nvidia_type_free(type->nvidia);
+    lazy_source_unref(type->lazy);
     g_free(type);
 }
 
@@ -88,6 +221,7 @@ const char *
 vgpu_mdev_type_get_name(const VgpuMdevType *type)
 {
     g_return_val_if_fail(type != NULL, NULL);
+    type_load(type, LOADED_METADATA);
     return type->name;
 }
 
@@ -95,6 +229,7 @@ const char *
 vgpu_mdev_type_get_description(const VgpuMdevType *type)
 {
     g_return_val_if_fail(type != NULL, NULL);
+    type_load(type, LOADED_METADATA);
     return type->description;
 }
 
@@ -102,6 +237,7 @@ const char *
 vgpu_mdev_type_get_device_api(const VgpuMdevType *type)
 {
     g_return_val_if_fail(type != NULL, NULL);
+    type_load(type, LOADED_METADATA);
     return type->device_api;
 }
 
@@ -116,6 +252,7 @@ guint
 vgpu_mdev_type_get_active_instances(const VgpuMdevType *type)
 {
     g_return_val_if_fail(type != NULL, 0);
+    type_load(type, LOADED_ACTIVE);
     return type->active_instances;
 }
 
@@ -123,22 +260,8 @@ const VgpuNvidiaType *
 vgpu_mdev_type_get_nvidia(const VgpuMdevType *type)
 {
     g_return_val_if_fail(type != NULL, NULL);
+    type_load(type, LOADED_METADATA);
     return type->nvidia;
-}
-
-/* Reads an optional attribute: absent → NULL without error. */
-static gboolean
-read_optional_attr(const char *dir, const char *attr, char **value,
-                   GError **error)
-{
-    g_autofree char *path = g_build_filename(dir, attr, NULL);
-    g_autoptr(GError) local = NULL;
-
-    *value = vgpu_sysfs_read_attr(path, &local);
-    if (*value || g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND))
-        return TRUE;
-    g_propagate_error(error, g_steal_pointer(&local));
-    return FALSE;
 }
 
 /*
@@ -153,7 +276,6 @@ read_type(VgpuContext *ctx, const char *parent, const char *type_id,
     g_autofree char *avail_path =
         g_build_filename(dir, "available_instances", NULL);
     g_autofree char *devices_path = g_build_filename(dir, "devices", NULL);
-    g_autoptr(GPtrArray) devices = NULL;
     g_autoptr(GError) local = NULL;
     VgpuMdevType *type;
     guint available = 0;
@@ -176,9 +298,9 @@ read_type(VgpuContext *ctx, const char *parent, const char *type_id,
         vgpu_mdev_type_unref(type);
         return NULL;
     }
-    devices = vgpu_sysfs_list_dir(devices_path, NULL);
-    type->active_instances = devices ? devices->len : 0;
+    type->active_instances = MAX(count_entries(devices_path, G_MAXINT), 0);
     type->nvidia = vgpu_nvidia_type_new(type->name, type->description, NULL);
+    type->loaded = LOADED_ALL;
     return type;
 }
 
@@ -255,6 +377,25 @@ vgpu_parent_find_type(const VgpuParent *parent, const char *type_id)
     return NULL;
 }
 
+/* The PF that the physfn link at @link names ("../0000:3d:00.0"), or
+ * NULL (no link, or not a PCI address). */
+static char *
+read_physfn_link(const char *link)
+{
+    char target[PATH_MAX];
+    ssize_t len = readlink(link, target, sizeof(target));
+    const char *base;
+
+    if (len <= 0 || (gsize)len >= sizeof(target))
+        return NULL; /* no link (a symlink holds less than PATH_MAX) */
+    while (len > 1 && target[len - 1] == '/')
+        len--;
+    target[len] = '\0';
+    base = strrchr(target, '/');
+    base = base ? base + 1 : target;
+    return vgpu_pci_address_is_valid(base) ? g_strdup(base) : NULL;
+}
+
 /*
  * The physical function of parent @name when it is an SR-IOV virtual
  * function: the `physfn` link of its PCI device (kernel
@@ -269,22 +410,26 @@ read_physical_function(VgpuContext *ctx, const char *name)
 {
     g_autofree char *link = g_build_filename(
         vgpu_context_get_root(ctx), VGPU_SYSFS_MDEV_BUS, name, "physfn", NULL);
-    g_autofree char *target = g_file_read_link(link, NULL);
-    g_autofree char *pf = target ? g_path_get_basename(target) : NULL;
 
-    return pf && vgpu_pci_address_is_valid(pf) ? g_steal_pointer(&pf) : NULL;
+    return read_physfn_link(link);
+}
+
+static VgpuParent *
+parent_new_take(char *name)
+{
+    VgpuParent *parent = g_new0(VgpuParent, 1);
+
+    parent->ref_count = 1;
+    parent->name = name;
+    parent->types =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_mdev_type_unref);
+    return parent;
 }
 
 static VgpuParent *
 parent_new(const char *name)
 {
-    VgpuParent *parent = g_new0(VgpuParent, 1);
-
-    parent->ref_count = 1;
-    parent->name = g_strdup(name);
-    parent->types =
-        g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_mdev_type_unref);
-    return parent;
+    return parent_new_take(g_strdup(name));
 }
 
 /*
@@ -583,9 +728,157 @@ vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
             if (same && g_str_equal(type->id, type_id)) {
                 type->available_instances -= type->available_instances > 0;
                 type->active_instances++;
-            } else if (type->nvidia && !g_str_equal(type->id, type_id)) {
+            } else if (!g_str_equal(type->id, type_id) &&
+                       vgpu_mdev_type_get_nvidia(type)) {
                 type->available_instances = 0;
             }
         }
     }
+}
+
+/* --- the hook's flat listing (vgpu-discovery-private.h) --- */
+
+/* A type of a flat listing, with its id and parent's name (@parent_len
+ * bytes) in its own block: one allocation. */
+static VgpuMdevType *
+lazy_type_new(LazySource *source, const char *type_id, const char *parent,
+              gsize parent_len)
+{
+    gsize id_size = strlen(type_id) + 1;
+    VgpuMdevType *type =
+        g_malloc0(sizeof(VgpuMdevType) + id_size + parent_len + 1);
+    char *strings = (char *)(type + 1);
+
+    type->ref_count = 1;
+    type->one_block = TRUE;
+    type->id = memcpy(strings, type_id, id_size);
+    type->parent = memcpy(strings + id_size, parent, parent_len);
+    type->parent[parent_len] = '\0';
+    g_atomic_int_inc(&source->ref_count);
+    type->lazy = source;
+    return type;
+}
+
+/*
+ * Reads available_instances at @path: 1 when read, 0 when there is no such
+ * file (the parent does not offer the type, or vanished), -1 with @error.
+ * One read(2) of "<digits>\n", as sysfs renders it, is the fast path;
+ * anything else goes to vgpu_sysfs_read_uint(), which decides with the
+ * messages of a snapshot.
+ */
+static int
+read_available(const char *path, guint *available, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    char buf[16];
+    ssize_t len = -1;
+    guint64 value = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return 0;
+    if (fd >= 0) {
+        do {
+            len = read(fd, buf, sizeof(buf));
+        } while (len < 0 && errno == EINTR);
+        close(fd);
+    }
+    if (len >= 2 && len <= 11 && buf[len - 1] == '\n') {
+        ssize_t i = 0;
+
+        while (i < len - 1 && g_ascii_isdigit(buf[i]))
+            value = value * 10 + (guint64)(buf[i++] - '0');
+        if (i == len - 1 && value <= G_MAXUINT) {
+            *available = (guint)value;
+            return 1;
+        }
+    }
+    if (vgpu_sysfs_read_uint(path, available, &local))
+        return 1;
+    if (g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND))
+        return 0;
+    g_propagate_error(error, g_steal_pointer(&local));
+    return -1;
+}
+
+GPtrArray *
+vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
+                           GError **error)
+{
+    static const char physfn[] = "/physfn";
+    g_autofree char *bus = NULL;
+    g_autofree char *available_file = NULL;
+    g_autofree char *path = NULL;
+    g_autoptr(GPtrArray) names = NULL;
+    g_autoptr(GPtrArray) parents = NULL;
+    LazySource *source;
+    gsize prefix, available_len;
+
+    g_return_val_if_fail(ctx != NULL, NULL);
+
+    if (!vgpu_name_check("mdev type", type_id, error))
+        return NULL;
+    bus = vgpu_context_build_path(ctx, VGPU_SYSFS_MDEV_BUS);
+    names = vgpu_sysfs_list_dir(bus, error);
+    if (!names)
+        return NULL;
+    parents =
+        g_ptr_array_new_full(names->len, (GDestroyNotify)vgpu_parent_unref);
+    /* <bus>/<name><available_file> and <bus>/<name>/physfn, composed in
+     * place: a directory entry's name has at most NAME_MAX bytes */
+    available_file = g_strconcat("/mdev_supported_types/", type_id,
+                                 "/available_instances", NULL);
+    available_len = strlen(available_file);
+    prefix = strlen(bus) + 1;
+    path = g_malloc(prefix + NAME_MAX + MAX(available_len, strlen(physfn)) + 1);
+    memcpy(path, bus, prefix - 1);
+    path[prefix - 1] = G_DIR_SEPARATOR;
+    source = g_new0(LazySource, 1);
+    source->ref_count = 1;
+    source->ctx = vgpu_context_ref(ctx);
+    source->bus = g_strdup(bus);
+    source->host_has_mdevs = -1;
+
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        gsize name_len = strlen(name);
+        VgpuParent *parent;
+        VgpuMdevType *type;
+        guint available = 0;
+        int found;
+
+        if (name_len > NAME_MAX)
+            continue; /* not a directory entry's name */
+        memcpy(path + prefix, name, name_len);
+        memcpy(path + prefix + name_len, available_file, available_len + 1);
+        found = read_available(path, &available, error);
+        if (found < 0) {
+            lazy_source_unref(source);
+            return NULL;
+        }
+        if (found == 0)
+            continue;
+
+        type = lazy_type_new(source, type_id, name, name_len);
+        type->available_instances = available;
+        parent = parent_new_take(g_steal_pointer(&names->pdata[i]));
+        g_ptr_array_add(parent->types, type);
+        memcpy(path + prefix + name_len, physfn, sizeof(physfn));
+        parent->physical_function = read_physfn_link(path);
+        g_ptr_array_add(parents, parent);
+    }
+    lazy_source_unref(source);
+    return g_steal_pointer(&parents);
+}
+
+char *
+vgpu_discovery_get_gpu(VgpuContext *ctx, const char *parent)
+{
+    char *pf;
+
+    g_return_val_if_fail(ctx != NULL, NULL);
+    g_return_val_if_fail(parent != NULL, NULL);
+
+    pf = vgpu_name_is_safe(parent) ? read_physical_function(ctx, parent) : NULL;
+    return pf ? pf : g_strdup(parent);
 }

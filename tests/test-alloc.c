@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Unit tests of lib/vgpu-alloc.c: placement over discovery snapshots of
- * fixture sysfs trees (tests/vgpu-test-util.h).
+ * fixture sysfs trees (tests/vgpu-test-util.h). Every test runs twice:
+ * once with the per-type snapshot of vgpu_discovery_list_parents_for_type()
+ * and once ("flat: ") with the hook's flat listing
+ * (vgpu_discovery_list_offers(), which reads the rest when asked): same
+ * choices, same messages.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +17,7 @@
 
 #include <libvgpu/vgpu-alloc.h>
 
+#include "vgpu-discovery-private.h"
 #include "vgpu-test-util.h"
 
 #define GPU_A "0000:05:00.0"
@@ -39,6 +44,7 @@ typedef struct {
     char *root;
     VgpuContext *ctx;
     VgpuConfig *config;
+    gboolean flat; /* snapshot_for() is the hook's flat listing */
 } Fixture;
 
 static int
@@ -49,6 +55,14 @@ setup(void **state)
     fx->ctx = vgpu_test_context_new(&fx->root);
     fx->config = vgpu_config_new();
     *state = fx;
+    return 0;
+}
+
+static int
+setup_flat(void **state)
+{
+    setup(state);
+    ((Fixture *)*state)->flat = TRUE;
     return 0;
 }
 
@@ -75,13 +89,16 @@ snapshot(Fixture *fx)
     return parents;
 }
 
-/* The hook's fast path: only parents offering @type_id, only that type. */
+/* The hook's fast path: only parents offering @type_id, only that type
+ * (flat: read when asked). */
 static GPtrArray *
 snapshot_for(Fixture *fx, const char *type_id)
 {
     g_autoptr(GError) error = NULL;
     GPtrArray *parents =
-        vgpu_discovery_list_parents_for_type(fx->ctx, type_id, &error);
+        fx->flat
+            ? vgpu_discovery_list_offers(fx->ctx, type_id, &error)
+            : vgpu_discovery_list_parents_for_type(fx->ctx, type_id, &error);
 
     assert_null(error);
     assert_non_null(parents);
@@ -908,7 +925,11 @@ test_vf_parents_requested_gpu(void **state)
 int
 main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name)                                                                \
+    cmocka_unit_test_setup_teardown(name, setup, teardown),                    \
+    {                                                                          \
+        "flat: " #name, name, setup_flat, teardown, NULL                       \
+    }
     const struct CMUnitTest tests[] = {
         T(test_pack_prefers_parent_holding_type),
         T(test_check_capacity),

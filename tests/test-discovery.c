@@ -6,9 +6,12 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libvgpu/vgpu-discovery.h>
 
+#include "vgpu-discovery-private.h"
 #include "vgpu-test-util.h"
 
 #define P4_4Q_DESC                                                             \
@@ -129,6 +132,120 @@ test_list_parents_for_type(void **state)
     parents = vgpu_discovery_list_parents_for_type(f->ctx, "../../etc", &error);
     assert_null(parents);
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+}
+
+/* The file @attr of type @type_id of @parent in the fixture. */
+static char *
+type_file(Fixture *f, const char *parent, const char *type_id, const char *attr)
+{
+    return g_build_filename(f->root, "sys/devices/pci0000:00", parent,
+                            "mdev_supported_types", type_id, attr, NULL);
+}
+
+/*
+ * The hook's flat listing reads per parent only available_instances (and
+ * physfn); active instances, name, description, device_api and the
+ * NVIDIA decoding come when a getter asks, from sysfs as it is then, and
+ * an attribute that cannot be read is absent instead of failing the
+ * listing (the snapshot fails on it).
+ */
+static void
+test_list_offers_flat(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autofree char *name = type_file(f, "0000:04:00.0", "nvidia-65", "name");
+    const VgpuMdevType *unreadable, *held;
+
+    /* a name that cannot be read: a directory (read(2) says EISDIR) */
+    assert_int_equal(unlink(name), 0);
+    assert_int_equal(mkdir(name, 0755), 0);
+    assert_null(
+        vgpu_discovery_list_parents_for_type(f->ctx, "nvidia-65", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_SYSTEM));
+    g_clear_error(&error);
+
+    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-65", &error);
+    assert_null(error);
+    assert_non_null(parents);
+    assert_int_equal(parents->len, 2);
+    assert_string_equal(vgpu_parent_get_name(parents->pdata[0]),
+                        "0000:04:00.0");
+    assert_string_equal(vgpu_parent_get_name(parents->pdata[1]),
+                        "0000:05:00.0");
+    assert_int_equal(vgpu_parent_get_types(parents->pdata[0])->len, 1);
+    unreadable = vgpu_parent_find_type(parents->pdata[0], "nvidia-65");
+    held = vgpu_parent_find_type(parents->pdata[1], "nvidia-65");
+    assert_string_equal(vgpu_parent_get_gpu(parents->pdata[0]), "0000:04:00.0");
+    assert_int_equal(vgpu_mdev_type_get_available_instances(unreadable), 2);
+    assert_int_equal(vgpu_mdev_type_get_available_instances(held), 1);
+
+    /* read when asked: a device that appeared since counts */
+    vgpu_test_add_mdev(f->root, "0000:04:00.0", "nvidia-65",
+                       "22222222-2222-4222-8222-222222222222");
+    assert_int_equal(vgpu_mdev_type_get_active_instances(unreadable), 1);
+    assert_int_equal(vgpu_mdev_type_get_active_instances(held), 1);
+    assert_null(vgpu_mdev_type_get_name(unreadable));
+    assert_string_equal(vgpu_mdev_type_get_description(unreadable), P4_4Q_DESC);
+    assert_string_equal(vgpu_mdev_type_get_name(held), "GRID P4-4Q");
+    assert_string_equal(vgpu_mdev_type_get_device_api(held), "vfio-pci");
+    assert_int_equal(
+        vgpu_nvidia_type_get_max_instance(vgpu_mdev_type_get_nvidia(held)), 2);
+    g_clear_pointer(&parents, g_ptr_array_unref);
+
+    parents = vgpu_discovery_list_offers(f->ctx, "mtty-2", NULL);
+    assert_int_equal(parents->len, 1);
+    assert_null(vgpu_mdev_type_get_nvidia(
+        vgpu_parent_find_type(parents->pdata[0], "mtty-2")));
+    g_clear_pointer(&parents, g_ptr_array_unref);
+
+    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-999", NULL);
+    assert_non_null(parents);
+    assert_int_equal(parents->len, 0);
+    g_clear_pointer(&parents, g_ptr_array_unref);
+
+    assert_null(vgpu_discovery_list_offers(f->ctx, "../../etc", &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+}
+
+/* What the flat listing cannot read is an error where the snapshot's
+ * would be: available_instances that is not a number, with its message. */
+static void
+test_list_offers_errors(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) flat = NULL;
+    g_autoptr(GError) snapshot = NULL;
+    g_autofree char *path =
+        type_file(f, "0000:05:00.0", "nvidia-65", "available_instances");
+
+    assert_true(g_file_set_contents(path, "lots\n", -1, NULL));
+    assert_null(vgpu_discovery_list_offers(f->ctx, "nvidia-65", &flat));
+    assert_null(
+        vgpu_discovery_list_parents_for_type(f->ctx, "nvidia-65", &snapshot));
+    vgpu_test_assert_error(flat, VGPU_ERROR_INVALID_INPUT,
+                           "holds \"lots\", not a decimal number");
+    assert_string_equal(flat->message, snapshot->message);
+}
+
+/* The GPU of a parent: its physfn's PF, else itself (also when absent). */
+static void
+test_get_gpu(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *gpu = NULL;
+
+    vgpu_test_add_vf_type(f->root, "0000:3d:00.0", "0000:3d:00.4", "nvidia-700",
+                          "NVIDIA A16-2Q", 1);
+    gpu = vgpu_discovery_get_gpu(f->ctx, "0000:3d:00.4");
+    assert_string_equal(gpu, "0000:3d:00.0");
+    g_free(gpu);
+    gpu = vgpu_discovery_get_gpu(f->ctx, "0000:05:00.0");
+    assert_string_equal(gpu, "0000:05:00.0");
+    g_free(gpu);
+    gpu = vgpu_discovery_get_gpu(f->ctx, "0000:99:00.0");
+    assert_string_equal(gpu, "0000:99:00.0");
 }
 
 static void
@@ -296,6 +413,10 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_parents_for_type, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_list_offers_flat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_offers_errors, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_get_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_parent_errors, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_get_parent_for_type, setup,

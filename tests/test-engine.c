@@ -4,7 +4,9 @@
  * of docs/engine.md's "States of a device" table is set up by hand (a
  * record as a killed hook leaves it) and resolved by prepare, release or
  * reconcile; records of libvgpu 0.1; untrusted records; events.
- * Skips (77) where FUSE cannot be mounted.
+ * Skips (77) where FUSE cannot be mounted. The flat-discovery tests run a
+ * dry run on a fixture tree instead (tests/vgpu-test-util.h), watched
+ * with inotify.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +14,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -26,6 +30,7 @@
 #define UUID_A "9d2e9b5e-1c4a-4f7e-8a3b-00000000000a"
 #define UUID_B "9d2e9b5e-1c4a-4f7e-8a3b-00000000000b"
 #define UUID_F "11111111-2222-4333-8444-555555555555"
+#define UUID_D "9d2e9b5e-1c4a-4f7e-8a3b-00000000000d"
 #define PARENT "0000:05:00.0"
 
 static const char scenario[] = "[parent 0000:05:00.0]\n"
@@ -475,6 +480,216 @@ test_prepare_dry_run_settles_nothing(void **state)
     assert_int_equal(vgpu_record_get_state(record), VGPU_RECORD_CREATING);
 }
 
+/* ---- flat discovery: a prepare reads what placement needs ------------- */
+
+#define GPU_FULL "0000:05:00.0"   /* no instance left; unreadable name */
+#define GPU_HOLDER "0000:06:00.0" /* one device of the type, one left */
+#define GPU_EMPTY "0000:07:00.0"  /* two left; unreadable name */
+#define P4_4Q_DESC                                                             \
+    "num_heads=4, frl_config=60, framebuffer=4096M, "                          \
+    "max_resolution=7680x4320, max_instance=2"
+/* what a broken or hostile driver could show: escapes, absurd numbers */
+#define HOSTILE_DESC                                                           \
+    "max_instance=-1\033]0;pwned\007, framebuffer=99999999999999999999M"
+
+typedef struct {
+    VgpuTestHost host;
+    int inotify;
+    GHashTable *watches; /* watch descriptor → parent */
+    GPtrArray *opened;   /* "<parent> <file>" opened in a type directory */
+} TreeFixture;
+
+static char *
+tree_type_dir(TreeFixture *t, const char *parent)
+{
+    return g_build_filename(t->host.root, "sys/devices/pci0000:00", parent,
+                            "mdev_supported_types/nvidia-65", NULL);
+}
+
+/* Makes @attr of @parent's nvidia-65 unreadable: a directory, which
+ * open(2) accepts and read(2) refuses (EISDIR). */
+static void
+make_unreadable(TreeFixture *t, const char *parent, const char *attr)
+{
+    g_autofree char *dir = tree_type_dir(t, parent);
+    g_autofree char *path = g_build_filename(dir, attr, NULL);
+
+    unlink(path);
+    assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static int
+setup_tree(void **state)
+{
+    TreeFixture *t = g_new0(TreeFixture, 1);
+    static const char *const parents[] = {GPU_FULL, GPU_HOLDER, GPU_EMPTY};
+
+    t->host.ctx = vgpu_test_context_new(&t->host.root);
+    vgpu_test_add_type(t->host.root, GPU_FULL, "nvidia-65", "GRID P4-4Q",
+                       HOSTILE_DESC, 0);
+    make_unreadable(t, GPU_FULL, "name");
+    make_unreadable(t, GPU_FULL, "device_api");
+    vgpu_test_add_mdev(t->host.root, GPU_FULL, "nvidia-65", UUID_A);
+    vgpu_test_add_mdev(t->host.root, GPU_FULL, "nvidia-65", UUID_B);
+    vgpu_test_add_type(t->host.root, GPU_HOLDER, "nvidia-65", "GRID P4-4Q",
+                       P4_4Q_DESC, 1);
+    vgpu_test_add_mdev(t->host.root, GPU_HOLDER, "nvidia-65", UUID_F);
+    vgpu_test_add_type(t->host.root, GPU_EMPTY, "nvidia-65", "GRID P4-4Q",
+                       HOSTILE_DESC, 2);
+    make_unreadable(t, GPU_EMPTY, "name");
+
+    t->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    assert_true(t->inotify >= 0);
+    t->watches = g_hash_table_new(g_direct_hash, g_direct_equal);
+    t->opened = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < G_N_ELEMENTS(parents); i++) {
+        g_autofree char *dir = tree_type_dir(t, parents[i]);
+        int wd = inotify_add_watch(t->inotify, dir, IN_OPEN);
+
+        assert_true(wd >= 0);
+        g_hash_table_insert(t->watches, GINT_TO_POINTER(wd),
+                            (gpointer)parents[i]);
+    }
+    *state = t;
+    return 0;
+}
+
+static int
+teardown_tree(void **state)
+{
+    TreeFixture *t = *state;
+
+    close(t->inotify);
+    g_hash_table_unref(t->watches);
+    g_ptr_array_unref(t->opened);
+    vgpu_test_context_free(t->host.ctx, t->host.root);
+    g_free(t);
+    return 0;
+}
+
+/* Collects the opens in the watched type directories since the last call
+ * into t->opened, as "<parent> <file>". */
+static void
+collect_opens(TreeFixture *t)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t len;
+
+    g_ptr_array_set_size(t->opened, 0);
+    while ((len = read(t->inotify, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *event = (const void *)p;
+            const char *parent =
+                g_hash_table_lookup(t->watches, GINT_TO_POINTER(event->wd));
+
+            if (parent && event->len > 0)
+                g_ptr_array_add(t->opened,
+                                g_strdup_printf("%s %s", parent, event->name));
+            p += sizeof(*event) + event->len;
+        }
+    }
+    assert_true(len < 0 && errno == EAGAIN);
+}
+
+static gboolean
+was_opened(TreeFixture *t, const char *parent, const char *file)
+{
+    g_autofree char *entry = g_strdup_printf("%s %s", parent, file);
+
+    return g_ptr_array_find_with_equal_func(t->opened, entry, g_str_equal,
+                                            NULL);
+}
+
+/* A dry run of a prepare of @requests under @policy: the same placement
+ * as a real one (place_one()), without create. */
+static gboolean
+tree_prepare(TreeFixture *t, GPtrArray *requests, VgpuPlacementPolicy policy,
+             GPtrArray *placed, GError **error)
+{
+    g_autoptr(VgpuConfig) config = vgpu_config_new();
+    VgpuEngineOptions options;
+
+    vgpu_config_set_placement(config, policy);
+    vgpu_engine_options_init(&options);
+    options.flags = VGPU_ENGINE_DRY_RUN;
+    options.config = config;
+    options.placement = record_placement;
+    options.placement_data = placed;
+    return vgpu_engine_prepare(t->host.ctx, "win11", requests, &options, error);
+}
+
+/*
+ * Placement reads of every parent only what it needs: available_instances
+ * (and devices/ of the parents it compares by "holds the type"), never a
+ * name, description or device_api, so a parent it does not choose may
+ * have unreadable or hostile ones (the per-type snapshot refused the whole
+ * start over them). Both policies take the GPU already holding the type.
+ */
+static void
+test_flat_prepare_reads_no_metadata(void **state)
+{
+    TreeFixture *t = *state;
+    static const char *const metadata[] = {"name", "description", "device_api"};
+    static const char *const parents[] = {GPU_FULL, GPU_HOLDER, GPU_EMPTY};
+
+    for (int p = VGPU_PLACEMENT_PACK; p <= VGPU_PLACEMENT_SPREAD; p++) {
+        g_autoptr(GPtrArray) requests = requests_for(UUID_D);
+        g_autoptr(GPtrArray) placed = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *expected = g_strdup_printf(
+            GPU_HOLDER " 0 placement policy %s: 1 of 2 instances free",
+            p == VGPU_PLACEMENT_PACK ? "pack" : "spread");
+
+        collect_opens(t);
+        assert_true(
+            tree_prepare(t, requests, (VgpuPlacementPolicy)p, placed, &error));
+        assert_null(error);
+        assert_int_equal(placed->len, 1);
+        assert_string_equal(placed->pdata[0], expected);
+        collect_opens(t);
+        assert_true(was_opened(t, GPU_HOLDER, "available_instances"));
+        for (guint i = 0; i < G_N_ELEMENTS(parents); i++) {
+            for (guint m = 0; m < G_N_ELEMENTS(metadata); m++) {
+                if (was_opened(t, parents[i], metadata[m]))
+                    fail_msg("placement opened %s of %s", metadata[m],
+                             parents[i]);
+            }
+        }
+        /* no free instance: whether it holds the type does not matter */
+        assert_false(was_opened(t, GPU_FULL, "devices"));
+    }
+}
+
+/* A refusal that names the type takes the name from a parent whose name
+ * can be read; the unreadable ones count without NVIDIA decoding. */
+static void
+test_flat_refusal_names_type(void **state)
+{
+    TreeFixture *t = *state;
+    g_autoptr(GPtrArray) requests = requests_for(UUID_D);
+    g_autoptr(GPtrArray) placed = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+
+    for (guint i = 0; i < 3; i++) {
+        g_autofree char *uuid =
+            g_strdup_printf("9d2e9b5e-1c4a-4f7e-8a3b-00000000001%u", i);
+
+        g_ptr_array_add(requests,
+                        vgpu_request_new(uuid, "nvidia-65", NULL, NULL));
+    }
+    assert_false(
+        tree_prepare(t, requests, VGPU_PLACEMENT_PACK, placed, &error));
+    vgpu_test_assert_error(error, VGPU_ERROR_NO_CAPACITY, NULL);
+    assert_string_equal(
+        error->message,
+        "4 mediated devices of type nvidia-65 (GRID P4-4Q) are requested "
+        "but only 3 are free: " GPU_FULL " has 0 of 2 left (used by 2 "
+        "mediated devices not created by libvgpu), " GPU_HOLDER " has 1 of "
+        "2 left (used by 1 mediated device not created by libvgpu), " GPU_EMPTY
+        " has 2 of 2 left; stop a domain using one of them or request fewer");
+    assert_int_equal(placed->len, 0);
+}
+
 int
 main(void)
 {
@@ -504,6 +719,10 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_prepare_dry_run_settles_nothing,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flat_prepare_reads_no_metadata,
+                                        setup_tree, teardown_tree),
+        cmocka_unit_test_setup_teardown(test_flat_refusal_names_type,
+                                        setup_tree, teardown_tree),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

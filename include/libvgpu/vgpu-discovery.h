@@ -63,8 +63,9 @@ VGPU_PUBLIC GPtrArray *vgpu_discovery_list_parents(VgpuContext *ctx,
  *
  * Like vgpu_discovery_list_parents() but reads only the directory of
  * @type_id under each parent, and returns only parents that offer it;
- * each returned parent holds exactly that one type. This is the hook's
- * fast path: cost grows with the number of parents, not of types.
+ * each returned parent holds exactly that one type: cost grows with the
+ * number of parents, not of types. (The hook reads still less: per parent
+ * only what placement needs, the rest when a message asks.)
  *
  * Returns: (transfer full) (element-type VgpuParent): parents sorted by
  *   name (possibly empty), or %NULL with %VGPU_ERROR_INVALID_INPUT if
