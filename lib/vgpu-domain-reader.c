@@ -463,19 +463,9 @@ vgpu_domain_reading_new(const char *what, const char *xml, gsize len,
     g_return_val_if_fail(xml != NULL || len == 0, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    if (len == 0) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "%s is empty: expected an XML document", what);
+    if (!vgpu_text_check_document_size(what, len, VGPU_DOMAIN_XML_MAX_SIZE,
+                                       error))
         return NULL;
-    }
-    if (len > VGPU_DOMAIN_XML_MAX_SIZE) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "%s is %" G_GSIZE_FORMAT " bytes, more than the limit "
-                    "of %u bytes (%g MiB)",
-                    what, len, VGPU_DOMAIN_XML_MAX_SIZE,
-                    (double)VGPU_DOMAIN_XML_MAX_SIZE / (1024 * 1024));
-        return NULL;
-    }
 
     reading = g_new0(VgpuDomainReading, 1);
     reading->mdev_hostdevs = g_ptr_array_new_with_free_func(g_free);
@@ -555,6 +545,18 @@ describe_request(const RequestElement *element)
     return g_string_free(out, FALSE);
 }
 
+/* The request @local refused, as one line naming the element, the
+ * domain and the fix. */
+static void
+set_request_error(GError **error, const GError *local, const char *what,
+                  const char *label, const char *shell)
+{
+    g_set_error(error, VGPU_ERROR, local->code,
+                "vGPU request %s in domain %s: %s; fix it with "
+                "'virsh edit %s' or remove it with 'vgpuctl detach'",
+                what, label, local->message, shell);
+}
+
 /* A <vgpu:vf address=… type=…/> (DESIGN.md, "Device classes"). */
 static VgpuRequest *
 vf_request(const RequestElement *element, const char *what, const char *label,
@@ -576,10 +578,7 @@ vf_request(const RequestElement *element, const char *what, const char *label,
     }
     request = vgpu_request_new_vf(address, type_id, &local);
     if (!request)
-        g_set_error(error, VGPU_ERROR, local->code,
-                    "vGPU request %s in domain %s: %s; fix it with "
-                    "'virsh edit %s' or remove it with 'vgpuctl detach'",
-                    what, label, local->message, shell);
+        set_request_error(error, local, what, label, shell);
     return request;
 }
 
@@ -621,10 +620,7 @@ mdev_request(const RequestElement *element, const char *what, const char *label,
     request = vgpu_request_new(canonical, type_id, element->attrs[ATTR_PARENT],
                                &local);
     if (!request)
-        g_set_error(error, VGPU_ERROR, local->code,
-                    "vGPU request %s in domain %s: %s; fix it with "
-                    "'virsh edit %s' or remove it with 'vgpuctl detach'",
-                    what, label, local->message, shell);
+        set_request_error(error, local, what, label, shell);
     return request;
 }
 

@@ -4,6 +4,8 @@
  */
 #include "vgpu-text.h"
 
+#include <libvgpu/vgpu-common.h>
+
 #include <string.h>
 
 /* The longest safe form of one character: 4 bytes as \xNN each. */
@@ -156,4 +158,23 @@ vgpu_text_name(const char *value)
             return vgpu_text_quote(value);
     }
     return g_strdup(value);
+}
+
+gboolean
+vgpu_text_check_document_size(const char *what, gsize len, gsize max,
+                              GError **error)
+{
+    if (len == 0) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "%s is empty: expected an XML document", what);
+        return FALSE;
+    }
+    if (len > max) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
+                    "%s is %" G_GSIZE_FORMAT " bytes, more than the limit "
+                    "of %" G_GSIZE_FORMAT " bytes (%g MiB)",
+                    what, len, max, (double)max / (1024 * 1024));
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -90,3 +90,16 @@ char *vgpu_text_one_line(const char *message, gsize max_bytes);
  * Returns: (transfer full): free with g_free().
  */
 char *vgpu_text_name(const char *value);
+/*
+ * vgpu_text_check_document_size:
+ * @what: what the document is, for the message ("domain XML")
+ * @len: its length in bytes
+ * @max: the most accepted
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: %TRUE if 0 < @len <= @max; else %FALSE with
+ *   %VGPU_ERROR_INVALID_INPUT saying the document is empty or too large.
+ *   The one size rule of the XML readers (vgpu-xml.c, vgpu-domain-reader.c).
+ */
+gboolean vgpu_text_check_document_size(const char *what, gsize len, gsize max,
+                                       GError **error);

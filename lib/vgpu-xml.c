@@ -121,18 +121,8 @@ vgpu_xml_parse_safe(const char *what, const char *xml, gsize len, gsize max,
     g_return_val_if_fail(max <= G_MAXINT, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    if (len == 0) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "%s is empty: expected an XML document", what);
+    if (!vgpu_text_check_document_size(what, len, max, error))
         return NULL;
-    }
-    if (len > max) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                    "%s is %" G_GSIZE_FORMAT " bytes, more than the limit "
-                    "of %" G_GSIZE_FORMAT " bytes (%g MiB)",
-                    what, len, max, (double)max / (1024 * 1024));
-        return NULL;
-    }
 
     xmlInitParser();
     ctxt = xmlNewParserCtxt();

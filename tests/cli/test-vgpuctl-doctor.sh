@@ -14,18 +14,9 @@
 # Usage: test-vgpuctl-doctor.sh VGPUCTL VGPU_HOOK VGPU_SIM SOURCE_DIR
 set -euo pipefail
 
-VGPUCTL=$1
-HOOK=$2
-export VGPU_SIM=$3
-SRC=$4
-. "$SRC/tests/lib-sim.sh"
-. "$SRC/tests/lib-vgpuctl.sh"
-
-WORK=$(mktemp -d /tmp/vgpuctl-doctor-test.XXXXXX)
-OUT=$WORK/out
-ERR=$WORK/err
-trap 'rm -rf "$WORK"' EXIT
-trap 'exit 143' TERM
+. "$4/tests/lib-sim.sh"
+. "$4/tests/lib-vgpuctl.sh"
+vgpuctl_suite "$@"
 export LIBVIRT_DEFAULT_URI=test:///default
 export VGPUCTL_TEST_LIBVIRT_VERSION=9.0.0
 unset VGPUCTL_TEST_SYSTEMD_UNITS

@@ -15,21 +15,10 @@
 # Usage: test-vgpuctl-json.sh VGPUCTL VGPU_HOOK VGPU_SIM SOURCE_DIR
 set -euo pipefail
 
-VGPUCTL=$1
-HOOK=$2
-export VGPU_SIM=$3
-SRC=$4
-. "$SRC/tests/lib-sim.sh"
-. "$SRC/tests/lib-vgpuctl.sh"
-
-NODE_URI="test://$SRC/tests/cli/test-node.xml"
-WORK=$(mktemp -d /tmp/vgpuctl-json-test.XXXXXX)
-OUT=$WORK/out
-ERR=$WORK/err
-cleanup() { sim_stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 143' TERM
-start_sim() { sim_restart "$1"; trap cleanup EXIT; }
+. "$4/tests/lib-sim.sh"
+. "$4/tests/lib-vgpuctl.sh"
+vgpuctl_suite "$@"
+start_sim() { sim_restart "$1"; trap vgpuctl_cleanup EXIT; }
 # libvirt must not fall back to a real daemon in these tests.
 export LIBVIRT_DEFAULT_URI="$NODE_URI"
 

@@ -12,19 +12,9 @@
 # Usage: test-vgpuctl-no-libvirt.sh VGPUCTL VGPU_HOOK VGPU_SIM SOURCE_DIR
 set -euo pipefail
 
-VGPUCTL=$1
-HOOK=$2
-export VGPU_SIM=$3
-SRC=$4
-. "$SRC/tests/lib-sim.sh"
-. "$SRC/tests/lib-vgpuctl.sh"
-
-WORK=$(mktemp -d /tmp/vgpuctl-no-libvirt.XXXXXX)
-OUT=$WORK/out
-ERR=$WORK/err
-cleanup() { sim_stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 143' TERM
+. "$4/tests/lib-sim.sh"
+. "$4/tests/lib-vgpuctl.sh"
+vgpuctl_suite "$@"
 # the version check must read the library, not this
 unset VGPUCTL_TEST_LIBVIRT_VERSION
 # a command that contacts libvirt by mistake fails on this URI

@@ -10,16 +10,9 @@
 # Usage: test-vgpuctl-plan.sh VGPUCTL VGPU_HOOK VGPU_SIM SOURCE_DIR
 set -euo pipefail
 
-VGPUCTL=$1
-HOOK=$2
-export VGPU_SIM=$3
-SRC=$4
-. "$SRC/tests/lib-sim.sh"
-
-WORK=$(mktemp -d /tmp/vgpuctl-plan-test.XXXXXX)
-cleanup() { sim_stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 143' TERM
+. "$4/tests/lib-sim.sh"
+. "$4/tests/lib-vgpuctl.sh"
+vgpuctl_suite "$@"
 # --file must not contact libvirt: any attempt fails on this URI.
 export LIBVIRT_DEFAULT_URI="no-such-driver:///nowhere"
 

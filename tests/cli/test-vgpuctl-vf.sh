@@ -17,20 +17,10 @@
 # Usage: test-vgpuctl-vf.sh VGPUCTL VGPU_HOOK VGPU_SIM SOURCE_DIR
 set -euo pipefail
 
-VGPUCTL=$1
-HOOK=$2
-export VGPU_SIM=$3
-SRC=$4
-. "$SRC/tests/lib-sim.sh"
-. "$SRC/tests/lib-vgpuctl.sh"
-
-WORK=$(mktemp -d /tmp/vgpuctl-vf-test.XXXXXX)
-OUT=$WORK/out
-ERR=$WORK/err
-cleanup() { sim_stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 143' TERM
-start_sim() { sim_restart "$1"; trap cleanup EXIT; }
+. "$4/tests/lib-sim.sh"
+. "$4/tests/lib-vgpuctl.sh"
+vgpuctl_suite "$@"
+start_sim() { sim_restart "$1"; trap vgpuctl_cleanup EXIT; }
 export LIBVIRT_DEFAULT_URI=test:///default
 export VGPUCTL_TEST_LIBVIRT_VERSION=10.0.0
 

@@ -10,23 +10,12 @@
 # Usage: test-vgpuctl.sh VGPUCTL VGPU_HOOK VGPU_SIM SOURCE_DIR
 set -euo pipefail
 
-VGPUCTL=$1
-HOOK=$2
-export VGPU_SIM=$3
-SRC=$4
-. "$SRC/tests/lib-sim.sh"
-. "$SRC/tests/lib-vgpuctl.sh"
-
-NODE_URI="test://$SRC/tests/cli/test-node.xml"
-WORK=$(mktemp -d /tmp/vgpuctl-test.XXXXXX)
-OUT=$WORK/out
-ERR=$WORK/err
-cleanup() { sim_stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 143' TERM
+. "$4/tests/lib-sim.sh"
+. "$4/tests/lib-vgpuctl.sh"
+vgpuctl_suite "$@"
 # sim_start and sim_restart set their own EXIT trap: put ours back.
-start_sim() { sim_start "$1"; trap cleanup EXIT; }
-restart_sim() { sim_restart "$1"; trap cleanup EXIT; }
+start_sim() { sim_start "$1"; trap vgpuctl_cleanup EXIT; }
+restart_sim() { sim_restart "$1"; trap vgpuctl_cleanup EXIT; }
 # libvirt must not fall back to a real daemon in these tests.
 export LIBVIRT_DEFAULT_URI="$NODE_URI"
 
