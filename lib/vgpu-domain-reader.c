@@ -492,9 +492,15 @@ vgpu_domain_reading_new(const char *what, const char *xml, gsize len,
     if (!ok) {
         if (local->domain == VGPU_ERROR)
             g_propagate_error(error, g_steal_pointer(&local));
-        else
+        else {
+            /* GMarkup quotes bytes of the document, newlines and invalid
+             * UTF-8 included */
+            g_autofree char *text =
+                vgpu_text_one_line(local->message, VGPU_TEXT_LINE_MAX / 2);
+
             g_set_error(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT,
-                        "%s is not well-formed: %s", what, local->message);
+                        "%s is not well-formed: %s", what, text);
+        }
         return NULL;
     }
     return g_steal_pointer(&reading);
