@@ -234,6 +234,7 @@ typedef struct {
     ReadState state;
     VgpuDomainReading *reading;
     const char *what;
+    GError *failure; /* the first error GMarkup reported (on_error) */
 } Reader;
 
 static Role
@@ -328,6 +329,9 @@ on_start(GMarkupParseContext *context, const char *qname, const char **names,
     const char *local;
     Role role;
 
+    if (reader->failure)
+        return;
+
     /* namespace declarations of this element are in scope for it */
     for (gsize i = 0; names[i]; i++) {
         NsBinding binding;
@@ -375,6 +379,8 @@ on_end(GMarkupParseContext *context, const char *qname, gpointer user_data,
     VgpuDomainReading *reading = reader->reading;
     Role role = parent_role(state);
 
+    if (reader->failure || state->depth == 0)
+        return;
     state->depth--;
     g_array_set_size(state->roles, state->depth);
     while (state->ns->len &&
@@ -410,7 +416,7 @@ on_text(GMarkupParseContext *context, const char *text, gsize len,
     ReadState *state = &reader->state;
 
     /* all the text of <name> or <uuid>, as xmlNodeGetContent() gives it */
-    if (state->text_depth)
+    if (!reader->failure && state->text_depth)
         g_string_append_len(state->text, text, len);
 }
 
@@ -427,11 +433,30 @@ on_passthrough(GMarkupParseContext *context, const char *text, gsize len,
                     reader->what);
 }
 
+/*
+ * GMarkup reports every error here first (mark_error()). The reader keeps
+ * the first and passes no GError to GMarkup itself: GLib 2.74 goes on
+ * parsing after an invalid element name (emit_start_element() validates
+ * the name into the caller's GError but the state machine then leaves the
+ * error state), and the next error would be set over the first ("GError
+ * set over the top", a GLib warning on the hook's stderr). Found by
+ * tests/fuzz/fuzz-hook.
+ */
+static void
+on_error(GMarkupParseContext *context, GError *error, gpointer user_data)
+{
+    Reader *reader = user_data;
+
+    if (!reader->failure)
+        reader->failure = g_error_copy(error);
+}
+
 static const GMarkupParser parser = {
     .start_element = on_start,
     .end_element = on_end,
     .text = on_text,
     .passthrough = on_passthrough,
+    .error = on_error,
 };
 
 /* ---- reading ------------------------------------------------------------- */
@@ -481,8 +506,10 @@ vgpu_domain_reading_new(const char *what, const char *xml, gsize len,
     context = g_markup_parse_context_new(
         &parser, G_MARKUP_TREAT_CDATA_AS_TEXT | G_MARKUP_PREFIX_ERROR_POSITION,
         &reader, NULL);
-    ok = g_markup_parse_context_parse(context, xml, (gssize)len, &local) &&
-         g_markup_parse_context_end_parse(context, &local);
+    ok = g_markup_parse_context_parse(context, xml, (gssize)len, NULL) &&
+         !reader.failure && g_markup_parse_context_end_parse(context, NULL) &&
+         !reader.failure;
+    local = reader.failure;
 
     clear_hostdev(&reader.state);
     g_array_unref(reader.state.roles);
@@ -490,6 +517,9 @@ vgpu_domain_reading_new(const char *what, const char *xml, gsize len,
     g_string_free(reader.state.text, TRUE);
 
     if (!ok) {
+        if (!local) /* GMarkup always reports, but never trust that */
+            local = g_error_new_literal(G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE,
+                                        "cannot parse it");
         if (local->domain == VGPU_ERROR)
             g_propagate_error(error, g_steal_pointer(&local));
         else {
