@@ -117,7 +117,7 @@ main(int argc, char **argv)
         return EXIT_USAGE;
     }
     operation = vgpu_hook_table_lookup(argv[2], argv[3]);
-    if (operation && operation->needs_worker) {
+    if (operation) {
         if (!operation->reads_input)
             drain_input(); /* e.g. release works from ownership records */
         exec_worker(operation->worker, argv);

@@ -22,21 +22,21 @@ typedef struct {
     const char *operation;     /* argv[2] */
     const char *sub_operation; /* argv[3] */
     VgpuHookOperation value;
-    int needs_worker;   /* the front must exec a worker (libvgpu) */
-    const char *worker; /* which: VGPU_HOOK_WORKER or VGPU_HOOK_WORKER_FULL */
+    const char *worker; /* the worker the front execs: VGPU_HOOK_WORKER or
+                           VGPU_HOOK_WORKER_FULL */
     int reads_input;    /* the worker reads the domain XML from stdin */
 } VgpuHookTableEntry;
 
 static const VgpuHookTableEntry vgpu_hook_table[] = {
-    {"prepare", "begin", VGPU_HOOK_OPERATION_PREPARE_BEGIN, 1, VGPU_HOOK_WORKER,
+    {"prepare", "begin", VGPU_HOOK_OPERATION_PREPARE_BEGIN, VGPU_HOOK_WORKER,
      1},
-    {"release", "end", VGPU_HOOK_OPERATION_RELEASE_END, 1, VGPU_HOOK_WORKER, 0},
+    {"release", "end", VGPU_HOOK_OPERATION_RELEASE_END, VGPU_HOOK_WORKER, 0},
     /* libvirt uses the output as the new XML: VF requests may have to
      * move to a VF of this host (libvirt keeps the XML when there is no
      * output). */
-    {"migrate", "begin", VGPU_HOOK_OPERATION_MIGRATE_BEGIN, 1,
+    {"migrate", "begin", VGPU_HOOK_OPERATION_MIGRATE_BEGIN,
      VGPU_HOOK_WORKER_FULL, 1},
-    {"restore", "begin", VGPU_HOOK_OPERATION_RESTORE_BEGIN, 1,
+    {"restore", "begin", VGPU_HOOK_OPERATION_RESTORE_BEGIN,
      VGPU_HOOK_WORKER_FULL, 1},
 };
 
