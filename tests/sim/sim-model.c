@@ -2636,7 +2636,8 @@ sim_state_list(SimState *state, const char *path, GPtrArray **names)
  * without a show method or for writing one without a store method.
  */
 int
-sim_state_open(SimState *state, const char *path, int flags, uid_t uid)
+sim_state_open(SimState *state, const char *path, int flags, uid_t uid,
+               char **snapshot)
 {
     SimNode *node;
     int access_mode = flags & O_ACCMODE;
@@ -2654,6 +2655,8 @@ sim_state_open(SimState *state, const char *path, int flags, uid_t uid)
         ret = -EACCES;
     else if (access_mode != O_RDONLY && uid != 0)
         ret = -EACCES;          /* all writable attributes are 0200/0644 */
+    else if (node->attr == SIM_ATTR_CTL_STATE)
+        *snapshot = sim_state_describe_locked(state);
     g_mutex_unlock(&state->lock);
     return ret;
 }

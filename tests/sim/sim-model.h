@@ -51,8 +51,14 @@ sim_state_readlink(SimState *state, const char *path, char *buf,
                    size_t size);
 int
 sim_state_list(SimState *state, const char *path, GPtrArray **names);
+/* Checks that @path may be opened with @flags by @uid.  For a file read
+ * whole at once, .vgpu-sim/state, *@snapshot receives its content as of
+ * now (free with g_free()): each read(2) of the open file then serves a
+ * slice of that one snapshot, so a reader that needs several reads still
+ * sees one consistent state. Other files leave *@snapshot alone. */
 int
-sim_state_open(SimState *state, const char *path, int flags, uid_t uid);
+sim_state_open(SimState *state, const char *path, int flags, uid_t uid,
+               char **snapshot);
 int
 sim_state_access(SimState *state, const char *path, int mask);
 ssize_t

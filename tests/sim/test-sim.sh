@@ -361,6 +361,22 @@ eq "inject garbage: EINVAL" "$(wrn "$SYS/.vgpu-sim/inject" "explode")" \
 check "state names the parent" \
     grep -q "^parent 0000:05:00.0 model=homogeneous" "$SYS/.vgpu-sim/state"
 eq "state is read-only" "$(wrn "$SYS/.vgpu-sim/state" x)" "Permission denied"
+# A reader that needs several read(2)s (awk, a 16-byte buffer here) gets
+# one snapshot taken at open: a device created between two of its reads
+# is not in what it reads, and the text is whole (the stress suite's
+# invariant check read two snapshots spliced at a chunk boundary).
+S=$(uuid)
+exec 7<"$SYS/.vgpu-sim/state"
+head -c 16 <&7 >"$TMP/state.chunked"
+wrn "$T/nvidia-65/create" "$S" >/dev/null
+cat <&7 >>"$TMP/state.chunked"
+exec 7<&-
+check "a device created while the state is read is not in it" \
+    eval '! grep -q "$S" "$TMP/state.chunked"'
+check "it is in the next open" grep -q "$S" "$SYS/.vgpu-sim/state"
+eq "a chunked read is one whole snapshot" \
+    "$(grep -c "^parent " "$TMP/state.chunked")" \
+    "$(grep -c "^parent " "$SYS/.vgpu-sim/state")"
 
 sim_umount "$SYS"
 

@@ -52,8 +52,17 @@ static void *
 sim_fs_init(struct fuse_conn_info *conn G_GNUC_UNUSED,
             struct fuse_config *cfg)
 {
-    /* Nothing may be cached: every read must show the state of now. */
-    cfg->entry_timeout = 0;
+    /*
+     * Every read, stat and open must show the state of now, and does:
+     * attributes are never cached (each stat(2) is a GETATTR, each open an
+     * OPEN, each read a READ), nor are missing names (a device that
+     * appears is found at once).  Names that were found stay in the
+     * kernel's dentry cache, as kernfs keeps sysfs dentries, instead of
+     * one LOOKUP per path component of every access; a name that went
+     * away still resolves to its path here, whose GETATTR, OPEN or
+     * READLINK answers ENOENT, so what a program sees is unchanged.
+     */
+    cfg->entry_timeout = 86400;
     cfg->attr_timeout = 0;
     cfg->negative_timeout = 0;
     cfg->direct_io = 1;
@@ -112,23 +121,44 @@ sim_fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 static int
 sim_fs_open(const char *path, struct fuse_file_info *fi)
 {
+    char *snapshot = NULL;
     int ret;
 
     ret = sim_state_open(sim_fs_state(), path, fi->flags,
-                         fuse_get_context()->uid);
+                         fuse_get_context()->uid, &snapshot);
     if (ret < 0)
         return ret;
     /* Every read and write goes to us, one write(2) = one store(). */
     fi->direct_io = 1;
     fi->keep_cache = 0;
+    fi->fh = (uint64_t) (uintptr_t) snapshot;
     return 0;
 }
 
 static int
 sim_fs_read(const char *path, char *buf, size_t size, off_t offset,
-            struct fuse_file_info *fi G_GNUC_UNUSED)
+            struct fuse_file_info *fi)
 {
-    return (int) sim_state_read(sim_fs_state(), path, buf, size, offset);
+    const char *snapshot = (const char *) (uintptr_t) fi->fh;
+    size_t length;
+
+    if (snapshot == NULL)
+        return (int) sim_state_read(sim_fs_state(), path, buf, size, offset);
+    /* the state as of open(2), in as many reads as the reader makes */
+    length = strlen(snapshot);
+    if (offset < 0 || (size_t) offset >= length)
+        return 0;
+    size = MIN(size, length - (size_t) offset);
+    memcpy(buf, snapshot + offset, size);
+    return (int) size;
+}
+
+static int
+sim_fs_release(const char *path G_GNUC_UNUSED, struct fuse_file_info *fi)
+{
+    g_free((char *) (uintptr_t) fi->fh);
+    fi->fh = 0;
+    return 0;
 }
 
 /* sysfs_kf_write() ignores the file position, and so do we. */
@@ -242,6 +272,7 @@ static const struct fuse_operations sim_fs_operations = {
     .readdir = sim_fs_readdir,
     .open = sim_fs_open,
     .read = sim_fs_read,
+    .release = sim_fs_release,
     .write = sim_fs_write,
     .truncate = sim_fs_truncate,
     .access = sim_fs_access,
