@@ -190,6 +190,14 @@ struct _SimState {
     int inject_remove_errno;
     guint inject_remove_count;
     gboolean verbose;
+    /* links that went away since the lock was taken; told to
+     * invalidate once it is released (sim_state_unlock()) */
+    GPtrArray *gone_links;
+    SimInvalidateFunc invalidate;
+    gpointer invalidate_data;
+    GThread *reaper;            /* sim_state_start_reaper() */
+    GCond reaper_wake;          /* a removal was scheduled, or stop */
+    gboolean reaper_stop;
 };
 
 typedef struct {
@@ -315,11 +323,43 @@ sim_node_attach(SimNode *dir, SimNode *node)
     return node;
 }
 
-/* Removes @node from its directory and frees it with everything below. */
+/* Appends to @out the path (below the mount point, "/"-led) of @node. */
 static void
-sim_node_unlink(SimNode *node)
+sim_node_append_path(SimNode *node, GString *out)
+{
+    if (node->up == NULL)
+        return;
+    sim_node_append_path(node->up, out);
+    g_string_append_c(out, '/');
+    g_string_append(out, node->name);
+}
+
+/* Adds to @paths the path of every link at or below @node. */
+static void
+sim_node_collect_links(SimNode *node, GPtrArray *paths)
+{
+    if (node->kind == SIM_NODE_LINK) {
+        GString *path = g_string_new(NULL);
+
+        sim_node_append_path(node, path);
+        g_ptr_array_add(paths, g_string_free(path, FALSE));
+    } else if (node->kind == SIM_NODE_DIR) {
+        GHashTableIter iter;
+        gpointer child;
+
+        g_hash_table_iter_init(&iter, node->children);
+        while (g_hash_table_iter_next(&iter, NULL, &child))
+            sim_node_collect_links(child, paths);
+    }
+}
+
+/* Removes @node from its directory and frees it with everything below;
+ * the links among them go to @gone (paths), for the kernel's link cache. */
+static void
+sim_node_unlink(SimNode *node, GPtrArray *gone)
 {
     g_assert(node->up != NULL);
+    sim_node_collect_links(node, gone);
     g_hash_table_remove(node->up->children, node->name);
 }
 
@@ -512,6 +552,14 @@ sim_state_free(SimState *state)
 {
     if (state == NULL)
         return;
+    if (state->reaper != NULL) {
+        g_mutex_lock(&state->lock);
+        state->reaper_stop = TRUE;
+        g_cond_signal(&state->reaper_wake);
+        g_mutex_unlock(&state->lock);
+        g_thread_join(state->reaper);
+    }
+    g_cond_clear(&state->reaper_wake);
     g_clear_pointer(&state->mdevs, g_hash_table_unref);
     g_clear_pointer(&state->groups, g_hash_table_unref);
     g_clear_pointer(&state->parents, g_ptr_array_unref);
@@ -519,9 +567,32 @@ sim_state_free(SimState *state)
     g_clear_pointer(&state->pci, g_hash_table_unref);
     g_clear_pointer(&state->pfs, g_ptr_array_unref);
     g_clear_pointer(&state->root, sim_node_free);
+    g_clear_pointer(&state->gone_links, g_ptr_array_unref);
     g_cond_clear(&state->changed);
     g_mutex_clear(&state->lock);
     g_free(state);
+}
+
+/*
+ * Releases the state lock, then tells the invalidate callback about every
+ * link that went away meanwhile.  Outside the lock: the kernel's
+ * invalidation may wait for a READLINK of that link in flight, which
+ * another thread can only answer with the lock.
+ */
+static void
+sim_state_unlock(SimState *state)
+{
+    g_autoptr(GPtrArray) gone = NULL;
+
+    if (state->gone_links->len > 0 && state->invalidate != NULL) {
+        gone = g_steal_pointer(&state->gone_links);
+        state->gone_links = g_ptr_array_new_with_free_func(g_free);
+    } else {
+        g_ptr_array_set_size(state->gone_links, 0);
+    }
+    g_mutex_unlock(&state->lock);
+    for (guint i = 0; gone != NULL && i < gone->len; i++)
+        state->invalidate(gone->pdata[i], state->invalidate_data);
 }
 
 void
@@ -529,7 +600,17 @@ sim_state_set_interrupt_check(SimState *state, gboolean (*interrupted)(void))
 {
     g_mutex_lock(&state->lock);
     state->interrupted = interrupted;
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
+}
+
+void
+sim_state_set_invalidate(SimState *state, SimInvalidateFunc invalidate,
+                         gpointer data)
+{
+    g_mutex_lock(&state->lock);
+    state->invalidate = invalidate;
+    state->invalidate_data = data;
+    sim_state_unlock(state);
 }
 
 void
@@ -537,7 +618,7 @@ sim_state_set_verbose(SimState *state, gboolean verbose)
 {
     g_mutex_lock(&state->lock);
     state->verbose = verbose;
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
 }
 
 /*
@@ -1729,6 +1810,7 @@ sim_state_new(const char *data, gsize length, const char *origin,
     state = g_new0(SimState, 1);
     g_mutex_init(&state->lock);
     g_cond_init(&state->changed);
+    g_cond_init(&state->reaper_wake);
     state->root = sim_node_new(SIM_NODE_DIR, "", 0755);
     state->parents = g_ptr_array_new_with_free_func(sim_parent_free);
     state->mdevs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
@@ -1739,6 +1821,7 @@ sim_state_new(const char *data, gsize length, const char *origin,
     state->pfs = g_ptr_array_new_with_free_func(sim_pf_free);
     state->pci = g_hash_table_new(g_str_hash, g_str_equal);
     state->vfs = g_hash_table_new(g_str_hash, g_str_equal);
+    state->gone_links = g_ptr_array_new_with_free_func(g_free);
 
     /* What exists on any kernel with the mdev core loaded. */
     sim_node_mkdir_p(state->root, "class/mdev_bus");
@@ -1887,7 +1970,8 @@ sim_state_vanish(SimState *state, SimMdev *mdev)
     SimParent *parent = type->parent;
 
     for (guint i = mdev->nodes->len; i > 0; i--)
-        sim_node_unlink(g_ptr_array_index(mdev->nodes, i - 1));
+        sim_node_unlink(g_ptr_array_index(mdev->nodes, i - 1),
+                        state->gone_links);
     type->n_mdevs--;
     parent->n_mdevs--;
     parent->used -= type->cost;
@@ -1915,6 +1999,52 @@ sim_state_reap(SimState *state)
     }
     for (guint i = 0; i < due->len; i++)
         sim_state_vanish(state, g_ptr_array_index(due, i));
+}
+
+/* When the next removed device is due to vanish (monotonic µs), or 0. */
+static gint64
+sim_state_next_vanish(SimState *state)
+{
+    GHashTableIter iter;
+    gpointer value;
+    gint64 next = 0;
+
+    g_hash_table_iter_init(&iter, state->mdevs);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        SimMdev *mdev = value;
+
+        if (mdev->gone_at != 0 && (next == 0 || mdev->gone_at < next))
+            next = mdev->gone_at;
+    }
+    return next;
+}
+
+static gpointer
+sim_state_reaper(gpointer data)
+{
+    SimState *state = data;
+
+    g_mutex_lock(&state->lock);
+    while (!state->reaper_stop) {
+        gint64 next = sim_state_next_vanish(state);
+
+        if (next == 0)
+            g_cond_wait(&state->reaper_wake, &state->lock);
+        else
+            g_cond_wait_until(&state->reaper_wake, &state->lock, next);
+        sim_state_reap(state);
+        sim_state_unlock(state);    /* tells the gone links */
+        g_mutex_lock(&state->lock);
+    }
+    g_mutex_unlock(&state->lock);
+    return NULL;
+}
+
+void
+sim_state_start_reaper(SimState *state)
+{
+    g_return_if_fail(state->reaper == NULL);
+    state->reaper = g_thread_new("vgpu-sim-reaper", sim_state_reaper, state);
 }
 
 /* The duplicate and capacity checks of a create; lock held. */
@@ -1966,7 +2096,7 @@ sim_state_create(SimState *state, SimType *type, const char *buf,
          * checked again. */
         sim_log(state, "create %s on %s/%s: takes %u ms", uuid,
                 parent->name, type->id, delay_ms);
-        g_mutex_unlock(&state->lock);
+        sim_state_unlock(state);
         g_usleep((gulong) delay_ms * 1000);
         g_mutex_lock(&state->lock);
         sim_state_reap(state);
@@ -2109,6 +2239,7 @@ sim_state_remove(SimState *state, SimMdev *mdev, const char *buf,
     if (parent->remove_delay_ms > 0) {
         mdev->gone_at = g_get_monotonic_time() +
                         (gint64) parent->remove_delay_ms * 1000;
+        g_cond_signal(&state->reaper_wake);
     } else {
         sim_state_vanish(state, mdev);
     }
@@ -2161,7 +2292,7 @@ sim_state_vf_create(SimState *state, SimVf *vf, guint id, size_t size)
          * requests are served meanwhile, and the checks are made again
          * at its end, so one of two racing writes loses. */
         sim_log(state, "vf %s: type %u takes %u ms", vf->name, id, delay_ms);
-        g_mutex_unlock(&state->lock);
+        sim_state_unlock(state);
         g_usleep((gulong) delay_ms * 1000);
         g_mutex_lock(&state->lock);
         sim_state_reap(state);
@@ -2509,7 +2640,7 @@ sim_state_describe(SimState *state)
     g_mutex_lock(&state->lock);
     sim_state_reap(state);
     text = sim_state_describe_locked(state);
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
     return text;
 }
 
@@ -2574,7 +2705,7 @@ sim_state_getattr(SimState *state, const char *path, struct stat *st)
             break;
         }
     }
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
     return ret;
 }
 
@@ -2594,7 +2725,7 @@ sim_state_readlink(SimState *state, const char *path, char *buf, size_t size)
         ret = -EINVAL;
     else
         g_strlcpy(buf, node->text, size);
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
     return ret;
 }
 
@@ -2625,7 +2756,7 @@ sim_state_list(SimState *state, const char *path, GPtrArray **names)
         while (g_hash_table_iter_next(&iter, &key, NULL))
             g_ptr_array_add(*names, g_strdup(key));
     }
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
     if (ret == 0)
         g_ptr_array_sort(*names, sim_compare_names);
     return ret;
@@ -2657,7 +2788,7 @@ sim_state_open(SimState *state, const char *path, int flags, uid_t uid,
         ret = -EACCES;          /* all writable attributes are 0200/0644 */
     else if (node->attr == SIM_ATTR_CTL_STATE)
         *snapshot = sim_state_describe_locked(state);
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
     return ret;
 }
 
@@ -2673,7 +2804,7 @@ sim_state_access(SimState *state, const char *path, int mask)
         ret = -ENOENT;
     else if ((mask & X_OK) && node->kind == SIM_NODE_FILE)
         ret = -EACCES;
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
     return ret;
 }
 
@@ -2717,7 +2848,7 @@ sim_state_read(SimState *state, const char *path, char *buf, size_t size,
             break;
         }
     }
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
 
     if (content != NULL) {
         size_t length = strlen(content);
@@ -2804,7 +2935,7 @@ sim_state_write(SimState *state, const char *path, const char *buf,
             break;
         }
     }
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
     return ret;
 }
 
@@ -2822,6 +2953,6 @@ sim_state_truncate(SimState *state, const char *path)
         ret = -ENOENT;
     else if (node->kind == SIM_NODE_DIR)
         ret = -EISDIR;
-    g_mutex_unlock(&state->lock);
+    sim_state_unlock(state);
     return ret;
 }

@@ -37,6 +37,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimState, sim_state_free)
 
 void
 sim_state_set_verbose(SimState *state, gboolean verbose);
+
+/* Called with the path (below the mount point, "/"-led) of each symbolic
+ * link that went away, after the change and outside the state lock, so
+ * that a cache of link targets can drop it before the request that made
+ * the change is answered. */
+typedef void (*SimInvalidateFunc)(const char *path, gpointer data);
+
+void
+sim_state_set_invalidate(SimState *state, SimInvalidateFunc invalidate,
+                         gpointer data);
+
+/* Starts a thread that makes removed devices vanish when their
+ * remove_delay_ms is over, whether or not a request comes (a cached link
+ * target is read without one); sim_state_free() ends it. */
+void
+sim_state_start_reaper(SimState *state);
 /* @interrupted tells whether the request being served got a signal
  * (fuse_interrupted()) or the file system is exiting; a blocked remove
  * polls it. */

@@ -286,6 +286,8 @@ check "device still there" test -d "$D1"
 eq "remove 1" "$(wrn "$D1/remove" 1)" ok
 check "device directory gone" test ! -e "$D1"
 check "bus/mdev/devices link gone" test ! -L "$SYS/bus/mdev/devices/$U1"
+check "readlink of the gone link fails (the kernel's cached target dropped)" \
+    eval '! readlink "$SYS/bus/mdev/devices/$U1" >/dev/null'
 check "type devices/ link gone" test ! -L "$T/nvidia-65/devices/$U1"
 check "driver link gone" \
     test ! -L "$SYS/bus/mdev/drivers/nvidia-vgpu-vfio/$U1"
@@ -554,6 +556,7 @@ check "remove returned before the delay (${elapsed} ms)" \
     test "$elapsed" -lt 3000
 check "device still visible during the delay" test -d "$P/$X"
 check "still on the bus during the delay" test -L "$SYS/bus/mdev/devices/$X"
+check "its link resolves during the delay" readlink "$SYS/bus/mdev/devices/$X"
 eq "capacity not back during the delay" \
     "$(cat "$T/t-a/available_instances")" 0
 eq "second remove during the delay succeeds" "$(wrn "$P/$X/remove" 1)" ok
@@ -563,10 +566,13 @@ eq "hold during the delay: ENODEV" "$(wrn "$SYS/.vgpu-sim/hold" "$X")" \
     "No such device"
 # the delay is generous so that the checks above fit in it even on a
 # loaded machine under ASan; wait for its end without a fixed sleep
+# (readlink alone: a cached link target, nothing asks the emulator)
 for _ in $(seq 200); do
-    [ -e "$P/$X" ] || break
+    readlink "$SYS/bus/mdev/devices/$X" >/dev/null || break
     sleep 0.05
 done
+check "readlink of the bus link fails after the delay" \
+    eval '! readlink "$SYS/bus/mdev/devices/$X" >/dev/null'
 check "device gone after the delay" test ! -e "$P/$X"
 check "bus link gone after the delay" test ! -L "$SYS/bus/mdev/devices/$X"
 eq "capacity back after the delay" "$(cat "$T/t-a/available_instances")" 1

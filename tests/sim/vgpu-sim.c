@@ -49,7 +49,7 @@ sim_fs_interrupted(void)
 }
 
 static void *
-sim_fs_init(struct fuse_conn_info *conn G_GNUC_UNUSED,
+sim_fs_init(struct fuse_conn_info *conn,
             struct fuse_config *cfg)
 {
     /*
@@ -64,6 +64,11 @@ sim_fs_init(struct fuse_conn_info *conn G_GNUC_UNUSED,
      */
     cfg->entry_timeout = 86400;
     cfg->attr_timeout = 0;
+    /* Link targets are cached too, as kernfs answers them from memory;
+     * a link that goes away is invalidated before the request that
+     * removed it is answered (sim_fs_invalidate()). */
+    if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+        conn->want |= FUSE_CAP_CACHE_SYMLINKS;
     cfg->negative_timeout = 0;
     cfg->direct_io = 1;
     cfg->kernel_cache = 0;
@@ -263,6 +268,16 @@ sim_fs_chown(const char *path G_GNUC_UNUSED, uid_t uid G_GNUC_UNUSED,
              gid_t gid G_GNUC_UNUSED, struct fuse_file_info *fi G_GNUC_UNUSED)
 {
     return -EPERM;
+}
+
+/* The kernel keeps link targets (FUSE_CAP_CACHE_SYMLINKS): drop the one
+ * of a link that went away (fuse_lowlevel_notify_inval_inode() through
+ * the path), so a readlink(2) of it is asked again and fails. -ENOENT
+ * says the kernel never looked it up: nothing to drop. */
+static void
+sim_fs_invalidate(const char *path, gpointer data)
+{
+    fuse_invalidate_path(data, path);
 }
 
 static const struct fuse_operations sim_fs_operations = {
@@ -567,6 +582,7 @@ main(int argc, char **argv)
         g_printerr("vgpu-sim: cannot set up FUSE\n");
         return 1;
     }
+    sim_state_set_invalidate(state, sim_fs_invalidate, fuse);
     if (fuse_mount(fuse, mountpoint) != 0) {
         g_printerr("vgpu-sim: cannot mount on %s\n", mountpoint);
         fuse_destroy(fuse);
@@ -575,6 +591,7 @@ main(int argc, char **argv)
 
     if (!foreground && !debug)
         sim_daemonize(log_path);
+    sim_state_start_reaper(state); /* after the fork of sim_daemonize() */
 
     if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0) {
         fuse_unmount(fuse);
@@ -584,6 +601,7 @@ main(int argc, char **argv)
     if (verbose)
         g_printerr("vgpu-sim: serving %s on %s\n", scenario, mountpoint);
     ret = fuse_loop_mt(fuse, 0);
+    sim_state_set_invalidate(state, NULL, NULL); /* fuse goes below */
     fuse_remove_signal_handlers(fuse_get_session(fuse));
     fuse_unmount(fuse);
     fuse_destroy(fuse);
