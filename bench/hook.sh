@@ -7,7 +7,9 @@
 # emulator with GPUS homogeneous GPUs, the free GPU first or last, and
 # ACTIVE devices on the other GPUs. Runs in a private mount namespace
 # (bench/run starts it with unshare -m) so that the emulator can be
-# bind-mounted over /sys for mdevctl. Prints one line per program:
+# bind-mounted over /sys for mdevctl, and the root's run/ (where the hook
+# keeps its records, /run/libvgpu) is a tmpfs as /run is on a host, not
+# the disk file system under /tmp. Prints one line per program:
 #   CASE PROGRAM INSTRUCTIONS LOADER MEDIAN_MS MAX_RSS_KIB
 #
 # Usage: unshare -m bench/hook.sh BUILD_DIR ROUNDS "GPUS:WHERE:ACTIVE"...
@@ -22,7 +24,7 @@ COMMUNITY=$HERE/community-hook.sh
 TYPE=nvidia-304 # max 1 instance: one device takes a GPU
 SMALL=nvidia-300
 T=$(mktemp -d)
-trap 'umount /sys 2>/dev/null || true; sim_stop; rm -rf "$T"' EXIT
+trap 'umount /sys 2>/dev/null || true; umount "$SIM_ROOT/run" 2>/dev/null || true; sim_stop; rm -rf "$T"' EXIT
 
 XML=$T/domain.xml
 
@@ -41,6 +43,7 @@ measure() { # GPUS WHERE ACTIVE
     [ "$where" = first ] || { target=$gpus; first=1; last=$((gpus - 1)); }
     sim_start <(bench_scenario "$gpus" 12)
     mount --bind "$SIM_ROOT/sys" /sys
+    mount -t tmpfs -o mode=0755 tmpfs "$SIM_ROOT/run"
     n=$active
     [ "$n" != min ] || n=$((gpus - 1))
     [ "$n" = 0 ] || bench_fill "$first" "$last" "$SMALL" "$n"
@@ -69,6 +72,7 @@ measure() { # GPUS WHERE ACTIVE
         unset -n p r
     done
     umount /sys
+    umount "$SIM_ROOT/run"
     sim_stop
 }
 

@@ -56,7 +56,8 @@ describe_choice(const VgpuRequest *request, const VgpuParent *parent,
 
 /* The parent by placement policy among those offering the type
  * (vgpu_alloc_choose_parent()), after the devices of @planned. The flat
- * listing reads two files per parent; placement asks for the rest (active
+ * listing reads one file per parent (and physfn where it can matter);
+ * placement asks for the rest (active
  * instances, names for messages) only where it needs them. */
 static char *
 mdev_place(VgpuContext *ctx, const VgpuRequest *request,
@@ -64,8 +65,8 @@ mdev_place(VgpuContext *ctx, const VgpuRequest *request,
            char **why, GError **error)
 {
     const char *type_id = vgpu_request_get_type_id(request);
-    g_autoptr(GPtrArray) parents =
-        vgpu_discovery_list_offers(ctx, type_id, error);
+    g_autoptr(GPtrArray) parents = vgpu_discovery_list_offers(
+        ctx, type_id, vgpu_request_get_parent(request) != NULL, error);
     VgpuParent *parent;
 
     if (!parents)
@@ -88,7 +89,7 @@ mdev_check_capacity(VgpuContext *ctx, const char *type_id, const char *parent,
                     GError **error)
 {
     g_autoptr(GPtrArray) parents =
-        vgpu_discovery_list_offers(ctx, type_id, error);
+        vgpu_discovery_list_offers(ctx, type_id, TRUE, error);
 
     return parents && vgpu_alloc_check_capacity(parents, type_id, parent, count,
                                                 config, users, error);

@@ -9,7 +9,9 @@
 #include "vgpu-sysfs.h"
 #include "vgpu-text.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CONFIG_GROUP "libvgpu"
 #define KEY_PLACEMENT "placement"
@@ -551,6 +553,11 @@ vgpu_config_load(VgpuContext *ctx, GError **error)
     path = vgpu_context_build_path(ctx, VGPU_CONFIG_PATH);
     file = g_key_file_new();
 
+    /* No file, the common case, is the defaults: asked first because
+     * GLib's error for it converts strerror() from the locale's charset
+     * (g_strerror(): iconv modules, a third of the hook's memory). */
+    if (access(path, F_OK) < 0 && errno == ENOENT)
+        return g_steal_pointer(&config);
     /* read first, so that OS errors (EACCES, EISDIR) are not syntax errors */
     if (!g_file_get_contents(path, &data, &len, &local)) {
         if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))

@@ -24,14 +24,20 @@ void vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
  * The parents under sys/class/mdev_bus offering @type_id, sorted by name,
  * each holding that one type, like
  * vgpu_discovery_list_parents_for_type(), but flat: per parent it reads
- * only the type's available_instances and the parent's physfn link (what
- * placement needs of every parent). The rest is read when a getter first
- * asks, from sysfs as it is then: active instances (one listing of
- * sys/bus/mdev/devices says "none" for all types at once, else the type's
- * devices/), and name, description, device_api and the NVIDIA decoding
+ * only the type's available_instances, and the parent's physfn link where
+ * placement can need it: for every parent with a free instance, and for
+ * the others only when one of those is an SR-IOV VF (its GPU's capacity
+ * and held type count the PF's other VFs) or none has a free instance
+ * (the refusal names GPUs), or when @every_gpu is TRUE (a request that
+ * names its parent or GPU, a capacity check); otherwise a full parent's
+ * physical function is left NULL, which no placement reads. The rest is read
+ * when a getter first asks, from sysfs as it is then: active instances (one
+ * listing of sys/bus/mdev/devices says "none" for all types at once, else the
+ * type's devices/), and name, description, device_api and the NVIDIA decoding
  * (for messages), which are left NULL when they cannot be read instead of
- * failing. So a placement that asks only what it needs costs two reads
- * per parent. Use it under the host lock and drop it with the decision.
+ * failing. So a placement that asks only what it needs costs one read per
+ * parent, and one readlink more per parent with room. Use it under the
+ * host lock and drop it with the decision.
  *
  * Returns: (transfer full) (element-type VgpuParent): the parents, or NULL
  * with VGPU_ERROR_INVALID_INPUT (@type_id is not a safe name) or
@@ -39,7 +45,7 @@ void vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
  * read, with the messages of vgpu_discovery_list_parents_for_type()).
  */
 GPtrArray *vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
-                                      GError **error);
+                                      gboolean every_gpu, GError **error);
 
 /*
  * The GPU of parent device @parent: the physical function its physfn link

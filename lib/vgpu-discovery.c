@@ -803,7 +803,7 @@ read_available(const char *path, guint *available, GError **error)
 
 GPtrArray *
 vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
-                           GError **error)
+                           gboolean every_gpu, GError **error)
 {
     static const char physfn[] = "/physfn";
     g_autofree char *bus = NULL;
@@ -811,6 +811,9 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
     g_autofree char *path = NULL;
     g_autoptr(GPtrArray) names = NULL;
     g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GPtrArray) full = NULL; /* VgpuParent, physfn not read */
+    gboolean any_room = FALSE;
+    gboolean any_vf = FALSE;
     LazySource *source;
     gsize prefix, available_len;
 
@@ -838,6 +841,7 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
     source->ctx = vgpu_context_ref(ctx);
     source->bus = g_strdup(bus);
     source->host_has_mdevs = -1;
+    full = g_ptr_array_new();
 
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
@@ -863,11 +867,28 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
         type->available_instances = available;
         parent = parent_new_take(g_steal_pointer(&names->pdata[i]));
         g_ptr_array_add(parent->types, type);
+        g_ptr_array_add(parents, parent);
+        if (available == 0) {
+            g_ptr_array_add(full, parent);
+            continue;
+        }
+        any_room = TRUE;
         memcpy(path + prefix + name_len, physfn, sizeof(physfn));
         parent->physical_function = read_physfn_link(path);
-        g_ptr_array_add(parents, parent);
+        any_vf |= parent->physical_function != NULL;
     }
     lazy_source_unref(source);
+    /* A full parent counts only as a member of a GPU with room (VFs of
+     * one PF), or in the refusal, which names GPUs (vgpu-alloc.c). */
+    for (guint i = 0; (every_gpu || any_vf || !any_room) && i < full->len;
+         i++) {
+        VgpuParent *parent = full->pdata[i];
+        gsize name_len = strlen(parent->name);
+
+        memcpy(path + prefix, parent->name, name_len);
+        memcpy(path + prefix + name_len, physfn, sizeof(physfn));
+        parent->physical_function = read_physfn_link(path);
+    }
     return g_steal_pointer(&parents);
 }
 

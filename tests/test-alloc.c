@@ -97,7 +97,7 @@ snapshot_for(Fixture *fx, const char *type_id)
     g_autoptr(GError) error = NULL;
     GPtrArray *parents =
         fx->flat
-            ? vgpu_discovery_list_offers(fx->ctx, type_id, &error)
+            ? vgpu_discovery_list_offers(fx->ctx, type_id, FALSE, &error)
             : vgpu_discovery_list_parents_for_type(fx->ctx, type_id, &error);
 
     assert_null(error);

@@ -166,7 +166,7 @@ test_list_offers_flat(void **state)
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_SYSTEM));
     g_clear_error(&error);
 
-    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-65", &error);
+    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-65", FALSE, &error);
     assert_null(error);
     assert_non_null(parents);
     assert_int_equal(parents->len, 2);
@@ -194,19 +194,68 @@ test_list_offers_flat(void **state)
         vgpu_nvidia_type_get_max_instance(vgpu_mdev_type_get_nvidia(held)), 2);
     g_clear_pointer(&parents, g_ptr_array_unref);
 
-    parents = vgpu_discovery_list_offers(f->ctx, "mtty-2", NULL);
+    parents = vgpu_discovery_list_offers(f->ctx, "mtty-2", FALSE, NULL);
     assert_int_equal(parents->len, 1);
     assert_null(vgpu_mdev_type_get_nvidia(
         vgpu_parent_find_type(parents->pdata[0], "mtty-2")));
     g_clear_pointer(&parents, g_ptr_array_unref);
 
-    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-999", NULL);
+    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-999", FALSE, NULL);
     assert_non_null(parents);
     assert_int_equal(parents->len, 0);
     g_clear_pointer(&parents, g_ptr_array_unref);
 
-    assert_null(vgpu_discovery_list_offers(f->ctx, "../../etc", &error));
+    assert_null(vgpu_discovery_list_offers(f->ctx, "../../etc", FALSE, &error));
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
+}
+
+/* The physfn link of a parent without a free instance is read only where
+ * placement can use it: when a parent with room is a VF (its GPU's
+ * capacity counts the PF's other VFs), when none has room (the refusal
+ * names GPUs), or when asked for every GPU (a request naming one). */
+static void
+test_list_offers_physfn(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *room =
+        type_file(f, "0000:06:00.0", "nvidia-700", "available_instances");
+    const char *expected[][2] = {
+        /* FALSE, TRUE: physical function of the full VF 0000:3d:00.4 */
+        {NULL, "0000:3d:00.0"},           /* room only on 0000:06:00.0 */
+        {"0000:3d:00.0", "0000:3d:00.0"}, /* no room anywhere */
+        {"0000:3d:00.0", "0000:3d:00.0"}, /* room on VF 0000:3d:00.5 */
+    };
+
+    vgpu_test_add_vf_type(f->root, "0000:3d:00.0", "0000:3d:00.4", "nvidia-700",
+                          "NVIDIA A16-2Q", 0);
+    vgpu_test_add_type(f->root, "0000:06:00.0", "nvidia-700", "NVIDIA A16-2Q",
+                       NULL, 1);
+    for (guint step = 0; step < G_N_ELEMENTS(expected); step++) {
+        if (step == 1)
+            assert_true(g_file_set_contents(room, "0\n", -1, NULL));
+        if (step == 2)
+            vgpu_test_add_vf_type(f->root, "0000:3d:00.0", "0000:3d:00.5",
+                                  "nvidia-700", "NVIDIA A16-2Q", 1);
+        for (int every_gpu = 0; every_gpu <= 1; every_gpu++) {
+            g_autoptr(GPtrArray) parents = vgpu_discovery_list_offers(
+                f->ctx, "nvidia-700", every_gpu, NULL);
+            const char *pf;
+
+            assert_non_null(parents);
+            assert_string_equal(vgpu_parent_get_name(parents->pdata[1]),
+                                "0000:3d:00.4");
+            pf = vgpu_parent_get_physical_function(parents->pdata[1]);
+            if (expected[step][every_gpu] == NULL)
+                assert_null(pf);
+            else
+                assert_string_equal(pf, expected[step][every_gpu]);
+            /* a parent with room always has its link read */
+            if (step == 2)
+                assert_string_equal(
+                    vgpu_parent_get_physical_function(parents->pdata[2]),
+                    "0000:3d:00.0");
+        }
+    }
 }
 
 /* What the flat listing cannot read is an error where the snapshot's
@@ -221,7 +270,7 @@ test_list_offers_errors(void **state)
         type_file(f, "0000:05:00.0", "nvidia-65", "available_instances");
 
     assert_true(g_file_set_contents(path, "lots\n", -1, NULL));
-    assert_null(vgpu_discovery_list_offers(f->ctx, "nvidia-65", &flat));
+    assert_null(vgpu_discovery_list_offers(f->ctx, "nvidia-65", FALSE, &flat));
     assert_null(
         vgpu_discovery_list_parents_for_type(f->ctx, "nvidia-65", &snapshot));
     vgpu_test_assert_error(flat, VGPU_ERROR_INVALID_INPUT,
@@ -414,6 +463,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_parents_for_type, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_list_offers_flat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_offers_physfn, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_list_offers_errors, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_get_gpu, setup, teardown),
