@@ -117,6 +117,17 @@ count_entries(const char *path, gint limit)
     return count;
 }
 
+/* Whether sys/bus/mdev/devices lists any mediated device (or cannot be
+ * listed); when it lists none, no type's devices/ needs listing. */
+static gboolean
+host_has_mdevs(VgpuContext *ctx)
+{
+    g_autofree char *all =
+        vgpu_context_build_path(ctx, VGPU_SYSFS_MDEV_DEVICES);
+
+    return count_entries(all, 1) != 0;
+}
+
 /* Reads an optional attribute: absent → NULL without error. */
 static gboolean
 read_optional_attr(const char *dir, const char *attr, char **value,
@@ -148,12 +159,8 @@ type_load(const VgpuMdevType *type, guint what)
     what &= ~self->loaded;
     if (!what || !source)
         return;
-    if ((what & LOADED_ACTIVE) && source->host_has_mdevs < 0) {
-        g_autofree char *all =
-            vgpu_context_build_path(source->ctx, VGPU_SYSFS_MDEV_DEVICES);
-        /* unreadable: not known to be empty, so list per type */
-        source->host_has_mdevs = count_entries(all, 1) != 0;
-    }
+    if ((what & LOADED_ACTIVE) && source->host_has_mdevs < 0)
+        source->host_has_mdevs = host_has_mdevs(source->ctx);
     dir = what == LOADED_ACTIVE && !source->host_has_mdevs
               ? NULL /* no device anywhere: nothing to list */
               : g_strconcat(source->bus, G_DIR_SEPARATOR_S, self->parent,
@@ -265,12 +272,13 @@ vgpu_mdev_type_get_nvidia(const VgpuMdevType *type)
 }
 
 /*
- * Reads one type directory. Returns NULL without error when the type (or
- * its parent) vanished meanwhile or is not a type directory.
+ * Reads one type directory; its devices/ only when @host_has_mdevs (else
+ * it has none). Returns NULL without error when the type (or its parent)
+ * vanished meanwhile or is not a type directory.
  */
 static VgpuMdevType *
 read_type(VgpuContext *ctx, const char *parent, const char *type_id,
-          GError **error)
+          gboolean host_has_mdevs, GError **error)
 {
     g_autofree char *dir = vgpu_sysfs_type_path(ctx, parent, type_id, NULL);
     g_autofree char *avail_path =
@@ -298,7 +306,8 @@ read_type(VgpuContext *ctx, const char *parent, const char *type_id,
         vgpu_mdev_type_unref(type);
         return NULL;
     }
-    type->active_instances = MAX(count_entries(devices_path, G_MAXINT), 0);
+    if (host_has_mdevs)
+        type->active_instances = MAX(count_entries(devices_path, G_MAXINT), 0);
     type->nvidia = vgpu_nvidia_type_new(type->name, type->description, NULL);
     type->loaded = LOADED_ALL;
     return type;
@@ -433,13 +442,14 @@ parent_new(const char *name)
 }
 
 /*
- * Reads @name with all its types (@only_type NULL) or just @only_type.
- * Returns NULL without error when the parent vanished or (with
- * @only_type) does not offer the type.
+ * Reads @name with all its types (@only_type NULL) or just @only_type;
+ * @host_has_mdevs FALSE says that no type has a device (one listing of
+ * sys/bus/mdev/devices, host_has_mdevs()). Returns NULL without error
+ * when the parent vanished or (with @only_type) does not offer the type.
  */
 static VgpuParent *
 read_parent(VgpuContext *ctx, const char *name, const char *only_type,
-            GError **error)
+            gboolean host_has_mdevs, GError **error)
 {
     g_autoptr(VgpuParent) parent = parent_new(name);
     g_autoptr(GPtrArray) type_ids = NULL;
@@ -457,7 +467,8 @@ read_parent(VgpuContext *ctx, const char *name, const char *only_type,
     for (guint i = 0; i < type_ids->len; i++) {
         const char *type_id = g_ptr_array_index(type_ids, i);
         g_autoptr(GError) local = NULL;
-        VgpuMdevType *type = read_type(ctx, name, type_id, &local);
+        VgpuMdevType *type =
+            read_type(ctx, name, type_id, host_has_mdevs, &local);
 
         if (local) {
             g_propagate_error(error, g_steal_pointer(&local));
@@ -481,14 +492,16 @@ list_parents(VgpuContext *ctx, const char *only_type, GError **error)
     g_autofree char *bus = vgpu_context_build_path(ctx, VGPU_SYSFS_MDEV_BUS);
     g_autoptr(GPtrArray) names = vgpu_sysfs_list_dir(bus, error);
     g_autoptr(GPtrArray) parents = NULL;
+    gboolean any_mdev;
 
     if (!names)
         return NULL;
+    any_mdev = names->len > 0 && host_has_mdevs(ctx);
     parents = g_ptr_array_new_with_free_func((GDestroyNotify)vgpu_parent_unref);
     for (guint i = 0; i < names->len; i++) {
         g_autoptr(GError) local = NULL;
-        VgpuParent *parent =
-            read_parent(ctx, g_ptr_array_index(names, i), only_type, &local);
+        VgpuParent *parent = read_parent(ctx, g_ptr_array_index(names, i),
+                                         only_type, any_mdev, &local);
         if (local) {
             g_propagate_error(error, g_steal_pointer(&local));
             return NULL;
@@ -517,59 +530,50 @@ vgpu_discovery_list_parents_for_type(VgpuContext *ctx, const char *type_id,
     return list_parents(ctx, type_id, error);
 }
 
-/* @name with all its types (@only_type NULL) or just @only_type; a
- * NOT_FOUND error names what is missing. */
-static VgpuParent *
-get_parent(VgpuContext *ctx, const char *name, const char *only_type,
-           GError **error)
+/* The NOT_FOUND error for parent @name (and @type_id, when not NULL)
+ * that could not be read: it is missing, or does not offer the type. */
+static void
+set_parent_not_found(VgpuContext *ctx, const char *name, const char *type_id,
+                     GError **error)
 {
-    g_autofree char *path = NULL;
-    g_autoptr(GError) local = NULL;
-    gboolean exists;
-    VgpuParent *parent;
+    g_autofree char *path = g_build_filename(vgpu_context_get_root(ctx),
+                                             VGPU_SYSFS_MDEV_BUS, name, NULL);
 
-    if (!vgpu_name_check("parent device", name, error) ||
-        (only_type && !vgpu_name_check("mdev type", only_type, error)))
-        return NULL;
-    path = g_build_filename(vgpu_context_get_root(ctx), VGPU_SYSFS_MDEV_BUS,
-                            name, NULL);
-    exists = g_file_test(path, G_FILE_TEST_IS_DIR);
-    parent = exists ? read_parent(ctx, name, only_type, &local) : NULL;
-    if (local) {
-        g_propagate_error(error, g_steal_pointer(&local));
-        return NULL;
-    }
-    if (!parent && exists && only_type) {
+    if (type_id && g_file_test(path, G_FILE_TEST_IS_DIR)) {
         g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
                     "parent device \"%s\" offers no mdev type \"%s\"; "
                     "'vgpuctl types --parent %s' lists its types",
-                    name, only_type, name);
-        return NULL;
+                    name, type_id, name);
+        return;
     }
-    if (!parent) {
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
-                    "no parent device \"%s\" in %s; 'vgpuctl types' lists "
-                    "the parent devices of this host",
-                    name, VGPU_SYSFS_MDEV_BUS);
-        return NULL;
-    }
-    return parent;
+    g_set_error(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND,
+                "no parent device \"%s\" in %s; 'vgpuctl types' lists "
+                "the parent devices of this host",
+                name, VGPU_SYSFS_MDEV_BUS);
 }
 
 VgpuParent *
 vgpu_discovery_get_parent(VgpuContext *ctx, const char *name, GError **error)
 {
-    g_return_val_if_fail(ctx != NULL, NULL);
-    return get_parent(ctx, name, NULL, error);
-}
+    g_autofree char *path = NULL;
+    g_autoptr(GError) local = NULL;
+    VgpuParent *parent = NULL;
 
-VgpuParent *
-vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
-                                   const char *type_id, GError **error)
-{
     g_return_val_if_fail(ctx != NULL, NULL);
-    g_return_val_if_fail(type_id != NULL, NULL);
-    return get_parent(ctx, name, type_id, error);
+
+    if (!vgpu_name_check("parent device", name, error))
+        return NULL;
+    path = g_build_filename(vgpu_context_get_root(ctx), VGPU_SYSFS_MDEV_BUS,
+                            name, NULL);
+    if (g_file_test(path, G_FILE_TEST_IS_DIR))
+        parent = read_parent(ctx, name, NULL, host_has_mdevs(ctx), &local);
+    if (local) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    if (!parent)
+        set_parent_not_found(ctx, name, NULL, error);
+    return parent;
 }
 
 /* --- VgpuMdev --- */
@@ -801,6 +805,56 @@ read_available(const char *path, guint *available, GError **error)
     return -1;
 }
 
+static LazySource *
+lazy_source_new(VgpuContext *ctx, const char *bus)
+{
+    LazySource *source = g_new0(LazySource, 1);
+
+    source->ref_count = 1;
+    source->ctx = vgpu_context_ref(ctx);
+    source->bus = g_strdup(bus);
+    source->host_has_mdevs = -1;
+    return source;
+}
+
+VgpuParent *
+vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
+                                   const char *type_id, GError **error)
+{
+    g_autofree char *bus = NULL;
+    g_autofree char *path = NULL;
+    VgpuParent *parent;
+    VgpuMdevType *type;
+    LazySource *source;
+    guint available = 0;
+    int found;
+
+    g_return_val_if_fail(ctx != NULL, NULL);
+    g_return_val_if_fail(type_id != NULL, NULL);
+
+    if (!vgpu_name_check("parent device", name, error) ||
+        !vgpu_name_check("mdev type", type_id, error))
+        return NULL;
+    bus = vgpu_context_build_path(ctx, VGPU_SYSFS_MDEV_BUS);
+    path = g_strconcat(bus, G_DIR_SEPARATOR_S, name, "/mdev_supported_types/",
+                       type_id, "/available_instances", NULL);
+    found = read_available(path, &available, error);
+    if (found < 0)
+        return NULL;
+    if (found == 0) {
+        set_parent_not_found(ctx, name, type_id, error);
+        return NULL;
+    }
+    source = lazy_source_new(ctx, bus);
+    type = lazy_type_new(source, type_id, name, strlen(name));
+    lazy_source_unref(source);
+    type->available_instances = available;
+    parent = parent_new(name);
+    g_ptr_array_add(parent->types, type);
+    parent->physical_function = read_physical_function(ctx, name);
+    return parent;
+}
+
 GPtrArray *
 vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
                            gboolean every_gpu, GError **error)
@@ -836,11 +890,7 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
     path = g_malloc(prefix + NAME_MAX + MAX(available_len, strlen(physfn)) + 1);
     memcpy(path, bus, prefix - 1);
     path[prefix - 1] = G_DIR_SEPARATOR;
-    source = g_new0(LazySource, 1);
-    source->ref_count = 1;
-    source->ctx = vgpu_context_ref(ctx);
-    source->bus = g_strdup(bus);
-    source->host_has_mdevs = -1;
+    source = lazy_source_new(ctx, bus);
     full = g_ptr_array_new();
 
     for (guint i = 0; i < names->len; i++) {

@@ -92,7 +92,8 @@ vgpu_sysfs_read_attr(const char *path, GError **error)
     }
 
     while (used < ATTR_MAX_BYTES) {
-        ssize_t n = read(fd, buf + used, ATTR_MAX_BYTES - used);
+        gsize want = ATTR_MAX_BYTES - used;
+        ssize_t n = read(fd, buf + used, want);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -109,6 +110,12 @@ vgpu_sysfs_read_attr(const char *path, GError **error)
         if (n == 0)
             break;
         used += (gsize)n;
+        /* kernfs hands out an attribute whole in the first read (one
+         * show() into a page, fs/kernfs/file.c: kernfs_seq_show() via
+         * seq_read_iter()), so a short read is its end: no second
+         * read(2) just to see end of file (a round trip on FUSE) */
+        if ((gsize)n < want)
+            break;
     }
     close(fd);
 

@@ -313,14 +313,29 @@ test_get_parent_errors(void **state)
 }
 
 /* One type of one parent: the name of a device's type without reading the
- * parent's other types. */
+ * parent's other types, and only when asked (vgpuctl list asks for the
+ * name once per type id): a name that cannot be read is NULL, not an
+ * error, and what is read is sysfs as it is when asked. */
 static void
 test_get_parent_for_type(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
     g_autoptr(VgpuParent) parent = NULL;
+    g_autoptr(VgpuParent) unreadable = NULL;
+    g_autofree char *name = type_file(f, "0000:04:00.0", "nvidia-65", "name");
     GPtrArray *types;
+
+    unreadable = vgpu_discovery_get_parent_for_type(f->ctx, "0000:04:00.0",
+                                                    "nvidia-65", &error);
+    assert_non_null(unreadable);
+    assert_int_equal(unlink(name), 0);
+    assert_int_equal(mkdir(name, 0755), 0); /* read(2): EISDIR */
+    assert_null(vgpu_mdev_type_get_name(
+        vgpu_parent_find_type(unreadable, "nvidia-65")));
+    assert_int_equal(vgpu_mdev_type_get_available_instances(
+                         vgpu_parent_find_type(unreadable, "nvidia-65")),
+                     2);
 
     parent = vgpu_discovery_get_parent_for_type(f->ctx, "0000:05:00.0",
                                                 "nvidia-65", &error);

@@ -56,8 +56,8 @@ format_time(gint64 seconds, gboolean iso)
                : g_date_time_format(when, "%Y-%m-%d %H:%M:%S");
 }
 
-/* Notes the GPU of parent @name and the name of @type_id, read from that
- * one type directory; nothing if unreadable. */
+/* Notes the GPU of parent @name and the name of @type_id (unless known),
+ * read from that one type directory; nothing if unreadable. */
 static void
 note_parent(DeviceListing *listing, VgpuContext *ctx, GHashTable *seen,
             const char *name, const char *type_id)
@@ -75,7 +75,10 @@ note_parent(DeviceListing *listing, VgpuContext *ctx, GHashTable *seen,
         g_hash_table_replace(listing->gpus, g_strdup(name),
                              g_strdup(vgpu_parent_get_gpu(parent)));
     type = g_ptr_array_index(vgpu_parent_get_types(parent), 0);
-    if (vgpu_mdev_type_get_name(type))
+    /* a type id names one profile on every parent: its name is read once
+     * (the type reads it when asked) */
+    if (!g_hash_table_contains(listing->type_names, type_id) &&
+        vgpu_mdev_type_get_name(type))
         g_hash_table_replace(listing->type_names, g_strdup(type_id),
                              g_strdup(vgpu_mdev_type_get_name(type)));
 }

@@ -87,9 +87,8 @@ VGPU_PUBLIC GPtrArray *vgpu_discovery_list_parents_for_type(VgpuContext *ctx,
  *   %VGPU_ERROR_NOT_FOUND (no such parent), %VGPU_ERROR_INVALID_INPUT
  *   (unsafe name such as "../x") or %VGPU_ERROR_SYSTEM.
  */
-VGPU_PUBLIC VgpuParent *vgpu_discovery_get_parent(VgpuContext *ctx,
-                                                  const char *parent,
-                                                  GError **error);
+VGPU_PUBLIC VgpuParent *
+vgpu_discovery_get_parent(VgpuContext *ctx, const char *parent, GError **error);
 
 /**
  * vgpu_discovery_get_parent_for_type:
@@ -98,12 +97,15 @@ VGPU_PUBLIC VgpuParent *vgpu_discovery_get_parent(VgpuContext *ctx,
  * @type_id: an mdev type id of @parent, e.g. "nvidia-65"
  * @error: return location for a #GError, or %NULL
  *
- * Like vgpu_discovery_get_parent() but reads only the directory of
- * @type_id under @parent, as vgpu_discovery_list_parents_for_type() does
- * under every parent: for naming the type of a mediated device (its
- * parent and type id, vgpu_mdev_get_type_id()) and the GPU it uses
- * (vgpu_parent_get_gpu()) without reading the parent's other types.
- * Sysfs I/O, no lock.
+ * Like vgpu_discovery_get_parent() but for @type_id only, and lazily:
+ * for naming the type of a mediated device (its parent and type id,
+ * vgpu_mdev_get_type_id()) and the GPU it uses (vgpu_parent_get_gpu())
+ * without reading the parent's other types. It reads the type's
+ * available_instances and the parent's physfn link; the type's name,
+ * description, device_api, NVIDIA decoding and active instances are read
+ * from sysfs when a getter first asks for them (one file each), and are
+ * %NULL when they cannot be read then. Sysfs I/O, no lock; do not share
+ * the result between threads.
  *
  * Returns: (transfer full): the parent holding exactly that one type, or
  *   %NULL with %VGPU_ERROR_NOT_FOUND (no such parent, or it does not offer
@@ -141,8 +143,7 @@ VGPU_PUBLIC GPtrArray *vgpu_discovery_list_mdevs(VgpuContext *ctx,
  *   a canonical UUID) or %VGPU_ERROR_SYSTEM.
  */
 VGPU_PUBLIC VgpuMdev *vgpu_discovery_get_mdev(VgpuContext *ctx,
-                                              const char *uuid,
-                                              GError **error);
+                                              const char *uuid, GError **error);
 
 /* VgpuParent */
 VGPU_PUBLIC VgpuParent *vgpu_parent_ref(VgpuParent *parent);
@@ -193,7 +194,8 @@ VGPU_PUBLIC void vgpu_mdev_type_unref(VgpuMdevType *type);
 VGPU_PUBLIC const char *vgpu_mdev_type_get_id(const VgpuMdevType *type);
 /** vgpu_mdev_type_get_parent_name: Returns: (transfer none): the parent
  * device offering this type. */
-VGPU_PUBLIC const char *vgpu_mdev_type_get_parent_name(const VgpuMdevType *type);
+VGPU_PUBLIC const char *
+vgpu_mdev_type_get_parent_name(const VgpuMdevType *type);
 /** vgpu_mdev_type_get_name: Returns: (transfer none) (nullable): the
  * optional `name` attribute, trimmed (e.g. "GRID P4-4Q"). */
 VGPU_PUBLIC const char *vgpu_mdev_type_get_name(const VgpuMdevType *type);
@@ -211,8 +213,7 @@ vgpu_mdev_type_get_available_instances(const VgpuMdevType *type);
 /** vgpu_mdev_type_get_active_instances: Returns: number of mediated
  * devices of this type on this parent at discovery time (entries of the
  * type's `devices/` directory). */
-VGPU_PUBLIC guint
-vgpu_mdev_type_get_active_instances(const VgpuMdevType *type);
+VGPU_PUBLIC guint vgpu_mdev_type_get_active_instances(const VgpuMdevType *type);
 /** vgpu_mdev_type_get_nvidia: Returns: (transfer none) (nullable): the
  * decoded NVIDIA metadata (see vgpu_nvidia_type_new()), or %NULL for
  * types that are not NVIDIA vGPU types. */
