@@ -552,13 +552,7 @@ sim_state_free(SimState *state)
 {
     if (state == NULL)
         return;
-    if (state->reaper != NULL) {
-        g_mutex_lock(&state->lock);
-        state->reaper_stop = TRUE;
-        g_cond_signal(&state->reaper_wake);
-        g_mutex_unlock(&state->lock);
-        g_thread_join(state->reaper);
-    }
+    sim_state_stop_reaper(state);
     g_cond_clear(&state->reaper_wake);
     g_clear_pointer(&state->mdevs, g_hash_table_unref);
     g_clear_pointer(&state->groups, g_hash_table_unref);
@@ -583,8 +577,10 @@ static void
 sim_state_unlock(SimState *state)
 {
     g_autoptr(GPtrArray) gone = NULL;
+    SimInvalidateFunc invalidate = state->invalidate;
+    gpointer data = state->invalidate_data;
 
-    if (state->gone_links->len > 0 && state->invalidate != NULL) {
+    if (state->gone_links->len > 0 && invalidate != NULL) {
         gone = g_steal_pointer(&state->gone_links);
         state->gone_links = g_ptr_array_new_with_free_func(g_free);
     } else {
@@ -592,7 +588,7 @@ sim_state_unlock(SimState *state)
     }
     g_mutex_unlock(&state->lock);
     for (guint i = 0; gone != NULL && i < gone->len; i++)
-        state->invalidate(gone->pdata[i], state->invalidate_data);
+        invalidate(gone->pdata[i], data);
 }
 
 void
@@ -2045,6 +2041,18 @@ sim_state_start_reaper(SimState *state)
 {
     g_return_if_fail(state->reaper == NULL);
     state->reaper = g_thread_new("vgpu-sim-reaper", sim_state_reaper, state);
+}
+
+void
+sim_state_stop_reaper(SimState *state)
+{
+    if (state->reaper == NULL)
+        return;
+    g_mutex_lock(&state->lock);
+    state->reaper_stop = TRUE;
+    g_cond_signal(&state->reaper_wake);
+    g_mutex_unlock(&state->lock);
+    g_thread_join(g_steal_pointer(&state->reaper));
 }
 
 /* The duplicate and capacity checks of a create; lock held. */

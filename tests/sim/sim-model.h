@@ -53,6 +53,10 @@ sim_state_set_invalidate(SimState *state, SimInvalidateFunc invalidate,
  * target is read without one); sim_state_free() ends it. */
 void
 sim_state_start_reaper(SimState *state);
+
+/* Ends that thread (before what its invalidate callback uses goes). */
+void
+sim_state_stop_reaper(SimState *state);
 /* @interrupted tells whether the request being served got a signal
  * (fuse_interrupted()) or the file system is exiting; a blocked remove
  * polls it. */

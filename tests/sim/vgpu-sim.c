@@ -601,7 +601,9 @@ main(int argc, char **argv)
     if (verbose)
         g_printerr("vgpu-sim: serving %s on %s\n", scenario, mountpoint);
     ret = fuse_loop_mt(fuse, 0);
-    sim_state_set_invalidate(state, NULL, NULL); /* fuse goes below */
+    /* fuse goes below: the loop's threads are joined, the reaper too */
+    sim_state_stop_reaper(state);
+    sim_state_set_invalidate(state, NULL, NULL);
     fuse_remove_signal_handlers(fuse_get_session(fuse));
     fuse_unmount(fuse);
     fuse_destroy(fuse);
