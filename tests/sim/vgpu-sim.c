@@ -49,8 +49,7 @@ sim_fs_interrupted(void)
 }
 
 static void *
-sim_fs_init(struct fuse_conn_info *conn,
-            struct fuse_config *cfg)
+sim_fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
     /*
      * Every read, stat and open must show the state of now, and does:
@@ -64,17 +63,17 @@ sim_fs_init(struct fuse_conn_info *conn,
      */
     cfg->entry_timeout = 86400;
     cfg->attr_timeout = 0;
-    /* Link targets are cached too, as kernfs answers them from memory;
-     * a link that goes away is invalidated before the request that
-     * removed it is answered (sim_fs_invalidate()). */
-    if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
-        conn->want |= FUSE_CAP_CACHE_SYMLINKS;
     cfg->negative_timeout = 0;
     cfg->direct_io = 1;
     cfg->kernel_cache = 0;
     cfg->auto_cache = 0;
     cfg->use_ino = 0;
     cfg->hard_remove = 1;
+    /* Link targets are cached too, as kernfs answers them from memory;
+     * a link that goes away is invalidated before the request that
+     * removed it is answered (sim_fs_invalidate()). */
+    if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+        conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 
     /* The kernel sent FUSE_INIT, so the loop is serving: let the parent
      * process return to its caller. */
@@ -594,6 +593,8 @@ main(int argc, char **argv)
     sim_state_start_reaper(state); /* after the fork of sim_daemonize() */
 
     if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0) {
+        sim_state_stop_reaper(state);
+        sim_state_set_invalidate(state, NULL, NULL);
         fuse_unmount(fuse);
         fuse_destroy(fuse);
         return 1;
