@@ -208,16 +208,17 @@ json_add_mdev(JsonBuilder *builder, const DeviceListing *listing,
               const VgpuMdev *mdev)
 {
     const char *type_id = vgpu_mdev_get_type_id(mdev);
+    VgpuctlDeviceJson device = {
+        .device = vgpu_mdev_get_uuid(mdev),
+        .parent = vgpu_mdev_get_parent_name(mdev),
+        .gpu = mdev_gpu(listing, mdev),
+        .device_class = vgpu_device_class_to_string(VGPU_DEVICE_CLASS_MDEV),
+        .type = type_id,
+        .type_name = g_hash_table_lookup(listing->type_names, type_id),
+    };
 
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "device", vgpu_mdev_get_uuid(mdev));
-    vgpuctl_json_add_string(builder, "parent", vgpu_mdev_get_parent_name(mdev));
-    vgpuctl_json_add_string(builder, "gpu", mdev_gpu(listing, mdev));
-    vgpuctl_json_add_string(
-        builder, "class", vgpu_device_class_to_string(VGPU_DEVICE_CLASS_MDEV));
-    vgpuctl_json_add_string(builder, "type", type_id);
-    vgpuctl_json_add_string(builder, "type_name",
-                            g_hash_table_lookup(listing->type_names, type_id));
+    vgpuctl_json_add_device(builder, &device, VGPUCTL_DEVICE_JSON_ALL);
     json_builder_set_member_name(builder, "mdevctl_defined");
     json_builder_add_boolean_value(
         builder,
@@ -229,13 +230,14 @@ json_add_mdev(JsonBuilder *builder, const DeviceListing *listing,
 static void
 json_add_definition(JsonBuilder *builder, const VgpuMdevctlDefinition *def)
 {
+    VgpuctlDeviceJson device = {
+        .device = vgpu_mdevctl_definition_get_uuid(def),
+        .parent = vgpu_mdevctl_definition_get_parent(def),
+        .type = vgpu_mdevctl_definition_get_type_id(def),
+    };
+
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "device",
-                            vgpu_mdevctl_definition_get_uuid(def));
-    vgpuctl_json_add_string(builder, "parent",
-                            vgpu_mdevctl_definition_get_parent(def));
-    vgpuctl_json_add_string(builder, "type",
-                            vgpu_mdevctl_definition_get_type_id(def));
+    vgpuctl_json_add_device(builder, &device, 0);
     vgpuctl_json_add_string(
         builder, "start",
         vgpu_mdevctl_definition_get_autostart(def) ? "auto" : "manual");
@@ -246,16 +248,17 @@ static void
 json_add_vf(JsonBuilder *builder, const DeviceListing *listing,
             const VgpuVfDevice *vf)
 {
+    VgpuctlDeviceJson device = {
+        .device = vgpu_vf_device_get_address(vf),
+        .gpu = vgpu_vf_device_get_gpu(vf),
+        .device_class =
+            vgpu_device_class_to_string(vgpu_vf_device_get_device_class(vf)),
+        .type = vgpu_vf_device_get_type_id(vf),
+        .type_name = vgpu_vf_device_get_type_name(vf),
+    };
+
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "device", vgpu_vf_device_get_address(vf));
-    vgpuctl_json_add_string(builder, "parent", NULL);
-    vgpuctl_json_add_string(builder, "gpu", vgpu_vf_device_get_gpu(vf));
-    vgpuctl_json_add_string(
-        builder, "class",
-        vgpu_device_class_to_string(vgpu_vf_device_get_device_class(vf)));
-    vgpuctl_json_add_string(builder, "type", vgpu_vf_device_get_type_id(vf));
-    vgpuctl_json_add_string(builder, "type_name",
-                            vgpu_vf_device_get_type_name(vf));
+    vgpuctl_json_add_device(builder, &device, VGPUCTL_DEVICE_JSON_ALL);
     json_add_owner(builder, listing, vgpu_vf_device_get_address(vf));
     json_builder_end_object(builder);
 }
@@ -271,16 +274,17 @@ json_add_stale_record(JsonBuilder *builder, const DeviceListing *listing,
     const char *gpu = device_class == VGPU_DEVICE_CLASS_MDEV
                           ? g_hash_table_lookup(listing->gpus, where)
                           : NULL;
+    VgpuctlDeviceJson device = {
+        .device = vgpu_record_get_uuid(record),
+        .parent = device_class == VGPU_DEVICE_CLASS_MDEV ? where : NULL,
+        .gpu = gpu ? gpu : where,
+        .device_class = vgpu_device_class_to_string(device_class),
+        .type = vgpu_record_get_type_id(record),
+    };
 
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "device", vgpu_record_get_uuid(record));
-    vgpuctl_json_add_string(builder, "parent",
-                            device_class == VGPU_DEVICE_CLASS_MDEV ? where
-                                                                   : NULL);
-    vgpuctl_json_add_string(builder, "gpu", gpu ? gpu : where);
-    vgpuctl_json_add_string(builder, "class",
-                            vgpu_device_class_to_string(device_class));
-    vgpuctl_json_add_string(builder, "type", vgpu_record_get_type_id(record));
+    vgpuctl_json_add_device(
+        builder, &device, VGPUCTL_DEVICE_JSON_GPU | VGPUCTL_DEVICE_JSON_CLASS);
     vgpuctl_json_add_string(builder, "domain", vgpu_record_get_domain(record));
     json_builder_end_object(builder);
 }

@@ -51,15 +51,16 @@ unmanaged_hostdevs(const VgpuVirtDomain *domain)
 static void
 json_add_request(JsonBuilder *builder, const VgpuRequest *request)
 {
+    VgpuctlDeviceJson device = {
+        .device = vgpu_request_get_device_id(request),
+        .parent = vgpu_request_get_parent(request),
+        .device_class =
+            vgpu_device_class_to_string(vgpu_request_get_device_class(request)),
+        .type = vgpu_request_get_type_id(request),
+    };
+
     json_builder_begin_object(builder);
-    vgpuctl_json_add_string(builder, "device",
-                            vgpu_request_get_device_id(request));
-    vgpuctl_json_add_string(builder, "parent",
-                            vgpu_request_get_parent(request));
-    vgpuctl_json_add_string(
-        builder, "class",
-        vgpu_device_class_to_string(vgpu_request_get_device_class(request)));
-    vgpuctl_json_add_string(builder, "type", vgpu_request_get_type_id(request));
+    vgpuctl_json_add_device(builder, &device, VGPUCTL_DEVICE_JSON_CLASS);
     json_builder_end_object(builder);
 }
 

@@ -85,6 +85,21 @@ vgpuctl_json_add_string(JsonBuilder *builder, const char *member,
 }
 
 void
+vgpuctl_json_add_device(JsonBuilder *builder, const VgpuctlDeviceJson *device,
+                        VgpuctlDeviceJsonKeys keys)
+{
+    vgpuctl_json_add_string(builder, "device", device->device);
+    vgpuctl_json_add_string(builder, "parent", device->parent);
+    if (keys & VGPUCTL_DEVICE_JSON_GPU)
+        vgpuctl_json_add_string(builder, "gpu", device->gpu);
+    if (keys & VGPUCTL_DEVICE_JSON_CLASS)
+        vgpuctl_json_add_string(builder, "class", device->device_class);
+    vgpuctl_json_add_string(builder, "type", device->type);
+    if (keys & VGPUCTL_DEVICE_JSON_TYPE_NAME)
+        vgpuctl_json_add_string(builder, "type_name", device->type_name);
+}
+
+void
 vgpuctl_json_add_int(JsonBuilder *builder, const char *member, gint64 value)
 {
     json_builder_set_member_name(builder, member);

@@ -37,3 +37,30 @@ void vgpuctl_json_add_int(JsonBuilder *builder, const char *member,
 void vgpuctl_json_add_boolean(JsonBuilder *builder, const char *member,
                               gboolean value);
 void vgpuctl_json_begin_array(JsonBuilder *builder, const char *member);
+
+/*
+ * What names a device in every document (vgpuctl(1), "JSON OUTPUT": one
+ * key per concept). A NULL member is written as null.
+ */
+typedef struct {
+    const char *device;       /* mdev UUID or VF address */
+    const char *parent;       /* mdev parent; NULL for VF-backed devices */
+    const char *gpu;          /* the PF behind it */
+    const char *device_class; /* vgpu_device_class_to_string() */
+    const char *type;         /* type id */
+    const char *type_name;    /* the type's name, e.g. "GRID T4-1Q" */
+} VgpuctlDeviceJson;
+
+/* Which optional members of a VgpuctlDeviceJson a document carries. */
+typedef enum {
+    VGPUCTL_DEVICE_JSON_GPU = 1 << 0,
+    VGPUCTL_DEVICE_JSON_CLASS = 1 << 1,
+    VGPUCTL_DEVICE_JSON_TYPE_NAME = 1 << 2,
+    VGPUCTL_DEVICE_JSON_ALL = (1 << 3) - 1,
+} VgpuctlDeviceJsonKeys;
+
+/* Adds "device", "parent", those of "gpu" and "class" in @keys, "type",
+ * and "type_name" if in @keys, in that order, to the open object. */
+void vgpuctl_json_add_device(JsonBuilder *builder,
+                             const VgpuctlDeviceJson *device,
+                             VgpuctlDeviceJsonKeys keys);

@@ -215,13 +215,18 @@ json_add_plan(JsonBuilder *builder, const Plan *plan)
     vgpuctl_json_begin_array(builder, "requests");
     for (guint i = 0; i < plan->placed->len; i++) {
         const Placed *placed = plan->placed->pdata[i];
+        VgpuctlDeviceJson device = {
+            .device = placed->device,
+            .parent = placed->parent,
+            .gpu = placed->gpu,
+            .device_class = placed->device_class,
+            .type = placed->type_id,
+        };
 
         json_builder_begin_object(builder);
-        vgpuctl_json_add_string(builder, "device", placed->device);
-        vgpuctl_json_add_string(builder, "parent", placed->parent);
-        vgpuctl_json_add_string(builder, "gpu", placed->gpu);
-        vgpuctl_json_add_string(builder, "class", placed->device_class);
-        vgpuctl_json_add_string(builder, "type", placed->type_id);
+        vgpuctl_json_add_device(builder, &device,
+                                VGPUCTL_DEVICE_JSON_GPU |
+                                    VGPUCTL_DEVICE_JSON_CLASS);
         vgpuctl_json_add_boolean(builder, "exists", placed->exists);
         vgpuctl_json_add_string(builder, "reason", placed->reason);
         json_builder_end_object(builder);
@@ -255,17 +260,16 @@ json_add_conflicts(JsonBuilder *builder, GPtrArray *conflicts)
     for (guint i = 0; i < conflicts->len; i++) {
         const VgpuPlanConflict *conflict = conflicts->pdata[i];
         gboolean mdev = conflict->device_class == VGPU_DEVICE_CLASS_MDEV;
-
         /* the library's parent is a pinned parent (mdev) or VF */
+        VgpuctlDeviceJson device = {
+            .device = mdev ? NULL : conflict->parent,
+            .parent = mdev ? conflict->parent : NULL,
+            .device_class = vgpu_device_class_to_string(conflict->device_class),
+            .type = conflict->type_id,
+        };
+
         json_builder_begin_object(builder);
-        vgpuctl_json_add_string(builder, "device",
-                                mdev ? NULL : conflict->parent);
-        vgpuctl_json_add_string(builder, "parent",
-                                mdev ? conflict->parent : NULL);
-        vgpuctl_json_add_string(
-            builder, "class",
-            vgpu_device_class_to_string(conflict->device_class));
-        vgpuctl_json_add_string(builder, "type", conflict->type_id);
+        vgpuctl_json_add_device(builder, &device, VGPUCTL_DEVICE_JSON_CLASS);
         vgpuctl_json_add_int(builder, "requested", conflict->requested);
         vgpuctl_json_add_int(builder, "capacity", conflict->capacity);
         vgpuctl_json_begin_array(builder, "domains");
