@@ -24,7 +24,9 @@ COMMUNITY=$HERE/community-hook.sh
 TYPE=nvidia-304 # max 1 instance: one device takes a GPU
 SMALL=nvidia-300
 T=$(mktemp -d)
-trap 'umount /sys 2>/dev/null || true; umount "$SIM_ROOT/run" 2>/dev/null || true; sim_stop; rm -rf "$T"' EXIT
+trap 'umount /sys 2>/dev/null || true
+      [ -z "$SIM_ROOT" ] || umount "$SIM_ROOT/run" 2>/dev/null || true
+      sim_stop; rm -rf "$T"' EXIT
 
 XML=$T/domain.xml
 

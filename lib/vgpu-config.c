@@ -555,7 +555,8 @@ vgpu_config_load(VgpuContext *ctx, GError **error)
 
     /* No file, the common case, is the defaults: asked first because
      * GLib's error for it converts strerror() from the locale's charset
-     * (g_strerror(): iconv modules, a third of the hook's memory). */
+     * (g_strerror(): iconv_open() and the gconv module cache, on every
+     * hook call). */
     if (access(path, F_OK) < 0 && errno == ENOENT)
         return g_steal_pointer(&config);
     /* read first, so that OS errors (EACCES, EISDIR) are not syntax errors */

@@ -817,6 +817,35 @@ lazy_source_new(VgpuContext *ctx, const char *bus)
     return source;
 }
 
+#define PHYSFN_FILE "/physfn"
+
+/* Reads the physfn link of @parent into it, composing <bus>/<name>/physfn
+ * in @path (the bus and a separator are its first @prefix bytes). */
+static void
+read_offer_physfn(char *path, gsize prefix, VgpuParent *parent)
+{
+    gsize name_len = strlen(parent->name);
+
+    memcpy(path + prefix, parent->name, name_len);
+    memcpy(path + prefix + name_len, PHYSFN_FILE, sizeof(PHYSFN_FILE));
+    parent->physical_function = read_physfn_link(path);
+}
+
+/* Parent @name (taken) holding only lazy @type_id with @available free
+ * instances, as the flat listings make it; physfn not read yet. */
+static VgpuParent *
+lazy_parent_new_take(LazySource *source, char *name, const char *type_id,
+                     guint available)
+{
+    VgpuParent *parent = parent_new_take(name);
+    VgpuMdevType *type =
+        lazy_type_new(source, type_id, parent->name, strlen(parent->name));
+
+    type->available_instances = available;
+    g_ptr_array_add(parent->types, type);
+    return parent;
+}
+
 VgpuParent *
 vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
                                    const char *type_id, GError **error)
@@ -824,7 +853,6 @@ vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
     g_autofree char *bus = NULL;
     g_autofree char *path = NULL;
     VgpuParent *parent;
-    VgpuMdevType *type;
     LazySource *source;
     guint available = 0;
     int found;
@@ -846,11 +874,8 @@ vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
         return NULL;
     }
     source = lazy_source_new(ctx, bus);
-    type = lazy_type_new(source, type_id, name, strlen(name));
+    parent = lazy_parent_new_take(source, g_strdup(name), type_id, available);
     lazy_source_unref(source);
-    type->available_instances = available;
-    parent = parent_new(name);
-    g_ptr_array_add(parent->types, type);
     parent->physical_function = read_physical_function(ctx, name);
     return parent;
 }
@@ -859,7 +884,6 @@ GPtrArray *
 vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
                            gboolean every_gpu, GError **error)
 {
-    static const char physfn[] = "/physfn";
     g_autofree char *bus = NULL;
     g_autofree char *available_file = NULL;
     g_autofree char *path = NULL;
@@ -887,7 +911,8 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
                                  "/available_instances", NULL);
     available_len = strlen(available_file);
     prefix = strlen(bus) + 1;
-    path = g_malloc(prefix + NAME_MAX + MAX(available_len, strlen(physfn)) + 1);
+    path = g_malloc(prefix + NAME_MAX +
+                    MAX(available_len, sizeof(PHYSFN_FILE) - 1) + 1);
     memcpy(path, bus, prefix - 1);
     path[prefix - 1] = G_DIR_SEPARATOR;
     source = lazy_source_new(ctx, bus);
@@ -897,7 +922,6 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
         const char *name = names->pdata[i];
         gsize name_len = strlen(name);
         VgpuParent *parent;
-        VgpuMdevType *type;
         guint available = 0;
         int found;
 
@@ -913,32 +937,22 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
         if (found == 0)
             continue;
 
-        type = lazy_type_new(source, type_id, name, name_len);
-        type->available_instances = available;
-        parent = parent_new_take(g_steal_pointer(&names->pdata[i]));
-        g_ptr_array_add(parent->types, type);
+        parent = lazy_parent_new_take(source, g_steal_pointer(&names->pdata[i]),
+                                      type_id, available);
         g_ptr_array_add(parents, parent);
         if (available == 0) {
             g_ptr_array_add(full, parent);
             continue;
         }
         any_room = TRUE;
-        memcpy(path + prefix + name_len, physfn, sizeof(physfn));
-        parent->physical_function = read_physfn_link(path);
+        read_offer_physfn(path, prefix, parent);
         any_vf |= parent->physical_function != NULL;
     }
     lazy_source_unref(source);
     /* A full parent counts only as a member of a GPU with room (VFs of
      * one PF), or in the refusal, which names GPUs (vgpu-alloc.c). */
-    for (guint i = 0; (every_gpu || any_vf || !any_room) && i < full->len;
-         i++) {
-        VgpuParent *parent = full->pdata[i];
-        gsize name_len = strlen(parent->name);
-
-        memcpy(path + prefix, parent->name, name_len);
-        memcpy(path + prefix + name_len, physfn, sizeof(physfn));
-        parent->physical_function = read_physfn_link(path);
-    }
+    for (guint i = 0; (every_gpu || any_vf || !any_room) && i < full->len; i++)
+        read_offer_physfn(path, prefix, full->pdata[i]);
     return g_steal_pointer(&parents);
 }
 

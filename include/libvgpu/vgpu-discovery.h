@@ -87,8 +87,9 @@ VGPU_PUBLIC GPtrArray *vgpu_discovery_list_parents_for_type(VgpuContext *ctx,
  *   %VGPU_ERROR_NOT_FOUND (no such parent), %VGPU_ERROR_INVALID_INPUT
  *   (unsafe name such as "../x") or %VGPU_ERROR_SYSTEM.
  */
-VGPU_PUBLIC VgpuParent *
-vgpu_discovery_get_parent(VgpuContext *ctx, const char *parent, GError **error);
+VGPU_PUBLIC VgpuParent *vgpu_discovery_get_parent(VgpuContext *ctx,
+                                                  const char *parent,
+                                                  GError **error);
 
 /**
  * vgpu_discovery_get_parent_for_type:
@@ -143,7 +144,8 @@ VGPU_PUBLIC GPtrArray *vgpu_discovery_list_mdevs(VgpuContext *ctx,
  *   a canonical UUID) or %VGPU_ERROR_SYSTEM.
  */
 VGPU_PUBLIC VgpuMdev *vgpu_discovery_get_mdev(VgpuContext *ctx,
-                                              const char *uuid, GError **error);
+                                              const char *uuid,
+                                              GError **error);
 
 /* VgpuParent */
 VGPU_PUBLIC VgpuParent *vgpu_parent_ref(VgpuParent *parent);
@@ -194,8 +196,7 @@ VGPU_PUBLIC void vgpu_mdev_type_unref(VgpuMdevType *type);
 VGPU_PUBLIC const char *vgpu_mdev_type_get_id(const VgpuMdevType *type);
 /** vgpu_mdev_type_get_parent_name: Returns: (transfer none): the parent
  * device offering this type. */
-VGPU_PUBLIC const char *
-vgpu_mdev_type_get_parent_name(const VgpuMdevType *type);
+VGPU_PUBLIC const char *vgpu_mdev_type_get_parent_name(const VgpuMdevType *type);
 /** vgpu_mdev_type_get_name: Returns: (transfer none) (nullable): the
  * optional `name` attribute, trimmed (e.g. "GRID P4-4Q"). */
 VGPU_PUBLIC const char *vgpu_mdev_type_get_name(const VgpuMdevType *type);
@@ -213,7 +214,8 @@ vgpu_mdev_type_get_available_instances(const VgpuMdevType *type);
 /** vgpu_mdev_type_get_active_instances: Returns: number of mediated
  * devices of this type on this parent at discovery time (entries of the
  * type's `devices/` directory). */
-VGPU_PUBLIC guint vgpu_mdev_type_get_active_instances(const VgpuMdevType *type);
+VGPU_PUBLIC guint
+vgpu_mdev_type_get_active_instances(const VgpuMdevType *type);
 /** vgpu_mdev_type_get_nvidia: Returns: (transfer none) (nullable): the
  * decoded NVIDIA metadata (see vgpu_nvidia_type_new()), or %NULL for
  * types that are not NVIDIA vGPU types. */
