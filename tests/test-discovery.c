@@ -431,6 +431,27 @@ test_vanished_and_junk_entries_skipped(void **state)
     assert_int_equal(mdevs->len, 2);
 }
 
+/* Parents are read side by side (vgpu_parallel_read()); when several
+ * cannot be read, the error is that of the first by name, as when read one
+ * after the other. */
+static void
+test_list_parents_first_error(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *first =
+        type_file(f, "0000:05:00.0", "nvidia-63", "available_instances");
+    g_autofree char *second =
+        type_file(f, "mtty", "mtty-1", "available_instances");
+
+    assert_true(g_file_set_contents(second, "many\n", -1, NULL));
+    assert_true(g_file_set_contents(first, "lots\n", -1, NULL));
+    assert_null(vgpu_discovery_list_parents(f->ctx, &error));
+    vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, "0000:05:00.0");
+    assert_non_null(strstr(error->message, "\"lots\""));
+    assert_null(vgpu_discovery_list_parents(f->ctx, NULL));
+}
+
 static void
 test_types_in_natural_order(void **state)
 {
@@ -491,6 +512,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_get_mdev, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vanished_and_junk_entries_skipped,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_parents_first_error, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_types_in_natural_order, setup,
                                         teardown),
         cmocka_unit_test(test_empty_host),
