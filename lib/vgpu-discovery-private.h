@@ -47,9 +47,3 @@ void vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
 GPtrArray *vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
                                       gboolean every_gpu, GError **error);
 
-/*
- * The GPU of parent device @parent: the physical function its physfn link
- * names when it is an SR-IOV VF (vgpu_parent_get_gpu()), else @parent
- * (also when it does not exist). One readlink.
- */
-char *vgpu_discovery_get_gpu(VgpuContext *ctx, const char *parent);

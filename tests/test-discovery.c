@@ -295,6 +295,10 @@ test_get_gpu(void **state)
     g_free(gpu);
     gpu = vgpu_discovery_get_gpu(f->ctx, "0000:99:00.0");
     assert_string_equal(gpu, "0000:99:00.0");
+    g_free(gpu);
+    /* not a sysfs name: never resolved, given back */
+    gpu = vgpu_discovery_get_gpu(f->ctx, "../0000:3d:00.4");
+    assert_string_equal(gpu, "../0000:3d:00.4");
 }
 
 static void

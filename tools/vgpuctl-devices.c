@@ -56,31 +56,38 @@ format_time(gint64 seconds, gboolean iso)
                : g_date_time_format(when, "%Y-%m-%d %H:%M:%S");
 }
 
-/* Notes the GPU of parent @name and the name of @type_id (unless known),
- * read from that one type directory; nothing if unreadable. */
+/* Notes the GPU of parent @name (its physfn link, read once per parent)
+ * and the name of @type_id unless known (read once per parent and type
+ * until one gives it); nothing for what cannot be read. */
 static void
 note_parent(DeviceListing *listing, VgpuContext *ctx, GHashTable *seen,
             const char *name, const char *type_id)
 {
     g_autoptr(VgpuParent) parent = NULL;
-    const VgpuMdevType *type;
+    const char *type_name;
 
-    if (!name || !type_id ||
+    if (!name || !type_id)
+        return;
+    if (g_hash_table_add(seen, g_strdup(name))) {
+        g_autofree char *gpu = vgpu_discovery_get_gpu(ctx, name);
+
+        if (!g_str_equal(gpu, name))
+            g_hash_table_replace(listing->gpus, g_strdup(name),
+                                 g_steal_pointer(&gpu));
+    }
+    /* a type id names one profile on every parent: its name is read from
+     * the first parent that gives it (parent names hold no '/', so these
+     * keys never meet the parents') */
+    if (g_hash_table_contains(listing->type_names, type_id) ||
         !g_hash_table_add(seen, g_strdup_printf("%s/%s", name, type_id)))
         return;
     parent = vgpu_discovery_get_parent_for_type(ctx, name, type_id, NULL);
-    if (!parent)
-        return;
-    if (!g_str_equal(name, vgpu_parent_get_gpu(parent)))
-        g_hash_table_replace(listing->gpus, g_strdup(name),
-                             g_strdup(vgpu_parent_get_gpu(parent)));
-    type = g_ptr_array_index(vgpu_parent_get_types(parent), 0);
-    /* a type id names one profile on every parent: its name is read once
-     * (the type reads it when asked) */
-    if (!g_hash_table_contains(listing->type_names, type_id) &&
-        vgpu_mdev_type_get_name(type))
+    type_name = parent ? vgpu_mdev_type_get_name(g_ptr_array_index(
+                             vgpu_parent_get_types(parent), 0))
+                       : NULL;
+    if (type_name)
         g_hash_table_replace(listing->type_names, g_strdup(type_id),
-                             g_strdup(vgpu_mdev_type_get_name(type)));
+                             g_strdup(type_name));
 }
 
 /* Type id → name for nicer listings and parent → GPU for mdevs on VFs,

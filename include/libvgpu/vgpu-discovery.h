@@ -119,6 +119,23 @@ VGPU_PUBLIC VgpuParent *vgpu_discovery_get_parent_for_type(VgpuContext *ctx,
                                                            GError **error);
 
 /**
+ * vgpu_discovery_get_gpu:
+ * @ctx: a context
+ * @parent: parent device name, e.g. "0000:05:00.0"
+ *
+ * The GPU whose capacity @parent uses: the physical function its PCI
+ * device's `physfn` link names when it is an SR-IOV virtual function
+ * (kernel drivers/pci/iov.c, pci_iov_sysfs_link(); NVIDIA Ampere with
+ * vGPU drivers before 17 makes each VF an mdev parent), else @parent
+ * itself, also when it does not exist or is not a safe sysfs name. The
+ * same as vgpu_parent_get_gpu() without reading any type: one readlink(2).
+ *
+ * Returns: (transfer full): the PF's PCI address or a copy of @parent;
+ *   never %NULL.
+ */
+VGPU_PUBLIC char *vgpu_discovery_get_gpu(VgpuContext *ctx, const char *parent);
+
+/**
  * vgpu_discovery_list_mdevs:
  * @ctx: a context
  * @error: return location for a #GError, or %NULL
