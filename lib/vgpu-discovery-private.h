@@ -46,4 +46,3 @@ void vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
  */
 GPtrArray *vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
                                       gboolean every_gpu, GError **error);
-
