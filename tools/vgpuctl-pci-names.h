@@ -12,8 +12,10 @@
  * pci.ids package): the device's name without the vendor's, e.g. "Tonga
  * XTV GL [FirePro S7150V]". Reads only the ID file, never the network.
  *
+ * libpci (libpci.so.3) is loaded on the first call, not at vgpuctl's start.
+ *
  * Returns: (transfer full) (nullable): the name, or %NULL when @ids is
- *   malformed, the database does not know the device, or vgpuctl was
- *   built without libpci.
+ *   malformed, the database does not know the device, libpci cannot be
+ *   loaded, or vgpuctl was built without libpci's header.
  */
 char *vgpuctl_pci_device_name(const char *ids);

@@ -105,6 +105,9 @@ mkdir -p "$SIM_ROOT/lib/modules/6.1.0-test/kernel/drivers/vfio/pci"
 : >"$SIM_ROOT/lib/modules/6.1.0-test/kernel/drivers/vfio/pci/vfio-pci.ko.xz"
 run check --json; finding vfio-pci ok; finding vf-driver ok
 pass "list and check: a claimed plain VF (class vf); VF drivers and vfio-pci availability"
+run types; expect_out "Tonga XTV GL [FirePro S7150V]" "types s7150: the plain VF type named from pci.ids"
+run types --json; json '[t["type_name"] for g in d["vf_gpus"] for t in g["types"]] == ["Tonga XTV GL [FirePro S7150V]"]'
+pass "types: a plain VF type is named from the PCI ID database (libpci, loaded on first use)"
 
 start_sim a16
 U1=9d2e9b5e-1c4a-4f7e-8a3b-000000000001
