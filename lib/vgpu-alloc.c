@@ -130,13 +130,17 @@ compare_by_policy(gconstpointer a, gconstpointer b, gpointer user_data)
 }
 
 /* The group @policy takes among @candidates (groups with a free instance,
- * at least one); the order of @candidates changes. */
+ * at least one); the order of @candidates changes. A single candidate is
+ * taken without asking whether it holds devices (in the hook's flat
+ * listing that question lists sys/bus/mdev/devices). */
 static Group *
 choose_by_policy(GPtrArray *candidates, VgpuPlacementPolicy policy,
                  const char *type_id)
 {
     PlacementOrder order = {policy};
 
+    if (candidates->len == 1)
+        return candidates->pdata[0];
     g_ptr_array_sort_with_data(candidates, compare_by_policy, &order);
     for (guint i = 0; i < candidates->len; i++) {
         if (group_holds(candidates->pdata[i], type_id))
