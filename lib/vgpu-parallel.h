@@ -25,10 +25,14 @@ typedef void (*VgpuParallelFunc)(guint index, gpointer data);
  * without them. A thread that cannot be started (EAGAIN) is not an error:
  * the threads that did start, the caller's included, take its share.
  *
- * Why: a sysfs attribute answers one reader at a time per open file, and
- * drivers answer different devices independently (NVIDIA's
- * available_instances asks the driver); reading parents side by side
- * overlaps those waits (bench/README.md, part 2).
+ * Why: a sysfs read waits for the driver's show() (NVIDIA's
+ * available_instances and description ask the GPU's driver) and kernfs
+ * serialises only the readers of one open file (fs/kernfs/file.c,
+ * kernfs_fop_read_iter(): the open file's mutex), so reads of different
+ * devices' attributes can overlap their waits. On the emulator, whose
+ * every read is a FUSE round trip, 4 threads read 768 attributes in about
+ * half the time (bench/README.md, part 2); on a host it depends on how
+ * much of the driver's work runs concurrently.
  */
 void vgpu_parallel_for(guint n, guint max_threads, VgpuParallelFunc func,
                        gpointer data);

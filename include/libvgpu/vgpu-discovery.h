@@ -45,7 +45,10 @@ typedef struct _VgpuMdev VgpuMdev;
  * Reads every parent under `sys/class/mdev_bus/` and all its mdev types.
  * Entries that vanish during the scan are skipped. A host without
  * `sys/class/mdev_bus` (no mdev-capable driver loaded) yields an empty
- * array. Sysfs I/O, no lock.
+ * array. Sysfs I/O, no lock. Parents are read side by side by up to 4
+ * threads (GThread), started with every signal blocked and joined before
+ * it returns; the result and the error are those of reading them one
+ * after the other (the error of the first failing parent by name).
  *
  * Returns: (transfer full) (element-type VgpuParent): parents sorted by
  *   name, each with its types in natural order of their ids (nvidia-63
@@ -143,6 +146,8 @@ VGPU_PUBLIC char *vgpu_discovery_get_gpu(VgpuContext *ctx, const char *parent);
  * Reads `sys/bus/mdev/devices/`: each entry's parent is the directory that
  * holds the device (resolved through the symlink) and its type is the
  * target name of its `mdev_type` link. Entries that vanish are skipped.
+ * Devices are read side by side as vgpu_discovery_list_parents() reads
+ * parents (up to 4 threads, joined before it returns).
  *
  * Returns: (transfer full) (element-type VgpuMdev): mediated devices sorted
  *   by UUID (empty if none), or %NULL with %VGPU_ERROR_SYSTEM.
