@@ -5,7 +5,8 @@
 # for the commands that talk to libvirt: under LD_DEBUG=libs, types, list,
 # check, plan --file, install-hook and help (text and JSON) on the mdev
 # sysfs emulator never load libvirt.so.0 or libvgpu-virt.so.0, while types
-# --connect and gc do and still work. check reads the libvirt version from
+# --connect and gc do and still work; types, list and help never load
+# libxml2 (libvgpu.so's editor module comes with the first domain parsed). check reads the libvirt version from
 # the name of the library file. A vgpuctl without libvgpu-virt still runs
 # the other commands and says in one line what to install for the rest.
 #
@@ -69,6 +70,22 @@ done
 run list
 grep -qF "nvidia-65 (GRID P4-4Q)" "$OUT" || fail "list does not name the device's type: $(cat "$OUT")"
 pass "types, list, plan --file and help (text and JSON) do not load libvirt"
+
+# libvgpu.so loads its domain XML editor (libvgpu-domain-xml.so, with
+# libxml2, ICU and libstdc++) on the first parse of a domain only
+for args in "types" "types --json" "list" "list --json" "help" "--version"; do
+    # shellcheck disable=SC2086 # the command's words
+    run_traced $args
+    expect_rc 0 "vgpuctl $args"
+    if grep -E -m 5 'libxml2\.so|libvgpu-domain-xml\.so' <<<"$LOG"; then
+        fail "vgpuctl $args loaded the domain XML editor or libxml2 (above)"
+    fi
+done
+run_traced plan --file "$WORK/domain.xml"
+expect_rc 0 "vgpuctl plan --file"
+grep -q 'calling init: .*libvgpu-domain-xml\.so' <<<"$LOG" ||
+    fail "vgpuctl plan --file did not load libvgpu-domain-xml.so"
+pass "types, list and help do not load libxml2; plan --file loads the editor module"
 
 # check exits 1 here (no hook on the emulator's root)
 expect_no_libvirt 1 check
