@@ -10,10 +10,11 @@
  * other call at once (exit 0, print nothing), and execs the worker the
  * table names for those that need the library: the lean, statically linked
  * vgpu-hook-worker for prepare begin and release end, vgpu-hook-worker-full
- * (libvgpu, with libxml2 to rewrite the XML) for migrate and restore
- * begin. Loading libvgpu pulls in GLib and libxml2 (with ICU and
- * libstdc++ on Debian), whose dynamic relocation alone costs ~3.5 million
- * instructions per process; the front costs ~0.1 million.
+ * (libvgpu, whose editor module brings libxml2 to rewrite the XML) for
+ * migrate and restore begin. Loading libvgpu pulls in GLib, GIO and
+ * json-glib, and its editor libxml2 (with ICU and libstdc++ on Debian):
+ * ~3 to ~7 million instructions of dynamic relocation per process; the
+ * front costs ~0.1 million.
  *
  * Workers are looked up next to the front's real location, then in
  * VGPU_HOOK_LIBEXECDIR (lib/vgpu-hook-exec.h).
