@@ -45,13 +45,13 @@ module_open(const char *path, char **failure)
 static void
 module_load_once(void)
 {
-    Dl_info self;
+    /* where it is installed ($libdir/libvgpu/), then the build tree */
+    const char *const places[] = {"libvgpu/" VGPU_DOMAIN_XML_MODULE_FILE,
+                                  VGPU_DOMAIN_XML_MODULE_FILE};
+    g_autoptr(GString) failures = g_string_new(NULL);
     g_autofree char *real = NULL;
     g_autofree char *dir = NULL;
-    g_autofree char *private_path = NULL;
-    g_autofree char *beside_path = NULL;
-    g_autofree char *private_failure = NULL;
-    g_autofree char *beside_failure = NULL;
+    Dl_info self;
 
     if (!dladdr((const void *)module_load_once, &self) || !self.dli_fname) {
         module_failure = g_strdup("cannot tell where libvgpu.so.0 was loaded "
@@ -61,17 +61,19 @@ module_load_once(void)
     /* the library's own file, not a link to it elsewhere */
     real = realpath(self.dli_fname, NULL);
     dir = g_path_get_dirname(real ? real : self.dli_fname);
-    private_path =
-        g_build_filename(dir, "libvgpu", VGPU_DOMAIN_XML_MODULE_FILE, NULL);
-    beside_path = g_build_filename(dir, VGPU_DOMAIN_XML_MODULE_FILE, NULL);
-    module = module_open(private_path, &private_failure);
-    if (!module)
-        module = module_open(beside_path, &beside_failure);
+    for (guint i = 0; i < G_N_ELEMENTS(places) && !module; i++) {
+        g_autofree char *path = g_canonicalize_filename(places[i], dir);
+        g_autofree char *failure = NULL;
+
+        module = module_open(path, &failure);
+        if (!module)
+            g_string_append_printf(failures, "%s; ", failure);
+    }
     if (!module)
         module_failure = g_strdup_printf(
-            "cannot load the domain XML editor of libvgpu: %s; %s; reinstall "
+            "cannot load the domain XML editor of libvgpu: %sreinstall "
             "libvgpu0",
-            private_failure, beside_failure);
+            failures->str);
 }
 
 /* The module, loaded once; NULL with VGPU_ERROR_SYSTEM when it cannot be. */

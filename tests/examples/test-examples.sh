@@ -3,7 +3,8 @@
 #
 # The examples, built against the installed library through libvgpu.pc
 # (as a user would), then run: list-mdev-types on the emulator, and
-# add-vgpu-request whose output the real hook then starts.
+# add-vgpu-request whose output the real hook then starts, and which fails
+# in one line when the installed editor module is missing.
 #
 # Usage: test-examples.sh BUILD_DIR SOURCE_DIR VGPU_SIM
 set -euo pipefail
@@ -74,4 +75,17 @@ pass "add-vgpu-request output is started by the hook (mdev $uuid created and rem
 set +e; "$STAGE/add-vgpu-request" "$STAGE/win11.xml" ../../etc >/dev/null 2>"$STAGE/bad.err"; rc=$?; set -e
 [ $rc = 1 ] && grep -q '\.\./\.\./etc' "$STAGE/bad.err" || fail "bad type not rejected clearly"
 pass "add-vgpu-request rejects a hostile type with a clear message"
+# 4. The editor is a module of the installed library, loaded on the first
+#    parse (libvgpu/libvgpu-domain-xml.so beside libvgpu.so.0): where it is
+#    missing, editing fails in one line that names it and the fix.
+module=$(find "$STAGE" -path '*/libvgpu/libvgpu-domain-xml.so' | head -1)
+[ -n "$module" ] || fail "libvgpu/libvgpu-domain-xml.so not installed"
+[ "$(dirname "$(dirname "$module")")" = "$libdir" ] || fail "editor module not under $libdir/libvgpu: $module"
+mv "$module" "$module.away"
+set +e; "$STAGE/add-vgpu-request" "$STAGE/win11.xml" nvidia-65 >/dev/null 2>"$STAGE/nomod.err"; rc=$?; set -e
+mv "$module.away" "$module"
+[ $rc = 1 ] && [ "$(wc -l <"$STAGE/nomod.err")" = 1 ] &&
+    grep -q "cannot load the domain XML editor of libvgpu: $module: .*reinstall libvgpu0" "$STAGE/nomod.err" ||
+    fail "missing editor module: $(cat "$STAGE/nomod.err")"
+pass "the installed editor module is loaded from \$libdir/libvgpu; without it, one line naming it and the fix"
 echo "all $PASSED example checks passed"
