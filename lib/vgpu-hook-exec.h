@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libvgpu - how one hook program runs the next (private, header-only, libc
- * only): the front runs a worker, the lean worker hands over to the full
- * one. The program is looked up next to the caller's real location (so a
- * symlink in /etc/libvirt/hooks/qemu.d/ works, as does the build
- * directory), then in the installed libexec directory.
+ * only): vgpu-hook hands over to vgpu-hook-worker-full. The program is
+ * looked up next to the caller's real location (so a symlink in
+ * /etc/libvirt/hooks/qemu.d/ works, as does the build directory), then in
+ * the installed libexec directory.
  */
 #pragma once
 

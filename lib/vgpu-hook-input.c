@@ -3,7 +3,7 @@
  * libvgpu - the hook's input: which operations it acts on (the table in
  * vgpu-hook-table.h) and the domain XML libvirt writes on its standard
  * input (docs/hooks.rst: "the full XML description of the domain").
- * GLib and libc only: the lean worker links it.
+ * GLib and libc only: vgpu-hook links it statically.
  */
 #include <libvgpu/vgpu-hook.h>
 

@@ -3,7 +3,7 @@
  * libvgpu - what a `prepare begin` wants (vgpu-hook-private.h): the
  * domain's requests that have their hostdev, and the mdev hostdevs only an
  * mdevctl definition can explain. Reads the domain XML with the GMarkup
- * reader; links into the lean worker.
+ * reader; links into vgpu-hook (hooks/vgpu-hook-lean.c).
  */
 #include "vgpu-hook-private.h"
 

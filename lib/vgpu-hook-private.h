@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libvgpu - what a `prepare begin` wants, read from the domain XML libvirt
- * gives the hook (private). Shared by vgpu_hook_run() and the lean worker
- * (hooks/vgpu-hook-worker-lean.c), which must not load libxml2 or
+ * gives the hook (private). Shared by vgpu_hook_run() and vgpu-hook
+ * (hooks/vgpu-hook-lean.c), which must not load libxml2 or
  * json-glib: GMarkup reader, records and sysfs only.
  */
 #pragma once

@@ -268,16 +268,16 @@ sim_list_tmp_records() {
     return 0
 }
 
-# PIDs of hook processes (vgpu-hook, the workers, and the helpers the
-# worker forks) working on this root: their executable is a vgpu-hook* and
-# their environment names our LIBVGPU_ROOT. Helpers run in a session of
-# their own, so this is how to find them.
+# PIDs of hook processes (vgpu-hook, vgpu-hook-worker-full and the
+# helpers they fork) working on this root: their executable is a
+# vgpu-hook* and their environment names our LIBVGPU_ROOT. Helpers run in
+# a session of their own, so this is how to find them.
 sim_hook_pids() {
     local p exe
     for p in /proc/[0-9]*; do
         exe=$(readlink "$p/exe" 2>/dev/null) || continue
         case ${exe##*/} in
-        vgpu-hook | vgpu-hook-worker | vgpu-hook-worker-full) ;;
+        vgpu-hook | vgpu-hook-worker-full) ;;
         *) continue ;;
         esac
         tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qx "LIBVGPU_ROOT=$SIM_ROOT" &&

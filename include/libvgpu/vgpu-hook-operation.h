@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libvgpu - the libvirt qemu hook operations libvgpu tells apart. Plain C
- * with no dependency, so that the libc-only hook front shares it.
+ * with no dependency (lib/vgpu-hook-table.h, a libc-only header, uses it).
  */
 #pragma once
 

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vgpu-hook-worker - the lean worker: `prepare begin` with the GMarkup
- * reader and the engine, linked statically with GLib and libc, so that a
- * start costs the hook no dynamic loading (libxml2 alone pulls in ICU and
- * libstdc++: ~3 M instructions of relocations per run). What needs more
- * than that is handed over to vgpu-hook-worker-full with the same
- * arguments and the same XML on standard input: a hostdev without a
- * request whose device is not running (only an mdevctl definition, read
- * with json-glib, can say what it must be), and any operation the front
- * should have sent there. The handover happens before the host lock is
- * taken or anything is written.
+ * vgpu-hook - what the program libvirt runs does with an operation:
+ * `prepare begin` with the GMarkup reader and the engine, linked
+ * statically with GLib and libc, so that a start costs the hook no dynamic
+ * loading (libxml2 alone pulls in ICU and libstdc++: ~3 M instructions of
+ * relocations per run). What needs more than that is handed over to
+ * vgpu-hook-worker-full with the same arguments and the same XML on
+ * standard input: migrate and restore begin (the XML is rewritten with
+ * libxml2), and a hostdev without a request whose device is not running
+ * (only an mdevctl definition, read with json-glib, can say what it must
+ * be). The handover happens before the host lock is taken or anything is
+ * written.
  */
-#include "vgpu-hook-worker.h"
+#include "vgpu-hook-run.h"
 
 #include "vgpu-hook-exec.h"
 #include "vgpu-hook-private.h"
@@ -57,10 +58,10 @@ hand_over(char **argv, const char *xml, gsize xml_len, GError **error)
 }
 
 gboolean
-vgpu_hook_worker_run(VgpuContext *ctx, char **argv, VgpuHookOperation operation,
-                     const char *xml, gsize xml_len,
-                     const VgpuEngineOptions *options, char **output,
-                     GError **error)
+vgpu_hook_program_run(VgpuContext *ctx, char **argv,
+                      VgpuHookOperation operation, const char *xml,
+                      gsize xml_len, const VgpuEngineOptions *options,
+                      char **output, GError **error)
 {
     g_auto(VgpuHookWanted) wanted = {NULL, NULL};
 
