@@ -7,7 +7,8 @@
  * getter first asks, so this file asks for them only where a decision or
  * a message needs them: per parent, placement costs what the listing read.
  */
-#include <libvgpu/vgpu-alloc.h>
+#include "vgpu-alloc-private.h"
+#include "vgpu-discovery-private.h"
 
 #include <string.h>
 
@@ -543,4 +544,27 @@ vgpu_alloc_check_capacity(GPtrArray *parents, const char *type_id,
                 free_instances == 1 ? "is" : "are", entries,
                 usable->len == 1 ? "it" : "one of them");
     return FALSE;
+}
+
+void
+vgpu_alloc_first_fit_init(VgpuFirstFit *first_fit, const char *type_id,
+                          const VgpuConfig *config)
+{
+    first_fit->type_id = type_id;
+    first_fit->config = config;
+    first_fit->once_per_gpu = -1;
+}
+
+gboolean
+vgpu_alloc_first_fit_decides(VgpuParent *parent, gpointer first_fit)
+{
+    VgpuFirstFit *ff = first_fit;
+
+    if (vgpu_parent_get_physical_function(parent))
+        ff->once_per_gpu = 0;
+    if (ff->once_per_gpu < 0)
+        ff->once_per_gpu = vgpu_discovery_read_max_instance(
+                               vgpu_parent_find_type(parent, ff->type_id)) == 1;
+    return ff->once_per_gpu && vgpu_config_is_parent_allowed(
+                                   ff->config, vgpu_parent_get_name(parent));
 }

@@ -9,6 +9,7 @@
 #include <libvgpu/vgpu-discovery.h>
 #include <libvgpu/vgpu-mdev.h>
 
+#include "vgpu-alloc-private.h"
 #include "vgpu-backend.h"
 #include "vgpu-discovery-private.h"
 #include "vgpu-mdev-private.h"
@@ -56,18 +57,28 @@ describe_choice(const VgpuRequest *request, const VgpuParent *parent,
 
 /* The parent by placement policy among those offering the type
  * (vgpu_alloc_choose_parent()), after the devices of @planned. The flat
- * listing reads one file per parent (and physfn where it can matter);
- * placement asks for the rest (active
- * instances, names for messages) only where it needs them. */
+ * listing reads one file per parent (and physfn where it can matter), and
+ * ends at the first parent with room when that is the choice anyway
+ * (vgpu_alloc_first_fit_decides(); not with a requested parent, nor after
+ * planned devices, which the listing does not count); placement asks for
+ * the rest (active instances, names for messages) only where it needs
+ * them. */
 static char *
 mdev_place(VgpuContext *ctx, const VgpuRequest *request,
            const VgpuConfig *config, GHashTable *users, GPtrArray *planned,
            char **why, GError **error)
 {
     const char *type_id = vgpu_request_get_type_id(request);
-    g_autoptr(GPtrArray) parents = vgpu_discovery_list_offers(
-        ctx, type_id, vgpu_request_get_parent(request) != NULL, error);
+    gboolean pinned = vgpu_request_get_parent(request) != NULL;
+    gboolean first_fit_ok = !pinned && (!planned || planned->len == 0);
+    g_autoptr(GPtrArray) parents = NULL;
+    VgpuFirstFit first_fit;
     VgpuParent *parent;
+
+    vgpu_alloc_first_fit_init(&first_fit, type_id, config);
+    parents = vgpu_discovery_list_offers(
+        ctx, type_id, pinned,
+        first_fit_ok ? vgpu_alloc_first_fit_decides : NULL, &first_fit, error);
 
     if (!parents)
         return NULL;
@@ -89,7 +100,7 @@ mdev_check_capacity(VgpuContext *ctx, const char *type_id, const char *parent,
                     GError **error)
 {
     g_autoptr(GPtrArray) parents =
-        vgpu_discovery_list_offers(ctx, type_id, TRUE, error);
+        vgpu_discovery_list_offers(ctx, type_id, TRUE, NULL, NULL, error);
 
     return parents && vgpu_alloc_check_capacity(parents, type_id, parent, count,
                                                 config, users, error);

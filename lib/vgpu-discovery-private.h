@@ -21,6 +21,19 @@ void vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
                                   const char *type_id);
 
 /*
+ * The NVIDIA `max_instance` (vGPUs of the type per physical GPU) of @type
+ * from its `description`, or 0 when there is none (not NVIDIA, absent,
+ * unreadable or malformed: never an error). A type of a flat listing
+ * (vgpu_discovery_list_offers()) whose metadata no getter asked for yet
+ * costs one read, and keeps nothing (the name is not read); any other
+ * answers from its decoding, without I/O.
+ */
+guint vgpu_discovery_read_max_instance(const VgpuMdevType *type);
+
+/* Whether a flat listing can end at @parent (vgpu_discovery_list_offers()). */
+typedef gboolean (*VgpuOfferStopFunc)(VgpuParent *parent, gpointer user_data);
+
+/*
  * The parents under sys/class/mdev_bus offering @type_id, sorted by name,
  * each holding that one type, like
  * vgpu_discovery_list_parents_for_type(), but flat: per parent it reads
@@ -39,10 +52,18 @@ void vgpu_discovery_take_instance(GPtrArray *parents, const char *parent,
  * parent, and one readlink more per parent with room. Use it under the
  * host lock and drop it with the decision.
  *
+ * With @stop, the listing asks @stop about each parent with a free
+ * instance (its physfn read) that more parents follow, in name order, and
+ * ends with the first it answers TRUE for: the parents after it are
+ * neither read nor returned. Placement passes one when it knows that the
+ * first such parent is its choice whatever the others hold.
+ *
  * Returns: (transfer full) (element-type VgpuParent): the parents, or NULL
  * with VGPU_ERROR_INVALID_INPUT (@type_id is not a safe name) or
  * VGPU_ERROR_SYSTEM (a directory or available_instances that cannot be
  * read, with the messages of vgpu_discovery_list_parents_for_type()).
  */
 GPtrArray *vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
-                                      gboolean every_gpu, GError **error);
+                                      gboolean every_gpu,
+                                      VgpuOfferStopFunc stop,
+                                      gpointer stop_data, GError **error);

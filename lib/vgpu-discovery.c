@@ -184,6 +184,25 @@ type_load(const VgpuMdevType *type, guint what)
         g_clear_pointer(&self->lazy, lazy_source_unref);
 }
 
+guint
+vgpu_discovery_read_max_instance(const VgpuMdevType *type)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *description = NULL;
+    g_autoptr(VgpuNvidiaType) nvidia = NULL;
+
+    g_return_val_if_fail(type != NULL, 0);
+
+    if ((type->loaded & LOADED_METADATA) || !type->lazy)
+        return type->nvidia ? vgpu_nvidia_type_get_max_instance(type->nvidia)
+                            : 0;
+    dir = g_strconcat(type->lazy->bus, G_DIR_SEPARATOR_S, type->parent,
+                      "/mdev_supported_types/", type->id, NULL);
+    read_optional_attr(dir, "description", &description, NULL);
+    nvidia = description ? vgpu_nvidia_type_new(NULL, description, NULL) : NULL;
+    return nvidia ? vgpu_nvidia_type_get_max_instance(nvidia) : 0;
+}
+
 /* --- VgpuMdevType --- */
 
 VgpuMdevType *
@@ -888,7 +907,8 @@ vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
 
 GPtrArray *
 vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
-                           gboolean every_gpu, GError **error)
+                           gboolean every_gpu, VgpuOfferStopFunc stop,
+                           gpointer stop_data, GError **error)
 {
     g_autofree char *bus = NULL;
     g_autofree char *available_file = NULL;
@@ -953,6 +973,8 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
         any_room = TRUE;
         read_offer_physfn(path, prefix, parent);
         any_vf |= parent->physical_function != NULL;
+        if (stop && i + 1 < names->len && stop(parent, stop_data))
+            break;
     }
     lazy_source_unref(source);
     /* A full parent counts only as a member of a GPU with room (VFs of

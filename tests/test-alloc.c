@@ -17,6 +17,7 @@
 
 #include <libvgpu/vgpu-alloc.h>
 
+#include "vgpu-alloc-private.h"
 #include "vgpu-discovery-private.h"
 #include "vgpu-test-util.h"
 
@@ -33,6 +34,13 @@
 #define P4_4Q_DESC                                                             \
     "num_heads=4, frl_config=60, framebuffer=4096M, "                          \
     "max_resolution=7680x4320, max_instance=2"
+
+/* P4-8Q: the whole GPU, one instance per GPU */
+#define P4_8Q_NAME "GRID P4-8Q"
+#define P4_8Q_DESC                                                             \
+    "num_heads=4, frl_config=60, framebuffer=8192M, "                          \
+    "max_resolution=7680x4320, max_instance=1"
+#define GPU_D "0000:08:00.0"
 
 #define UUID_1 "11111111-1111-4111-8111-111111111111"
 #define UUID_2 "22222222-2222-4222-8222-222222222222"
@@ -97,7 +105,8 @@ snapshot_for(Fixture *fx, const char *type_id)
     g_autoptr(GError) error = NULL;
     GPtrArray *parents =
         fx->flat
-            ? vgpu_discovery_list_offers(fx->ctx, type_id, FALSE, &error)
+            ? vgpu_discovery_list_offers(fx->ctx, type_id, FALSE, NULL, NULL,
+                                         &error)
             : vgpu_discovery_list_parents_for_type(fx->ctx, type_id, &error);
 
     assert_null(error);
@@ -402,6 +411,114 @@ test_full_parent_skipped(void **state)
     assert_int_equal(vgpu_mdev_type_get_active_instances(
                          vgpu_parent_find_type(b, "nvidia-65")),
                      fx->flat ? 1 : 0);
+}
+
+/* The hook's listing as mdev_place() makes it without a requested parent:
+ * ends where vgpu_alloc_first_fit_decides() says the choice is made. */
+static GPtrArray *
+first_fit_listing(Fixture *fx, const char *type_id)
+{
+    g_autoptr(GError) error = NULL;
+    VgpuFirstFit first_fit;
+    GPtrArray *parents;
+
+    vgpu_alloc_first_fit_init(&first_fit, type_id, fx->config);
+    parents = vgpu_discovery_list_offers(fx->ctx, type_id, FALSE,
+                                         vgpu_alloc_first_fit_decides,
+                                         &first_fit, &error);
+    assert_null(error);
+    assert_non_null(parents);
+    return parents;
+}
+
+/* Under both policies: the choice on @type_id over the full listing, which
+ * must be the choice over the first-fit listing, which must have ended
+ * after @listed parents. */
+static void
+assert_first_fit(Fixture *fx, const char *type_id, const char *expected,
+                 guint listed)
+{
+    const VgpuPlacementPolicy policies[] = {VGPU_PLACEMENT_PACK,
+                                            VGPU_PLACEMENT_SPREAD};
+
+    for (gsize i = 0; i < G_N_ELEMENTS(policies); i++) {
+        g_autoptr(GPtrArray) all = snapshot(fx);
+        g_autoptr(GPtrArray) short_listing = first_fit_listing(fx, type_id);
+
+        assert_string_equal(choose(all, type_id, NULL, fx->config, policies[i]),
+                            expected);
+        assert_string_equal(
+            choose(short_listing, type_id, NULL, fx->config, policies[i]),
+            expected);
+        assert_int_equal(short_listing->len, listed);
+    }
+}
+
+/*
+ * A type a GPU holds once (P4-8Q): A runs a P4-2Q (none left), B, C and D
+ * are empty. Every policy takes B, the first with room, and the listing
+ * ends there; with B not allowed, at C. A type a GPU holds twice (P4-4Q)
+ * is listed to the end.
+ */
+static void
+test_once_per_gpu_listing_ends_at_choice(void **state)
+{
+    Fixture *fx = *state;
+    const char *const not_b[] = {GPU_A, GPU_C, GPU_D, NULL};
+
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-63", P4_2Q_NAME, P4_2Q_DESC, 3);
+    vgpu_test_add_mdev(fx->root, GPU_A, "nvidia-63", UUID_1);
+    vgpu_test_add_type(fx->root, GPU_A, "nvidia-68", P4_8Q_NAME, P4_8Q_DESC, 0);
+    add_p4_4q(fx, GPU_A, 0);
+    vgpu_test_add_type(fx->root, GPU_B, "nvidia-68", P4_8Q_NAME, P4_8Q_DESC, 1);
+    add_p4_4q(fx, GPU_B, 2);
+    vgpu_test_add_type(fx->root, GPU_C, "nvidia-68", P4_8Q_NAME, P4_8Q_DESC, 1);
+    add_p4_4q(fx, GPU_C, 1);
+    vgpu_test_add_mdev(fx->root, GPU_C, "nvidia-65", UUID_2);
+    vgpu_test_add_type(fx->root, GPU_D, "nvidia-68", P4_8Q_NAME, P4_8Q_DESC, 1);
+    add_p4_4q(fx, GPU_D, 2);
+
+    assert_first_fit(fx, "nvidia-68", GPU_B, 2);
+    vgpu_config_set_allowed_parents(fx->config, not_b);
+    assert_first_fit(fx, "nvidia-68", GPU_C, 3);
+    /* P4-4Q: two per GPU, C holds one; listed to the end, same choices */
+    for (VgpuPlacementPolicy p = VGPU_PLACEMENT_PACK;
+         p <= VGPU_PLACEMENT_SPREAD; p++) {
+        g_autoptr(GPtrArray) all = snapshot(fx);
+        g_autoptr(GPtrArray) listing = first_fit_listing(fx, "nvidia-65");
+
+        assert_int_equal(listing->len, 4);
+        assert_string_equal(choose(listing, "nvidia-65", NULL, fx->config, p),
+                            choose(all, "nvidia-65", NULL, fx->config, p));
+    }
+}
+
+/* VFs of one GPU are placed as the GPU: the listing never ends early. */
+static void
+test_once_per_gpu_vf_parents_listed(void **state)
+{
+    Fixture *fx = *state;
+    g_autoptr(GPtrArray) listing = NULL;
+    const char *const vfs[] = {"0000:3d:00.4", "0000:3d:00.5", "0000:3e:00.4"};
+
+    vgpu_test_add_vf_type(fx->root, "0000:3d:00.0", "0000:3d:00.4",
+                          "nvidia-700", "NVIDIA A16-16Q", 1);
+    vgpu_test_add_vf_type(fx->root, "0000:3d:00.0", "0000:3d:00.5",
+                          "nvidia-700", "NVIDIA A16-16Q", 1);
+    vgpu_test_add_vf_type(fx->root, "0000:3e:00.0", "0000:3e:00.4",
+                          "nvidia-700", "NVIDIA A16-16Q", 1);
+    for (gsize i = 0; i < G_N_ELEMENTS(vfs); i++) {
+        g_autofree char *path = g_strdup_printf(
+            "sys/devices/pci0000:00/%s/mdev_supported_types/nvidia-700/"
+            "description",
+            vfs[i]);
+
+        vgpu_test_write(fx->root, path,
+                        "num_heads=4, frl_config=60, framebuffer=16384M, "
+                        "max_resolution=7680x4320, max_instance=1\n");
+    }
+    listing = first_fit_listing(fx, "nvidia-700");
+    assert_int_equal(listing->len, 3);
 }
 
 /*
@@ -952,6 +1069,8 @@ main(void)
         T(test_spread_does_not_starve),
         T(test_full_parent_skipped),
         T(test_homogeneous_nvidia),
+        T(test_once_per_gpu_listing_ends_at_choice),
+        T(test_once_per_gpu_vf_parents_listed),
         T(test_capacity_message_with_users),
         T(test_capacity_message_without_users),
         T(test_capacity_message_non_nvidia),

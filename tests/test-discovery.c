@@ -166,7 +166,8 @@ test_list_offers_flat(void **state)
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_SYSTEM));
     g_clear_error(&error);
 
-    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-65", FALSE, &error);
+    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-65", FALSE, NULL, NULL,
+                                         &error);
     assert_null(error);
     assert_non_null(parents);
     assert_int_equal(parents->len, 2);
@@ -194,18 +195,21 @@ test_list_offers_flat(void **state)
         vgpu_nvidia_type_get_max_instance(vgpu_mdev_type_get_nvidia(held)), 2);
     g_clear_pointer(&parents, g_ptr_array_unref);
 
-    parents = vgpu_discovery_list_offers(f->ctx, "mtty-2", FALSE, NULL);
+    parents =
+        vgpu_discovery_list_offers(f->ctx, "mtty-2", FALSE, NULL, NULL, NULL);
     assert_int_equal(parents->len, 1);
     assert_null(vgpu_mdev_type_get_nvidia(
         vgpu_parent_find_type(parents->pdata[0], "mtty-2")));
     g_clear_pointer(&parents, g_ptr_array_unref);
 
-    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-999", FALSE, NULL);
+    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-999", FALSE, NULL,
+                                         NULL, NULL);
     assert_non_null(parents);
     assert_int_equal(parents->len, 0);
     g_clear_pointer(&parents, g_ptr_array_unref);
 
-    assert_null(vgpu_discovery_list_offers(f->ctx, "../../etc", FALSE, &error));
+    assert_null(vgpu_discovery_list_offers(f->ctx, "../../etc", FALSE, NULL,
+                                           NULL, &error));
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
 }
 
@@ -238,7 +242,7 @@ test_list_offers_physfn(void **state)
                                   "nvidia-700", "NVIDIA A16-2Q", 1);
         for (int every_gpu = 0; every_gpu <= 1; every_gpu++) {
             g_autoptr(GPtrArray) parents = vgpu_discovery_list_offers(
-                f->ctx, "nvidia-700", every_gpu, NULL);
+                f->ctx, "nvidia-700", every_gpu, NULL, NULL, NULL);
             const char *pf;
 
             assert_non_null(parents);
@@ -270,7 +274,8 @@ test_list_offers_errors(void **state)
         type_file(f, "0000:05:00.0", "nvidia-65", "available_instances");
 
     assert_true(g_file_set_contents(path, "lots\n", -1, NULL));
-    assert_null(vgpu_discovery_list_offers(f->ctx, "nvidia-65", FALSE, &flat));
+    assert_null(vgpu_discovery_list_offers(f->ctx, "nvidia-65", FALSE, NULL,
+                                           NULL, &flat));
     assert_null(
         vgpu_discovery_list_parents_for_type(f->ctx, "nvidia-65", &snapshot));
     vgpu_test_assert_error(flat, VGPU_ERROR_INVALID_INPUT,
