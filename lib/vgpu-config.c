@@ -551,12 +551,11 @@ vgpu_config_load(VgpuContext *ctx, GError **error)
 
     config = vgpu_config_new();
     path = vgpu_context_build_path(ctx, VGPU_CONFIG_PATH);
-    file = g_key_file_new();
 
     /* No file, the common case, is the defaults: asked first because
      * GLib's error for it converts strerror() from the locale's charset
      * (g_strerror(): iconv_open() and the gconv module cache, on every
-     * hook call). */
+     * hook call), and a hook call then runs no GKeyFile code at all. */
     if (access(path, F_OK) < 0 && errno == ENOENT)
         return g_steal_pointer(&config);
     /* read first, so that OS errors (EACCES, EISDIR) are not syntax errors */
@@ -568,6 +567,7 @@ vgpu_config_load(VgpuContext *ctx, GError **error)
         return NULL;
     }
     stripped = strip_inline_comments(data, len, &len);
+    file = g_key_file_new();
     if (!g_key_file_load_from_data(file, stripped, len, G_KEY_FILE_NONE,
                                    &local)) {
         /* GKeyFile quotes the offending line as it is */
