@@ -79,7 +79,6 @@ mdev_place(VgpuContext *ctx, const VgpuRequest *request,
     parents = vgpu_discovery_list_offers(
         ctx, type_id, pinned,
         first_fit_ok ? vgpu_alloc_first_fit_decides : NULL, &first_fit, error);
-
     if (!parents)
         return NULL;
     for (guint i = 0; planned && i < planned->len; i++) {

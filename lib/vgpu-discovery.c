@@ -144,6 +144,14 @@ read_optional_attr(const char *dir, const char *attr, char **value,
     return FALSE;
 }
 
+/* <bus>/<parent>/mdev_supported_types/<id> of lazy @type (its source set). */
+static char *
+lazy_type_dir(const VgpuMdevType *type)
+{
+    return g_strconcat(type->lazy->bus, G_DIR_SEPARATOR_S, type->parent,
+                       "/mdev_supported_types/", type->id, NULL);
+}
+
 /*
  * Reads what a getter of a lazy type needs (@what, LOADED_*), once. Unlike
  * a snapshot, an attribute that cannot be read is left absent instead of
@@ -164,8 +172,7 @@ type_load(const VgpuMdevType *type, guint what)
         source->host_has_mdevs = host_has_mdevs(source->ctx);
     dir = what == LOADED_ACTIVE && !source->host_has_mdevs
               ? NULL /* no device anywhere: nothing to list */
-              : g_strconcat(source->bus, G_DIR_SEPARATOR_S, self->parent,
-                            "/mdev_supported_types/", self->id, NULL);
+              : lazy_type_dir(self);
     if ((what & LOADED_ACTIVE) && source->host_has_mdevs) {
         g_autofree char *devices = g_strconcat(dir, "/devices", NULL);
 
@@ -196,8 +203,7 @@ vgpu_discovery_read_max_instance(const VgpuMdevType *type)
     if ((type->loaded & LOADED_METADATA) || !type->lazy)
         return type->nvidia ? vgpu_nvidia_type_get_max_instance(type->nvidia)
                             : 0;
-    dir = g_strconcat(type->lazy->bus, G_DIR_SEPARATOR_S, type->parent,
-                      "/mdev_supported_types/", type->id, NULL);
+    dir = lazy_type_dir(type);
     read_optional_attr(dir, "description", &description, NULL);
     nvidia = description ? vgpu_nvidia_type_new(NULL, description, NULL) : NULL;
     return nvidia ? vgpu_nvidia_type_get_max_instance(nvidia) : 0;
