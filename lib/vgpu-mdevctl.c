@@ -12,6 +12,7 @@
 #include <libvgpu/vgpu-mdevctl.h>
 #include <libvgpu/vgpu-uuid.h>
 
+#include "vgpu-json-loader.h"
 #include "vgpu-request-private.h"
 #include "vgpu-sysfs.h"
 #include "vgpu-text.h"
@@ -267,7 +268,7 @@ read_definition(VgpuContext *ctx, int dir_fd, const char *parent,
 {
     g_autoptr(VgpuMdevctlDefinition) definition =
         g_new0(VgpuMdevctlDefinition, 1);
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    g_autoptr(JsonParser) parser = NULL;
     g_autoptr(GError) local = NULL;
     g_autofree char *data = NULL;
     g_autofree char *why = NULL;
@@ -311,6 +312,9 @@ read_definition(VgpuContext *ctx, int dir_fd, const char *parent,
         refuse(error, definition->path, uuid, "%s", distrusted);
         return NULL;
     }
+    if (!vgpu_json_load(error))
+        return NULL;
+    parser = json_parser_new_immutable();
     if (!json_parser_load_from_data(parser, data, n, &local)) {
         g_autofree char *reason = vgpu_text_one_line(local->message, 256);
         refuse(error, definition->path, uuid, "it is not valid JSON (%s)",

@@ -3,8 +3,11 @@
  * vgpuctl-output - text tables and JSON output.
  */
 #include "vgpuctl-output.h"
+#include "vgpuctl-common.h"
+#include "vgpu-json-loader.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 void
 vgpuctl_table_clear(VgpuctlTable *table)
@@ -123,11 +126,17 @@ vgpuctl_json_begin_array(JsonBuilder *builder, const char *member)
 }
 
 /* A new document: its top-level object begun, "version" its first member.
- * vgpuctl_json_end_document() ends and prints it. */
+ * vgpuctl_json_end_document() ends and prints it. Loads json-glib first
+ * (vgpu-json-loader.h); exits with its error when it cannot. */
 JsonBuilder *
 vgpuctl_json_begin_document(void)
 {
-    JsonBuilder *builder = json_builder_new();
+    g_autoptr(GError) error = NULL;
+    JsonBuilder *builder;
+
+    if (!vgpu_json_load(&error))
+        exit(vgpuctl_fail(error));
+    builder = json_builder_new();
 
     json_builder_begin_object(builder);
     vgpuctl_json_add_int(builder, "version", VGPUCTL_JSON_VERSION);

@@ -9,9 +9,8 @@
  * file defines every libvgpu-virt function that the commands call, with the
  * signature libvgpu-virt.h declares (the compiler checks that they agree);
  * each one forwards to the library's function, resolved on its first call
- * (the lazy-loading stubs of e.g. Implib.so, written out). A command that
- * calls another libvgpu-virt function fails to link until it is added
- * below.
+ * (vgpu-lazy-forward.h). A command that calls another libvgpu-virt
+ * function fails to link until it is added below.
  *
  * The library is loaded by vgpuctl_open_libvirt(), before the first
  * connection, through dlopen() called here rather than GModule: dlopen()
@@ -23,6 +22,7 @@
  */
 #include "vgpuctl-virt-loader.h"
 #include "vgpuctl-common.h"
+#include "vgpu-lazy-forward.h"
 
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -70,23 +70,9 @@ virt_function(const char *name)
 /* Defines @name (TYPE name PARAMETERS) to call the library's @name with
  * ARGUMENTS; VOID_FORWARD for functions returning nothing. */
 #define FORWARD(type, name, parameters, arguments)                             \
-    type name parameters                                                       \
-    {                                                                          \
-        static type(*real) parameters;                                         \
-                                                                               \
-        if (!real)                                                             \
-            real = (type(*) parameters)virt_function(#name);                   \
-        return real arguments;                                                 \
-    }
+    VGPU_LAZY_FORWARD(virt_function, type, name, parameters, arguments)
 #define VOID_FORWARD(name, parameters, arguments)                              \
-    void name parameters                                                       \
-    {                                                                          \
-        static void(*real) parameters;                                         \
-                                                                               \
-        if (!real)                                                             \
-            real = (void(*) parameters)virt_function(#name);                   \
-        real arguments;                                                        \
-    }
+    VGPU_LAZY_VOID_FORWARD(virt_function, name, parameters, arguments)
 
 /* clang-format would take "VgpuVirtConnection *conn" for a product */
 /* clang-format off */

@@ -87,6 +87,39 @@ grep -q 'calling init: .*libvgpu-domain-xml\.so' <<<"$LOG" ||
     fail "vgpuctl plan --file did not load libvgpu-domain-xml.so"
 pass "types, list and help do not load libxml2; plan --file loads the editor module"
 
+# json-glib (with GIO and GObject) is loaded for --json output and for an
+# mdevctl definition only (lib/vgpu-json-loader.h), never linked
+expect_json_glib() { # yes|no ARGS...: whether the command loaded it
+    local want=$1
+    shift
+    # shellcheck disable=SC2086 # the command's words
+    run_traced "$@"
+    expect_rc 0 "vgpuctl $*"
+    if grep -q 'calling init: .*libjson-glib-1\.0\.so' <<<"$LOG"; then
+        [ "$want" = yes ] || fail "vgpuctl $* loaded json-glib"
+    else
+        [ "$want" = no ] || fail "vgpuctl $* did not load json-glib"
+    fi
+}
+for args in "types" "list" "help" "--version" "plan --file $WORK/domain.xml"; do
+    # shellcheck disable=SC2086 # the command's words
+    expect_json_glib no $args
+done
+for args in "types --json" "list --json" "plan --file $WORK/domain.xml --json"; do
+    # shellcheck disable=SC2086 # the command's words
+    expect_json_glib yes $args
+done
+grep -q '"version"' "$OUT" || fail "plan --json printed no document: $(cat "$OUT")"
+DEFINED=9d2e9b5e-1c4a-4f7e-8a3b-000000000003
+mkdir -p "$SIM_ROOT/etc/mdevctl.d/0000:05:00.0"
+printf '{"mdev_type": "nvidia-65", "start": "manual"}\n' \
+    >"$SIM_ROOT/etc/mdevctl.d/0000:05:00.0/$DEFINED"
+chmod 644 "$SIM_ROOT/etc/mdevctl.d/0000:05:00.0/$DEFINED"
+expect_json_glib yes list
+grep -q "$DEFINED" "$OUT" || fail "list does not show the mdevctl definition: $(cat "$OUT")"
+rm -r "$SIM_ROOT/etc/mdevctl.d"
+pass "json-glib is loaded for --json and mdevctl definitions only"
+
 # check exits 1 here (no hook on the emulator's root)
 expect_no_libvirt 1 check
 expect_no_libvirt 1 check --json
