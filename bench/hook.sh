@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Part of bench/run: one prepare+release of the real vgpu-hook, of the
-# community hook (community-hook.sh: xmllint, cat, mdevctl) and of the
-# static floor (bench-floor: only the create and remove writes), on the
+# community hook (community-hook.sh: xmllint, cat, mdevctl), of the
+# static floor (bench-floor: only the create and remove writes) and of the
+# placing floor (bench-floor place: the floor that first reads each GPU's
+# available_instances, in name order, until one has room), on the
 # emulator with GPUS homogeneous GPUs, the free GPU first or last, and
 # ACTIVE devices on the other GPUs. Runs in a private mount namespace
 # (bench/run starts it with unshare -m) so that the emulator can be
@@ -59,10 +61,13 @@ measure() { # GPUS WHERE ACTIVE
     R_community=("$COMMUNITY" bench release end -)
     P_floor=("$FLOOR" "$SIM_ROOT" create "$gpu" "$TYPE" "$uuid")
     R_floor=("$FLOOR" "$SIM_ROOT" remove "$uuid")
+    P_placing=("$FLOOR" "$SIM_ROOT" place "$TYPE" "$uuid")
+    R_placing=("$FLOOR" "$SIM_ROOT" remove "$uuid")
     local -A ms=()
     while read -r _ name value; do ms[$name]=$value; done < <(
-        bench_walltime "$ROUNDS" "pair hook" "pair community" "pair floor")
-    for name in hook community floor; do
+        bench_walltime "$ROUNDS" "pair hook" "pair community" "pair floor" \
+            "pair placing")
+    for name in hook community placing floor; do
         local -n p=P_$name r=R_$name
         local a b rss_a rss_b
         read -r -a a < <(bench_instr "${p[@]}" <"$XML")
