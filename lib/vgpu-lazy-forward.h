@@ -17,31 +17,31 @@
  */
 #pragma once
 
+/* The library's @name (a pointer of the type of the function @name the
+ * library's header declares), resolved on the first use and kept. */
+#define VGPU_LAZY_FUNCTION(resolve, name)                                      \
+    ({                                                                         \
+        static __typeof__(name) *real;                                         \
+        __typeof__(name) *function = __atomic_load_n(&real, __ATOMIC_ACQUIRE); \
+                                                                               \
+        if (!function) {                                                       \
+            function = (__typeof__(name) *)resolve(#name);                     \
+            __atomic_store_n(&real, function, __ATOMIC_RELEASE);               \
+        }                                                                      \
+        function;                                                              \
+    })
+
 /* Defines `type name parameters` to call the library's @name with
  * @arguments; parameters and arguments in parentheses. */
 #define VGPU_LAZY_FORWARD(resolve, type, name, parameters, arguments)          \
     type name parameters                                                       \
     {                                                                          \
-        static type(*real) parameters;                                         \
-        type(*function) parameters = __atomic_load_n(&real, __ATOMIC_ACQUIRE); \
-                                                                               \
-        if (!function) {                                                       \
-            function = (type(*) parameters)resolve(#name);                     \
-            __atomic_store_n(&real, function, __ATOMIC_RELEASE);               \
-        }                                                                      \
-        return function arguments;                                             \
+        return VGPU_LAZY_FUNCTION(resolve, name) arguments;                    \
     }
 
 /* VGPU_LAZY_FORWARD() for a function that returns nothing. */
 #define VGPU_LAZY_VOID_FORWARD(resolve, name, parameters, arguments)           \
     void name parameters                                                       \
     {                                                                          \
-        static void(*real) parameters;                                         \
-        void(*function) parameters = __atomic_load_n(&real, __ATOMIC_ACQUIRE); \
-                                                                               \
-        if (!function) {                                                       \
-            function = (void(*) parameters)resolve(#name);                     \
-            __atomic_store_n(&real, function, __ATOMIC_RELEASE);               \
-        }                                                                      \
-        function arguments;                                                    \
+        VGPU_LAZY_FUNCTION(resolve, name) arguments;                           \
     }
