@@ -4,9 +4,10 @@
 # vgpu-hook's text is ordered by hooks/vgpu-hook.order (hooks/meson.build):
 # the functions a start and a stop run lie together at the start of the
 # text, not spread over it (the kernel maps text 64 KiB around each fault,
-# so spread code is resident in full). Fails when the ordering was not
-# applied, or when the order file names too few of the hook's functions
-# any more (regenerate it with bench/hook-order.sh).
+# so spread code is resident in full), with .init, .fini and .iplt just
+# before them (hooks/vgpu-hook.ld). Fails when the ordering or the layout
+# was not applied, or when the order file names too few of the hook's
+# functions any more (regenerate it with bench/hook-order.sh).
 #
 # Usage: check-hook-order.sh HOOK ORDER_FILE ORDERED (true when the build
 #   links the hook with lld and the order file)
@@ -16,6 +17,14 @@ HOOK=$1 ORDER=$2
     echo "SKIP: the hook is not linked statically with lld (sanitizer build, or no lld: scripts/install-deps)"
     exit 77
 }
+# .init, .fini and .iplt before .text
+readelf -SW "$HOOK" | sed -n 's/^ *\[ *[0-9]*\] \([._a-z]*\) .* \([0-9a-f]\{16\}\) [0-9a-f]* [0-9a-f]* .*/\1 \2/p' |
+    awk '$1 == ".text" { text = $2 } $1 ~ /^\.(init|fini|iplt)$/ { before[$1] = $2 }
+         END {
+             for (s in before)
+                 if (before[s] > text) { print s " is after .text: hooks/vgpu-hook.ld was not applied"; bad = 1 }
+             exit bad
+         }' >&2
 nm -S --defined-only "$HOOK" | awk 'NF == 4 { print $1, $2, $3, $4 }' |
     python3 -c '
 import sys
