@@ -42,6 +42,20 @@ rss() { # CMD... -> max RSS in KiB of the command and its children
     tail -1 "$T/rss"
 }
 
+# PROGRAM -> the median over ROUNDS prepare+release pairs of the larger
+# peak RSS of the two: a program's peak moves by 64 KiB steps from run to
+# run (the kernel maps text and read-only data 64 KiB around a page fault,
+# skipping the pages it cannot take at that moment)
+peak_rss() {
+    local -n prepare=P_$1 release=R_$1
+    local i a b
+    for ((i = 0; i < ROUNDS; i++)); do
+        a=$(rss "${prepare[@]}")
+        b=$(rss "${release[@]}")
+        echo $((a > b ? a : b))
+    done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 measure() { # GPUS WHERE ACTIVE
     local gpus=$1 where=$2 active=$3 target=1 first=2 last=$1 n
     [ "$where" = first ] || { target=$gpus; first=1; last=$((gpus - 1)); }
@@ -69,13 +83,12 @@ measure() { # GPUS WHERE ACTIVE
             "pair placing")
     for name in hook community placing floor; do
         local -n p=P_$name r=R_$name
-        local a b rss_a rss_b
+        local a b peak
         read -r -a a < <(bench_instr "${p[@]}" <"$XML")
         read -r -a b < <(bench_instr "${r[@]}" <"$XML")
-        rss_a=$(rss "${p[@]}")
-        rss_b=$(rss "${r[@]}")
+        peak=$(peak_rss $name)
         [ "$(sim_count_mdevs)" = "$n" ] || fail "$name left a device behind"
-        echo "$gpus:$where:$active $name $((a[0] + b[0])) $((a[1] + b[1])) ${ms[$name]} $((rss_a > rss_b ? rss_a : rss_b))"
+        echo "$gpus:$where:$active $name $((a[0] + b[0])) $((a[1] + b[1])) ${ms[$name]} $peak"
         unset -n p r
     done
     umount /sys
