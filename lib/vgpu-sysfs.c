@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #define ATTR_MAX_BYTES (64 * 1024)
+/* What a text attribute holds on 4 KiB-page kernels: sysfs shows at most a
+ * page (fs/sysfs/file.c, sysfs_kf_seq_show()); larger pages, larger ones. */
+#define ATTR_FIRST_BYTES 4096
 
 gboolean
 vgpu_name_is_safe(const char *name)
@@ -75,7 +78,8 @@ vgpu_set_system_error(GError **error, int errsv, const char *action,
 char *
 vgpu_sysfs_read_attr(const char *path, GError **error)
 {
-    g_autofree char *buf = g_malloc(ATTR_MAX_BYTES + 1);
+    gsize size = ATTR_FIRST_BYTES;
+    g_autofree char *buf = g_malloc(size + 1);
     gsize used = 0;
     int fd;
 
@@ -92,8 +96,15 @@ vgpu_sysfs_read_attr(const char *path, GError **error)
     }
 
     while (used < ATTR_MAX_BYTES) {
-        gsize want = ATTR_MAX_BYTES - used;
-        ssize_t n = read(fd, buf + used, want);
+        gsize want;
+        ssize_t n;
+
+        if (used == size) { /* full: a larger attribute */
+            size = MIN(size * 2, ATTR_MAX_BYTES);
+            buf = g_realloc(buf, size + 1);
+        }
+        want = size - used;
+        n = read(fd, buf + used, want);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -121,7 +132,8 @@ vgpu_sysfs_read_attr(const char *path, GError **error)
 
     buf[used] = '\0';
     g_strchomp(buf);
-    return g_steal_pointer(&buf);
+    /* the string, not the buffer: callers keep names and descriptions */
+    return g_realloc(g_steal_pointer(&buf), strlen(buf) + 1);
 }
 
 gboolean

@@ -40,11 +40,12 @@ gboolean vgpu_name_is_safe(const char *name);
 
 /*
  * vgpu_sysfs_read_attr:
- * Reads a small attribute file (at most 64 KiB) and strips trailing
- * whitespace. A read(2) that returns less than asked ends it: sysfs hands
- * an attribute out whole in its first read (fs/kernfs/file.c), and so do
- * regular files. VGPU_ERROR_NOT_FOUND when the file does not exist,
- * VGPU_ERROR_SYSTEM otherwise.
+ * Reads a small attribute file (at most 64 KiB; a page's buffer first,
+ * grown only for a larger one) and strips trailing whitespace; returns a
+ * string of its own length (free with g_free()). A read(2) that returns
+ * less than asked ends it: sysfs hands an attribute out whole in its first
+ * read (fs/kernfs/file.c), and so do regular files. VGPU_ERROR_NOT_FOUND
+ * when the file does not exist, VGPU_ERROR_SYSTEM otherwise.
  */
 char *vgpu_sysfs_read_attr(const char *path, GError **error);
 

@@ -143,6 +143,29 @@ test_sysfs_read_attr(void **state)
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_NOT_FOUND));
     g_clear_error(&error);
 
+    /* larger than a page: read whole; larger than 64 KiB: its first 64 KiB */
+    for (gsize length = 4095; length <= 4097; length++) {
+        g_autofree char *big = g_strnfill(length, 'x');
+        g_autofree char *got = NULL;
+
+        vgpu_test_write(root, "attr", big);
+        got = vgpu_sysfs_read_attr(path, NULL);
+        assert_string_equal(got, big);
+    }
+    {
+        g_autofree char *big = g_strnfill(10000, 'y');
+        g_autofree char *huge = g_strnfill(70000, 'z');
+        g_autofree char *got = NULL;
+
+        vgpu_test_write(root, "attr", big);
+        got = vgpu_sysfs_read_attr(path, NULL);
+        assert_string_equal(got, big);
+        g_clear_pointer(&got, g_free);
+        vgpu_test_write(root, "attr", huge);
+        got = vgpu_sysfs_read_attr(path, NULL);
+        assert_int_equal(strlen(got), 64 * 1024);
+    }
+
     vgpu_test_write(root, "attr", "12\n");
     assert_true(vgpu_sysfs_read_uint(path, &value, NULL));
     assert_int_equal(value, 12);
