@@ -11,6 +11,7 @@
 # the other commands and says in one line what to install for the rest.
 #
 # Usage: test-vgpuctl-no-libvirt.sh VGPUCTL VGPU_HOOK VGPU_SIM SOURCE_DIR
+#   NOT_JSON_GLIB (a libjson-glib-1.0.so.0 without json-glib's functions)
 set -euo pipefail
 
 . "$4/tests/lib-sim.sh"
@@ -119,6 +120,20 @@ expect_json_glib yes list
 grep -q "$DEFINED" "$OUT" || fail "list does not show the mdevctl definition: $(cat "$OUT")"
 rm -r "$SIM_ROOT/etc/mdevctl.d"
 pass "json-glib is loaded for --json and mdevctl definitions only"
+
+# a libjson-glib-1.0.so.0 without json-glib's functions first on the search
+# path: --json fails in one line naming the library and the fix; text works
+NOT_JSON_GLIB_DIR=$WORK/not-json-glib
+mkdir -p "$NOT_JSON_GLIB_DIR"
+ln -s "$(realpath "$5")" "$NOT_JSON_GLIB_DIR/libjson-glib-1.0.so.0"
+LD_LIBRARY_PATH=$NOT_JSON_GLIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} run list --json
+expect_rc 1 "list --json with a json-glib that lacks its functions"
+[ "$(wc -l <"$ERR")" = 1 ] || fail "list --json without json-glib: not one line: $(cat "$ERR")"
+grep -q '^vgpuctl: libjson-glib-1\.0\.so\.0 has no function json_[a-z_]*: install json-glib 1\.4 or later$' "$ERR" ||
+    fail "list --json without json-glib: $(cat "$ERR")"
+LD_LIBRARY_PATH=$NOT_JSON_GLIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} run list
+expect_rc 0 "list (text) with a json-glib that lacks its functions"
+pass "without a usable json-glib: --json fails in one line naming the fix, text output works"
 
 # check exits 1 here (no hook on the emulator's root)
 expect_no_libvirt 1 check
