@@ -38,14 +38,37 @@ write_attr(const char *path, const char *value)
     return n < 0;
 }
 
+/* Whether @parent (under @root) has an available instance of @type. */
+static int
+has_room(const char *root, const char *parent, const char *type)
+{
+    char path[4096], value[32];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path),
+             "%s/sys/class/mdev_bus/%s/mdev_supported_types/%s/"
+             "available_instances",
+             root, parent, type);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, value, sizeof(value) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    value[n] = '\0';
+    return atoi(value) > 0;
+}
+
 /* The first parent by name (as placement orders them) with an available
- * instance of @type; writes its name to @parent. */
+ * instance of @type: its name in @parent; 1 when none has one. */
 static int
 find_parent(const char *root, const char *type, char *parent, size_t size)
 {
-    char path[4096], value[32];
+    char path[4096];
     struct dirent **names;
-    int n_names, found = 1;
+    int n_names, status = 1;
 
     snprintf(path, sizeof(path), "%s/sys/class/mdev_bus", root);
     n_names = scandir(path, &names, NULL, alphasort);
@@ -54,30 +77,17 @@ find_parent(const char *root, const char *type, char *parent, size_t size)
         return 1;
     }
     for (int i = 0; i < n_names; i++) {
-        ssize_t n = -1;
-        int fd = -1;
-
-        if (found && names[i]->d_name[0] != '.') {
-            snprintf(path, sizeof(path),
-                     "%s/sys/class/mdev_bus/%s/mdev_supported_types/%s/"
-                     "available_instances",
-                     root, names[i]->d_name, type);
-            fd = open(path, O_RDONLY | O_CLOEXEC);
-        }
-        if (fd >= 0) {
-            n = read(fd, value, sizeof(value) - 1);
-            close(fd);
-        }
-        if (n > 0 && (value[n] = '\0', atoi(value) > 0)) {
+        if (status != 0 && names[i]->d_name[0] != '.' &&
+            has_room(root, names[i]->d_name, type)) {
             snprintf(parent, size, "%s", names[i]->d_name);
-            found = 0;
+            status = 0;
         }
         free(names[i]);
     }
     free(names);
-    if (found)
+    if (status != 0)
         fprintf(stderr, "no parent has room for %s\n", type);
-    return found;
+    return status;
 }
 
 int

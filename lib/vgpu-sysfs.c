@@ -75,8 +75,10 @@ vgpu_set_system_error(GError **error, int errsv, const char *action,
                 action, path, g_strerror(errsv));
 }
 
-char *
-vgpu_sysfs_read_attr(const char *path, GError **error)
+/* vgpu_sysfs_read_attr() in the buffer it was read into (a page or more),
+ * for a caller that only parses it. */
+static char *
+read_attr_buffer(const char *path, GError **error)
 {
     gsize size = ATTR_FIRST_BYTES;
     g_autofree char *buf = g_malloc(size + 1);
@@ -132,14 +134,22 @@ vgpu_sysfs_read_attr(const char *path, GError **error)
 
     buf[used] = '\0';
     g_strchomp(buf);
+    return g_steal_pointer(&buf);
+}
+
+char *
+vgpu_sysfs_read_attr(const char *path, GError **error)
+{
+    char *buf = read_attr_buffer(path, error);
+
     /* the string, not the buffer: callers keep names and descriptions */
-    return g_realloc(g_steal_pointer(&buf), strlen(buf) + 1);
+    return buf ? g_realloc(buf, strlen(buf) + 1) : NULL;
 }
 
 gboolean
 vgpu_sysfs_read_uint(const char *path, guint *value, GError **error)
 {
-    g_autofree char *text = vgpu_sysfs_read_attr(path, error);
+    g_autofree char *text = read_attr_buffer(path, error);
     guint64 number;
 
     if (!text)
