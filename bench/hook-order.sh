@@ -46,10 +46,12 @@ mount -t tmpfs -o mode=0755 tmpfs "$SIM_ROOT/run"
 cat >"$T/first-hits.py" <<'PY'
 import gdb, os
 by_address = {}
-for line in os.popen("nm --defined-only " + os.environ["HOOK"]):
-    address, kind, name = line.split()
-    if kind in "tTwWiI":
-        by_address.setdefault(int(address, 16), name)
+# functions only: a linker-made label at a function's address
+# (__preinit_array_end at _start's) is not a section lld can order
+for line in os.popen("readelf -sW " + os.environ["HOOK"]):
+    fields = line.split()
+    if len(fields) == 8 and fields[3] in ("FUNC", "IFUNC") and fields[6] != "UND":
+        by_address.setdefault(int(fields[1], 16), fields[7])
 hits = []
 class FirstHit(gdb.Breakpoint):
     def stop(self):

@@ -54,9 +54,17 @@ typedef gboolean (*VgpuOfferStopFunc)(VgpuParent *parent, gpointer user_data);
  *
  * With @stop, the listing asks @stop about each parent with a free
  * instance (its physfn read) that more parents follow, in name order, and
- * ends with the first it answers TRUE for: the parents after it are
- * neither read nor returned. Placement passes one when it knows that the
- * first such parent is its choice whatever the others hold.
+ * ends with the first it answers TRUE for: the parents after it are not
+ * returned. Placement passes one when it knows that the first such parent
+ * is its choice whatever the others hold.
+ *
+ * The first parent's available_instances is read alone; when it does not
+ * end the listing and at least 4 parents follow, theirs are read side by
+ * side by 2 threads (vgpu_parallel_for(): started with every signal
+ * blocked, joined before this returns), and used in name order, so the
+ * listing and its error are those of reads one after the other. So the
+ * parents after the one that ends it may have been read, but nothing of
+ * them is returned or reported.
  *
  * Returns: (transfer full) (element-type VgpuParent): the parents, or NULL
  * with VGPU_ERROR_INVALID_INPUT (@type_id is not a safe name) or

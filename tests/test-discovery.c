@@ -283,6 +283,83 @@ test_list_offers_errors(void **state)
     assert_string_equal(flat->message, snapshot->message);
 }
 
+/* A #VgpuOfferStopFunc ending the listing at the first parent with room,
+ * counting the parents it was asked about. */
+static gboolean
+stop_at_first_room(VgpuParent *parent G_GNUC_UNUSED, gpointer asked)
+{
+    (*(guint *)asked)++;
+    return TRUE;
+}
+
+/*
+ * With more parents than the first one and 3 after it, the flat listing
+ * reads the rest side by side (vgpu_discovery_list_offers()): still every
+ * parent in name order with its own count, the error of the first failing
+ * parent by name, and nothing of the parents after the one a stop function
+ * ends the listing at, not even their errors.
+ */
+static void
+test_list_offers_side_by_side(void **state)
+{
+    Fixture *f = *state;
+    const guint n = 24;
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *bad_first = NULL;
+    g_autofree char *bad_second = NULL;
+    guint asked = 0;
+
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *name = g_strdup_printf("0000:%02x:00.0", 0x40 + i);
+
+        /* parent i has (i * 7) % 5 free: the first with room is 0x41 */
+        vgpu_test_add_type(f->root, name, "nvidia-222", "GRID T4-2Q", NULL,
+                           (i * 7) % 5);
+    }
+    for (int round = 0; round < 20; round++) {
+        parents = vgpu_discovery_list_offers(f->ctx, "nvidia-222", FALSE, NULL,
+                                             NULL, &error);
+        assert_null(error);
+        assert_int_equal(parents->len, n);
+        for (guint i = 0; i < n; i++) {
+            g_autofree char *name = g_strdup_printf("0000:%02x:00.0", 0x40 + i);
+
+            assert_string_equal(vgpu_parent_get_name(parents->pdata[i]), name);
+            assert_int_equal(
+                vgpu_mdev_type_get_available_instances(
+                    vgpu_parent_find_type(parents->pdata[i], "nvidia-222")),
+                (i * 7) % 5);
+        }
+        g_clear_pointer(&parents, g_ptr_array_unref);
+    }
+
+    /* two unreadable counts: the first by name is the error */
+    bad_first =
+        type_file(f, "0000:4c:00.0", "nvidia-222", "available_instances");
+    bad_second =
+        type_file(f, "0000:4d:00.0", "nvidia-222", "available_instances");
+    assert_true(g_file_set_contents(bad_second, "many\n", -1, NULL));
+    assert_true(g_file_set_contents(bad_first, "lots\n", -1, NULL));
+    for (int round = 0; round < 20; round++) {
+        assert_null(vgpu_discovery_list_offers(f->ctx, "nvidia-222", FALSE,
+                                               NULL, NULL, &error));
+        vgpu_test_assert_error(error, VGPU_ERROR_INVALID_INPUT, "0000:4c:00.0");
+        assert_non_null(strstr(error->message, "holds \"lots\""));
+        g_clear_error(&error);
+    }
+
+    /* ended at 0000:41:00.0: the parents after it are neither returned
+     * nor reported, though they may have been read */
+    parents = vgpu_discovery_list_offers(f->ctx, "nvidia-222", FALSE,
+                                         stop_at_first_room, &asked, &error);
+    assert_null(error);
+    assert_int_equal(asked, 1);
+    assert_int_equal(parents->len, 2);
+    assert_string_equal(vgpu_parent_get_name(parents->pdata[1]),
+                        "0000:41:00.0");
+}
+
 /* The GPU of a parent: its physfn's PF, else itself (also when absent). */
 static void
 test_get_gpu(void **state)
@@ -511,6 +588,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_offers_physfn, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_list_offers_errors, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_list_offers_side_by_side, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_get_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_parent_errors, setup,
