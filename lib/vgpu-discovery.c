@@ -931,51 +931,90 @@ vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
 #define OFFER_SIDE_BY_SIDE_MIN 4
 
 typedef struct {
-    char **paths;     /* available_instances of each name; NULL: not one */
+    GPtrArray *names; /* the entries of <bus>, in name order */
+    const char *bus;  /* sys/class/mdev_bus under the root */
+    char *type_id;    /* the type whose available_instances is read */
+    char *path_block; /* every path below, one allocation */
+    char **paths;     /* <bus>/<name>/mdev_supported_types/<type>/
+                       * available_instances, composed when read; NULL
+                       * for a name that is not a directory entry's */
     guint *available; /* what was read */
     int *found;       /* read_available()'s answer; OFFER_UNREAD before */
     GError **errors;  /* where it answered -1 */
-    guint from;       /* the first index of the side-by-side batch */
+    guint from;       /* the first index of the reads under way */
 } OfferReads;
 
 #define OFFER_UNREAD 2
+#define OFFER_TYPES_DIR "/mdev_supported_types/"
+#define OFFER_AVAILABLE_FILE "/available_instances"
 
+/* Sets @reads up for @names (borrowed) under @bus (borrowed): room for
+ * every path in one block, nothing read or composed yet. */
 static void
 offer_reads_init(OfferReads *reads, const char *bus, GPtrArray *names,
                  const char *type_id)
 {
+    gsize fixed = strlen(bus) + 1 + sizeof(OFFER_TYPES_DIR) - 1 +
+                  strlen(type_id) + sizeof(OFFER_AVAILABLE_FILE);
     guint n = names->len;
+    gsize size = 0;
 
-    reads->paths = g_new0(char *, n + 1);
+    reads->names = names;
+    reads->bus = bus;
+    reads->type_id = g_strdup(type_id);
+    reads->paths = g_new0(char *, n);
     reads->available = g_new0(guint, n);
     reads->found = g_new(int, n);
     reads->errors = g_new0(GError *, n);
     reads->from = 0;
     for (guint i = 0; i < n; i++) {
-        const char *name = names->pdata[i];
+        gsize name_len = strlen(names->pdata[i]);
 
         reads->found[i] = OFFER_UNREAD;
-        if (strlen(name) <= NAME_MAX) /* else not a directory entry's name */
-            reads->paths[i] = g_strconcat(bus, G_DIR_SEPARATOR_S, name,
-                                          "/mdev_supported_types/", type_id,
-                                          "/available_instances", NULL);
+        if (name_len <= NAME_MAX) /* else not a directory entry's name */
+            size += fixed + name_len;
+    }
+    reads->path_block = g_malloc(MAX(size, 1));
+    for (guint i = 0, offset = 0; i < n; i++) {
+        gsize name_len = strlen(names->pdata[i]);
+
+        if (name_len > NAME_MAX)
+            continue;
+        reads->paths[i] = reads->path_block + offset;
+        offset += fixed + name_len;
     }
 }
 
 static void
-offer_reads_clear(OfferReads *reads, guint n)
+offer_reads_clear(OfferReads *reads)
 {
-    for (guint i = 0; i < n; i++) {
-        g_free(reads->paths[i]);
+    for (guint i = 0; i < reads->names->len; i++)
         g_clear_error(&reads->errors[i]);
-    }
+    g_free(reads->type_id);
+    g_free(reads->path_block);
     g_free(reads->paths);
     g_free(reads->available);
     g_free(reads->found);
     g_free(reads->errors);
 }
 
-/* A #VgpuParallelFunc: reads index @from + @index into its own slots. */
+/* Composes the available_instances path of index @i in its place. */
+static void
+offer_compose_path(OfferReads *reads, guint i)
+{
+    char *path = reads->paths[i];
+
+    if (path)
+        g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(path, reads->bus),
+                                                     G_DIR_SEPARATOR_S),
+                                            reads->names->pdata[i]),
+                                   OFFER_TYPES_DIR),
+                          reads->type_id),
+                 OFFER_AVAILABLE_FILE);
+}
+
+/* A #VgpuParallelFunc: reads index @from + @index into its own slots
+ * (0 found for a name that is not a directory entry's). */
 static void
 offer_read_one(guint index, gpointer data)
 {
@@ -990,20 +1029,23 @@ offer_read_one(guint index, gpointer data)
 }
 
 /*
- * Index @i of @n in @reads: read now when it was not (alone, or with all
- * the ones after it side by side), then answered as read_available() does
- * (its error moved to @error).
+ * Index @i of @reads: read now when it was not (alone, or with all the
+ * ones after it side by side; their paths composed here, by the caller's
+ * thread, so that the reading threads allocate nothing), then answered as
+ * read_available() does (its error moved to @error).
  */
 static int
-offer_read(OfferReads *reads, guint i, guint n, guint *available,
-           GError **error)
+offer_read(OfferReads *reads, guint i, guint *available, GError **error)
 {
+    guint n = reads->names->len;
+
     if (reads->found[i] == OFFER_UNREAD) {
+        guint count = i > 0 && n - i >= OFFER_SIDE_BY_SIDE_MIN ? n - i : 1;
+
+        for (guint k = i; k < i + count; k++)
+            offer_compose_path(reads, k);
         reads->from = i;
-        if (i > 0 && n - i >= OFFER_SIDE_BY_SIDE_MIN)
-            vgpu_parallel_for(n - i, OFFER_READ_THREADS, offer_read_one, reads);
-        else
-            offer_read_one(0, reads);
+        vgpu_parallel_for(count, OFFER_READ_THREADS, offer_read_one, reads);
     }
     if (reads->found[i] < 0)
         g_propagate_error(error, g_steal_pointer(&reads->errors[i]));
@@ -1051,11 +1093,11 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
     for (guint i = 0; i < n; i++) {
         VgpuParent *parent;
         guint available = 0;
-        int found = offer_read(&reads, i, n, &available, error);
+        int found = offer_read(&reads, i, &available, error);
 
         if (found < 0) {
             lazy_source_unref(source);
-            offer_reads_clear(&reads, n);
+            offer_reads_clear(&reads);
             return NULL;
         }
         if (found == 0)
@@ -1075,7 +1117,7 @@ vgpu_discovery_list_offers(VgpuContext *ctx, const char *type_id,
             break;
     }
     lazy_source_unref(source);
-    offer_reads_clear(&reads, n);
+    offer_reads_clear(&reads);
     /* A full parent counts only as a member of a GPU with room (VFs of
      * one PF), or in the refusal, which names GPUs (vgpu-alloc.c). */
     for (guint i = 0; (every_gpu || any_vf || !any_room) && i < full->len; i++)
