@@ -920,67 +920,71 @@ vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
  * other would make, with its error: the first failing parent by name
  * before the listing ends.
  *
- * Why 2 threads: each read is a wait for the file's show() (a FUSE round
- * trip on the emulator), and a second reader keeps the CPUs from going
- * idle between them. At 64 GPUs on the emulator, one thread read 64
- * available_instances in 4.0-5.1 ms, two in 1.8-2.3 ms, three and four in
- * 1.5-1.8 ms; a thread more costs the hook's peak RSS a stack and an
- * arena (bench/README.md).
+ * Why 2 threads: each read is a wait for the file's show() (two FUSE
+ * round trips on the emulator), and a second reader keeps the CPUs from
+ * going idle between them. On the emulator (2 cores), a fresh process read
+ * 64 available_instances in 3.4-4.1 ms with one thread, 2.4-3.5 ms with
+ * two and 2.0-2.4 ms with four; with four the hook's median peak RSS was
+ * 64 KiB higher (824 against 760 KiB in 11 runs), more than the 1.5x of
+ * the floor program the hook is held to (bench/README.md).
  */
 #define OFFER_READ_THREADS 2
 #define OFFER_SIDE_BY_SIDE_MIN 4
 
+/* One parent's read. */
 typedef struct {
-    GPtrArray *names; /* the entries of <bus>, in name order */
-    const char *bus;  /* sys/class/mdev_bus under the root */
-    char *type_id;    /* the type whose available_instances is read */
-    char *path_block; /* every path below, one allocation */
-    char **paths;     /* <bus>/<name>/mdev_supported_types/<type>/
-                       * available_instances, composed when read; NULL
-                       * for a name that is not a directory entry's */
-    guint *available; /* what was read */
-    int *found;       /* read_available()'s answer; OFFER_UNREAD before */
-    GError **errors;  /* where it answered -1 */
-    guint from;       /* the first index of the reads under way */
+    char *path;      /* <bus>/<name>/mdev_supported_types/<type>/
+                      * available_instances, composed when read (in the
+                      * listing's path block); NULL for a name that is not a
+                      * directory entry's */
+    guint available; /* what was read */
+    int found;       /* read_available()'s answer; OFFER_UNREAD before */
+    GError *error;   /* where it answered -1 */
+} OfferRead;
+
+typedef struct {
+    GPtrArray *names;    /* the entries of <bus>, in name order */
+    const char *bus;     /* sys/class/mdev_bus under the root */
+    const char *type_id; /* the type whose available_instances is read */
+    char *path_block;    /* every path, one allocation */
+    OfferRead *reads;    /* [names->len], by index in @names */
+    guint from;          /* the first index of the reads under way */
 } OfferReads;
 
 #define OFFER_UNREAD 2
 #define OFFER_TYPES_DIR "/mdev_supported_types/"
 #define OFFER_AVAILABLE_FILE "/available_instances"
 
-/* Sets @reads up for @names (borrowed) under @bus (borrowed): room for
- * every path in one block, nothing read or composed yet. */
+/* Sets @reads up for @names under @bus for @type_id (all borrowed for the
+ * listing's time): room for every path in one block, nothing read or
+ * composed yet. */
 static void
 offer_reads_init(OfferReads *reads, const char *bus, GPtrArray *names,
                  const char *type_id)
 {
     gsize fixed = strlen(bus) + 1 + sizeof(OFFER_TYPES_DIR) - 1 +
                   strlen(type_id) + sizeof(OFFER_AVAILABLE_FILE);
-    guint n = names->len;
     gsize size = 0;
 
     reads->names = names;
     reads->bus = bus;
-    reads->type_id = g_strdup(type_id);
-    reads->paths = g_new0(char *, n);
-    reads->available = g_new0(guint, n);
-    reads->found = g_new(int, n);
-    reads->errors = g_new0(GError *, n);
+    reads->type_id = type_id;
+    reads->reads = g_new0(OfferRead, names->len);
     reads->from = 0;
-    for (guint i = 0; i < n; i++) {
+    for (guint i = 0; i < names->len; i++) {
         gsize name_len = strlen(names->pdata[i]);
 
-        reads->found[i] = OFFER_UNREAD;
+        reads->reads[i].found = OFFER_UNREAD;
         if (name_len <= NAME_MAX) /* else not a directory entry's name */
             size += fixed + name_len;
     }
     reads->path_block = g_malloc(MAX(size, 1));
-    for (guint i = 0, offset = 0; i < n; i++) {
+    for (guint i = 0, offset = 0; i < names->len; i++) {
         gsize name_len = strlen(names->pdata[i]);
 
         if (name_len > NAME_MAX)
             continue;
-        reads->paths[i] = reads->path_block + offset;
+        reads->reads[i].path = reads->path_block + offset;
         offset += fixed + name_len;
     }
 }
@@ -989,20 +993,16 @@ static void
 offer_reads_clear(OfferReads *reads)
 {
     for (guint i = 0; i < reads->names->len; i++)
-        g_clear_error(&reads->errors[i]);
-    g_free(reads->type_id);
+        g_clear_error(&reads->reads[i].error);
+    g_free(reads->reads);
     g_free(reads->path_block);
-    g_free(reads->paths);
-    g_free(reads->available);
-    g_free(reads->found);
-    g_free(reads->errors);
 }
 
 /* Composes the available_instances path of index @i in its place. */
 static void
 offer_compose_path(OfferReads *reads, guint i)
 {
-    char *path = reads->paths[i];
+    char *path = reads->reads[i].path;
 
     if (path)
         g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(path, reads->bus),
@@ -1013,19 +1013,17 @@ offer_compose_path(OfferReads *reads, guint i)
                  OFFER_AVAILABLE_FILE);
 }
 
-/* A #VgpuParallelFunc: reads index @from + @index into its own slots
+/* A #VgpuParallelFunc: reads index @from + @index into its own slot
  * (0 found for a name that is not a directory entry's). */
 static void
 offer_read_one(guint index, gpointer data)
 {
     OfferReads *reads = data;
-    guint i = reads->from + index;
+    OfferRead *read = &reads->reads[reads->from + index];
 
-    if (reads->paths[i])
-        reads->found[i] = read_available(reads->paths[i], &reads->available[i],
-                                         &reads->errors[i]);
-    else
-        reads->found[i] = 0;
+    read->found =
+        read->path ? read_available(read->path, &read->available, &read->error)
+                   : 0;
 }
 
 /*
@@ -1038,8 +1036,9 @@ static int
 offer_read(OfferReads *reads, guint i, guint *available, GError **error)
 {
     guint n = reads->names->len;
+    OfferRead *read = &reads->reads[i];
 
-    if (reads->found[i] == OFFER_UNREAD) {
+    if (read->found == OFFER_UNREAD) {
         guint count = i > 0 && n - i >= OFFER_SIDE_BY_SIDE_MIN ? n - i : 1;
 
         for (guint k = i; k < i + count; k++)
@@ -1047,10 +1046,10 @@ offer_read(OfferReads *reads, guint i, guint *available, GError **error)
         reads->from = i;
         vgpu_parallel_for(count, OFFER_READ_THREADS, offer_read_one, reads);
     }
-    if (reads->found[i] < 0)
-        g_propagate_error(error, g_steal_pointer(&reads->errors[i]));
-    *available = reads->available[i];
-    return reads->found[i];
+    if (read->found < 0)
+        g_propagate_error(error, g_steal_pointer(&read->error));
+    *available = read->available;
+    return read->found;
 }
 
 GPtrArray *
