@@ -106,8 +106,13 @@ for tool in gdb lackey; do
     done
 done
 
-# first runs, run by run, of functions the binary defines
-nm --defined-only "$HOOK" | awk '$2 ~ /^[tTiIwW]$/ { print $3 }' | sort -u >"$T/defined"
+# first runs, run by run, of functions the binary defines once: lld
+# orders every section that defines a listed name, so a static name that
+# several archive members define (glibc's read_int: printf's, and also
+# wide printf's and scanf's, 60 KiB that never run) would pull them all
+# among the code that runs; the member that ran is placed by its other
+# names
+nm --defined-only "$HOOK" | awk '$2 ~ /^[tTiIwW]$/ { print $3 }' | sort | uniq -u >"$T/defined"
 for f in $(ls "$T" | grep -E '^[0-9]+\.[0-9]+\.[0-9]+$' | sort -t. -k1,1n -k2,2n -k3,3n); do
     cat "$T/$f"
 done | awk '!seen[$0]++' | grep -Fxf "$T/defined" >"$T/ran" || true

@@ -37,15 +37,14 @@ pair() { # PROGRAM: its prepare, then its release
     "${prepare[@]}" <"$XML" && "${release[@]}" <"$XML"
 }
 
-rss() { # CMD... -> max RSS in KiB of the command and its children
-    /usr/bin/time -f '%M' -o "$T/rss" "$@" <"$XML" >/dev/null 2>&1 || true
+rss() { # CMD... -> peak RSS in KiB of the command and its children
+    "$BUILD/bench/bench-peak-rss" "$T/rss" "$@" <"$XML" >/dev/null 2>&1 || true
     tail -1 "$T/rss"
 }
 
 # PROGRAM -> the median over ROUNDS prepare+release pairs of the larger
-# peak RSS of the two: a program's peak moves by 64 KiB steps from run to
-# run (the kernel maps text and read-only data 64 KiB around a page fault,
-# skipping the pages it cannot take at that moment)
+# peak RSS of the two, counted exactly (peak-rss.c: GNU time's maxrss lags
+# by up to 31 pages per CPU here)
 peak_rss() {
     local -n prepare=P_$1 release=R_$1
     local i a b
