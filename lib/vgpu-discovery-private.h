@@ -60,7 +60,7 @@ typedef gboolean (*VgpuOfferStopFunc)(VgpuParent *parent, gpointer user_data);
  *
  * The first parent's available_instances is read alone; when it does not
  * end the listing and at least 4 parents follow, theirs are read side by
- * side by 2 threads (vgpu_parallel_for(): started with every signal
+ * side by 4 threads (vgpu_parallel_for(): started with every signal
  * blocked, joined before this returns), and used in name order, so the
  * listing and its error are those of reads one after the other. So the
  * parents after the one that ends it may have been read, but nothing of

