@@ -961,7 +961,7 @@ offer_reads_init(OfferReads *reads, const char *bus, GPtrArray *names,
 {
     gsize fixed = strlen(bus) + 1 + sizeof(OFFER_TYPES_DIR) - 1 +
                   strlen(type_id) + sizeof(OFFER_AVAILABLE_FILE);
-    gsize size = 0;
+    gsize size = 0, offset = 0;
 
     reads->names = names;
     reads->bus = bus;
@@ -976,7 +976,7 @@ offer_reads_init(OfferReads *reads, const char *bus, GPtrArray *names,
             size += fixed + name_len;
     }
     reads->path_block = g_malloc(MAX(size, 1));
-    for (guint i = 0, offset = 0; i < names->len; i++) {
+    for (guint i = 0; i < names->len; i++) {
         gsize name_len = strlen(names->pdata[i]);
 
         if (name_len > NAME_MAX)
@@ -999,15 +999,16 @@ offer_reads_clear(OfferReads *reads)
 static void
 offer_compose_path(OfferReads *reads, guint i)
 {
-    char *path = reads->reads[i].path;
+    char *end = reads->reads[i].path;
 
-    if (path)
-        g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(g_stpcpy(path, reads->bus),
-                                                     G_DIR_SEPARATOR_S),
-                                            reads->names->pdata[i]),
-                                   OFFER_TYPES_DIR),
-                          reads->type_id),
-                 OFFER_AVAILABLE_FILE);
+    if (!end)
+        return;
+    end = g_stpcpy(end, reads->bus);
+    end = g_stpcpy(end, G_DIR_SEPARATOR_S);
+    end = g_stpcpy(end, reads->names->pdata[i]);
+    end = g_stpcpy(end, OFFER_TYPES_DIR);
+    end = g_stpcpy(end, reads->type_id);
+    g_stpcpy(end, OFFER_AVAILABLE_FILE);
 }
 
 /* A #VgpuParallelFunc: reads index @from + @index into its own slot
