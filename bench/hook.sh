@@ -38,7 +38,9 @@ pair() { # PROGRAM: its prepare, then its release
 }
 
 rss() { # CMD... -> peak RSS in KiB of the command and its children
-    "$BUILD/bench/bench-peak-rss" "$T/rss" "$@" <"$XML" >/dev/null 2>&1 || true
+    rm -f "$T/rss"
+    "$BUILD/bench/bench-peak-rss" "$T/rss" "$@" <"$XML" >/dev/null 2>"$T/rss.err" || true
+    [ -s "$T/rss" ] || fail "cannot count the peak RSS of $1: $(tail -1 "$T/rss.err")"
     tail -1 "$T/rss"
 }
 

@@ -64,7 +64,7 @@ main(int argc, char **argv)
                          PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                          PTRACE_O_EXITKILL;
     long peak = 0;
-    int result = 0;
+    int result = 0, status;
     pid_t command;
     FILE *output;
 
@@ -78,14 +78,21 @@ main(int argc, char **argv)
         return 1;
     }
     if (command == 0) {
-        ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) {
+            fprintf(stderr,
+                    "bench-peak-rss: ptrace is not permitted here (%s); "
+                    "run as root outside a seccomp sandbox\n",
+                    strerror(errno));
+            _exit(126);
+        }
         raise(SIGSTOP); /* until the tracer has set its options */
         execvp(argv[2], argv + 2);
         fprintf(stderr, "bench-peak-rss: %s: %s\n", argv[2], strerror(errno));
         _exit(127);
     }
-    if (waitpid(command, NULL, 0) != command ||
-        ptrace(PTRACE_SETOPTIONS, command, NULL, (void *)options) != 0 ||
+    if (waitpid(command, &status, 0) != command || !WIFSTOPPED(status))
+        return 1; /* the child said why */
+    if (ptrace(PTRACE_SETOPTIONS, command, NULL, (void *)options) != 0 ||
         ptrace(PTRACE_CONT, command, NULL, NULL) != 0) {
         perror("bench-peak-rss: ptrace");
         kill(command, SIGKILL);
@@ -93,7 +100,7 @@ main(int argc, char **argv)
     }
 
     for (;;) {
-        int status, deliver = 0;
+        int deliver = 0;
         pid_t pid = waitpid(-1, &status, __WALL);
 
         if (pid < 0) {
