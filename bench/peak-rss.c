@@ -121,11 +121,9 @@ main(int argc, char **argv)
 
             if (kib > peak)
                 peak = kib;
-        } else if (status >> 16 == PTRACE_EVENT_STOP ||
-                   (status >> 16 == 0 && WSTOPSIG(status) != SIGSTOP &&
-                    WSTOPSIG(status) != SIGTRAP)) {
-            /* a signal for the tracee: pass it on */
-            deliver = status >> 16 == 0 ? WSTOPSIG(status) : 0;
+        } else if (status >> 16 == 0 && WSTOPSIG(status) != SIGSTOP &&
+                   WSTOPSIG(status) != SIGTRAP) {
+            deliver = WSTOPSIG(status); /* a signal for the tracee */
         }
         /* fork/clone events and a new child's first SIGSTOP: go on */
         ptrace(PTRACE_CONT, pid, NULL, (void *)(long)deliver);
