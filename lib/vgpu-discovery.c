@@ -86,36 +86,32 @@ lazy_source_unref(LazySource *source)
     g_free(source);
 }
 
-/*
- * Entries of directory @path but "." and "..", counted up to @limit; -1
- * when it cannot be opened (absent, vanished). getdents64(2) into the
- * stack: no allocation and no fstat(2), which opendir(3) costs.
- */
+typedef struct {
+    gint count;
+    gint limit;
+} EntryCount;
+
+static gboolean
+count_entry(const char *name G_GNUC_UNUSED, gpointer data)
+{
+    EntryCount *counting = data;
+
+    return ++counting->count < counting->limit;
+}
+
+/* Entries of directory @path but "." and "..", counted up to @limit; -1
+ * when it cannot be opened (absent, vanished). */
 static gint
 count_entries(const char *path, gint limit)
 {
-    union {
-        struct dirent64 entry;
-        char bytes[2048];
-    } buf;
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    gint count = 0;
-    ssize_t len;
+    EntryCount counting = {0, limit};
 
-    if (fd < 0)
+    if (limit <= 0)
+        return 0;
+    if (vgpu_sysfs_scan_dir(path, count_entry, &counting) != 0 &&
+        counting.count == 0)
         return -1;
-    while (count < limit && (len = getdents64(fd, &buf, sizeof(buf))) > 0) {
-        for (ssize_t at = 0; at < len && count < limit;) {
-            const struct dirent64 *entry = (const void *)(buf.bytes + at);
-            const char *name = entry->d_name;
-
-            at += entry->d_reclen;
-            if (name[0] != '.' || (name[1] && (name[1] != '.' || name[2])))
-                count++;
-        }
-    }
-    close(fd);
-    return count;
+    return counting.count;
 }
 
 /* Whether sys/bus/mdev/devices lists any mediated device (or cannot be

@@ -197,11 +197,15 @@ device_present(Engine *engine, const VgpuRecord *record, gboolean *mismatch)
     const VgpuBackend *backend = backend_of(record);
     const char *id = vgpu_record_get_uuid(record);
     g_autoptr(VgpuBackendDevice) device = NULL;
+    g_autoptr(GError) local = NULL;
 
     *mismatch = FALSE;
-    if (!backend->exists(engine->ctx, id))
+    /* Reading the device answers "does it exist" too; exists() only
+     * confirms a NOT_FOUND (one sysfs access less on every release). */
+    device = backend->get_device(engine->ctx, id, &local);
+    if (!device && g_error_matches(local, VGPU_ERROR, VGPU_ERROR_NOT_FOUND) &&
+        !backend->exists(engine->ctx, id))
         return FALSE;
-    device = backend->get_device(engine->ctx, id, NULL);
     if (device &&
         (!g_str_equal(device->type_id, vgpu_record_get_type_id(record)) ||
          !g_str_equal(device->parent, vgpu_record_get_parent(record)))) {
@@ -547,7 +551,8 @@ plan_one(Engine *engine, const char *domain, const VgpuRequest *request,
          GPtrArray *planned, GError **error)
 {
     g_autofree char *why = NULL;
-    char *parent = place_one(engine, domain, request, planned, &why, error);
+    char *parent = place_one(engine, domain, request, planned,
+                             engine->options->placement ? &why : NULL, error);
     VgpuBackendDevice *device;
 
     if (!parent)
@@ -580,7 +585,11 @@ create_one(Engine *engine, const char *domain, const VgpuRequest *request,
     g_autofree char *parent = NULL;
     VgpuRecord *record;
 
-    parent = place_one(engine, domain, request, NULL, &why, error);
+    /* The reason is for the placement callback only: counting the
+     * chosen type's devices for it costs listings (sys/bus/mdev/devices,
+     * the type's devices/) that the hook, which has no callback, skips. */
+    parent = place_one(engine, domain, request, NULL,
+                       engine->options->placement ? &why : NULL, error);
     if (!parent) {
         if (vgpu_request_get_origin(request) == VGPU_DEVICE_ORIGIN_MDEVCTL)
             g_prefix_error(error,

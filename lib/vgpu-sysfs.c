@@ -7,6 +7,7 @@
 
 #include <libvgpu/vgpu-uuid.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -208,24 +209,57 @@ vgpu_compare_names(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+int
+vgpu_sysfs_scan_dir(const char *path, VgpuSysfsEntryFunc func, gpointer data)
+{
+    union {
+        struct dirent64 entry;
+        char bytes[4096];
+    } buf;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    gboolean more = TRUE;
+    ssize_t len;
+
+    if (fd < 0)
+        return errno;
+    while (more && (len = getdents64(fd, &buf, sizeof(buf))) > 0) {
+        for (ssize_t at = 0; more && at < len;) {
+            const struct dirent64 *entry = (const void *)(buf.bytes + at);
+            const char *name = entry->d_name;
+
+            at += entry->d_reclen;
+            if (name[0] != '.' || (name[1] && (name[1] != '.' || name[2])))
+                more = func(name, data);
+        }
+    }
+    if (more && len < 0) {
+        int errsv = errno;
+        close(fd);
+        return errsv;
+    }
+    close(fd);
+    return 0;
+}
+
+static gboolean
+add_name(const char *name, gpointer names)
+{
+    g_ptr_array_add(names, g_strdup(name));
+    return TRUE;
+}
+
 GPtrArray *
 vgpu_sysfs_list_dir(const char *path, GError **error)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GError) local = NULL;
-    g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
-    const char *name;
+    int errsv = vgpu_sysfs_scan_dir(path, add_name, names);
 
-    if (!dir) {
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
-            g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
-            return g_steal_pointer(&names);
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM, "cannot list %s: %s",
-                    path, local->message);
+    if (errsv == ENOENT || errsv == ENOTDIR)
+        return g_steal_pointer(&names);
+    if (errsv != 0) {
+        vgpu_set_system_error(error, errsv, "list", path);
         return NULL;
     }
-    while ((name = g_dir_read_name(dir)))
-        g_ptr_array_add(names, g_strdup(name));
     g_ptr_array_sort(names, vgpu_compare_names);
     return g_steal_pointer(&names);
 }

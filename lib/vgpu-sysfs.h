@@ -71,10 +71,27 @@ char *vgpu_sysfs_type_path(VgpuContext *ctx, const char *parent,
 char *vgpu_sysfs_device_path(VgpuContext *ctx, const char *uuid,
                              const char *attr);
 
+/* Called with each name of a directory; returns FALSE to stop. */
+typedef gboolean (*VgpuSysfsEntryFunc)(const char *name, gpointer data);
+
+/*
+ * vgpu_sysfs_scan_dir:
+ * Calls @func with each name in @path but "." and "..", in the order of
+ * getdents64(2), until it returns FALSE. Reads the entries into the stack
+ * with getdents64() on an O_DIRECTORY descriptor: no allocation, and no
+ * fstat(2), which opendir(3) makes (glibc sizes its buffer by st_blksize)
+ * and which on a FUSE tree is one more round trip to the file system.
+ * Returns 0, or the errno of open(2) or getdents64(2) (ENOENT and ENOTDIR
+ * for a missing directory).
+ */
+int vgpu_sysfs_scan_dir(const char *path, VgpuSysfsEntryFunc func,
+                        gpointer data);
+
 /*
  * vgpu_sysfs_list_dir:
- * Names in @path (no "." / ".."), sorted with strcmp. A missing directory
- * gives an empty array; other failures VGPU_ERROR_SYSTEM.
+ * Names in @path (no "." / ".."), sorted with strcmp
+ * (vgpu_sysfs_scan_dir()). A missing directory gives an empty array;
+ * other failures VGPU_ERROR_SYSTEM "cannot list <path>: <strerror>".
  */
 GPtrArray *vgpu_sysfs_list_dir(const char *path, GError **error);
 
