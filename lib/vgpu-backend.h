@@ -60,7 +60,7 @@ typedef struct {
                                      GError **error);
     /* Every device of this class (element-type VgpuBackendDevice). */
     GPtrArray *(*list_devices)(VgpuContext *ctx, GError **error);
-    /* Creates the device on @parent and confirms it appeared. */
+    /* Creates the device on @parent: it exists when this returns TRUE. */
     gboolean (*create)(VgpuContext *ctx, const char *parent,
                        const char *type_id, const char *id, GError **error);
     /* Asks the kernel once to remove the device: VGPU_ERROR_BUSY when the

@@ -662,26 +662,40 @@ read_mdev(VgpuContext *ctx, const char *uuid, GError **error)
 {
     g_autofree char *link = vgpu_sysfs_device_path(ctx, uuid, NULL);
     g_autofree char *type_link = g_build_filename(link, "mdev_type", NULL);
-    g_autofree char *real = realpath(link, NULL);
+    g_autoptr(GError) local = NULL;
+    g_autofree char *target = g_file_read_link(link, &local);
     g_autofree char *type_target = NULL;
     g_autofree char *parent_dir = NULL;
+    g_autofree char *parent = NULL;
     VgpuMdev *mdev;
 
-    if (!real) {
-        if (errno == ENOENT)
+    if (!target) {
+        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             return NULL;
-        vgpu_set_system_error(error, errno, "resolve", link);
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM, "cannot read %s: %s",
+                    link, local->message);
+        return NULL;
+    }
+    /* The link names the device in its parent's directory
+     * (../../../devices/<path>/<parent>/<uuid>: the kernel's bus link,
+     * drivers/base/bus.c bus_add_device()): one readlink(2) instead of
+     * resolving every component. */
+    parent_dir = g_path_get_dirname(target);
+    parent = g_path_get_basename(parent_dir);
+    if (!vgpu_name_is_safe(parent)) {
+        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
+                    "%s points to %s, not into a parent device's directory",
+                    link, target);
         return NULL;
     }
     type_target = g_file_read_link(type_link, NULL);
     if (!type_target)
         return NULL; /* vanished between the two calls */
 
-    parent_dir = g_path_get_dirname(real);
     mdev = g_new0(VgpuMdev, 1);
     mdev->ref_count = 1;
     mdev->uuid = g_strdup(uuid);
-    mdev->parent = g_path_get_basename(parent_dir);
+    mdev->parent = g_steal_pointer(&parent);
     mdev->type_id = g_path_get_basename(type_target);
     return mdev;
 }

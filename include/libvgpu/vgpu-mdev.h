@@ -19,7 +19,11 @@ G_BEGIN_DECLS
  * @error: return location for a #GError, or %NULL
  *
  * Writes @uuid to `sys/class/mdev_bus/<parent>/mdev_supported_types/
- * <type>/create` and confirms that `sys/bus/mdev/devices/<uuid>` appeared.
+ * <type>/create` in one write(2). The write returns only once the device
+ * is there: `create_store()` (kernel drivers/vfio/mdev/mdev_sysfs.c) calls
+ * `mdev_device_create()` (mdev_core.c), which adds the device (and so its
+ * `sys/bus/mdev/devices/<uuid>` link), binds the vendor driver and makes
+ * its sysfs files before returning 0; so no second look is made.
  * Does not take the host lock: callers that allocate capacity hold it
  * (see vgpu_state_lock_host()). Kernel errnos map to codes: `EEXIST` →
  * %VGPU_ERROR_EXISTS; `ENOSPC`, `EUSERS` (no instance left; the message
