@@ -13,12 +13,11 @@
 
 #include "vgpu-backend.h"
 #include "vgpu-sriov.h"
+#include "vgpu-sysfs.h"
 #include "vgpu-text.h"
 
 #include <errno.h>
 #include <string.h>
-
-#define POLL_INTERVAL_US 2000
 
 static gboolean
 vf_exists(VgpuContext *ctx, const char *id)
@@ -247,13 +246,7 @@ vf_request_remove(VgpuContext *ctx, const char *id, GError **error)
 static gboolean
 vf_wait_gone(VgpuContext *ctx, const char *id, gint64 deadline)
 {
-    for (;;) {
-        if (!vf_exists(ctx, id))
-            return TRUE;
-        if (g_get_monotonic_time() >= deadline)
-            return FALSE;
-        g_usleep(POLL_INTERVAL_US);
-    }
+    return vgpu_sysfs_wait_gone(ctx, id, vf_exists, deadline);
 }
 
 const VgpuBackend vgpu_backend_nvidia_vf = {

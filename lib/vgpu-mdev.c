@@ -27,8 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Poll interval while waiting for a device to appear or vanish. */
-#define POLL_INTERVAL_US 2000
 /* Pause between remove writes the driver refused with EBUSY. */
 #define REMOVE_RETRY_US (50 * 1000)
 
@@ -164,18 +162,10 @@ vgpu_mdev_request_remove(VgpuContext *ctx, const char *uuid, GError **error)
     return TRUE;
 }
 
-/* A driver may keep the device a while after the remove write returned
- * (the emulator's remove_delay_ms): poll. */
 gboolean
 vgpu_mdev_wait_gone(VgpuContext *ctx, const char *uuid, gint64 deadline)
 {
-    for (;;) {
-        if (!vgpu_mdev_exists(ctx, uuid))
-            return TRUE;
-        if (g_get_monotonic_time() >= deadline)
-            return FALSE;
-        g_usleep(POLL_INTERVAL_US);
-    }
+    return vgpu_sysfs_wait_gone(ctx, uuid, vgpu_mdev_exists, deadline);
 }
 
 gboolean

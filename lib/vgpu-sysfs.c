@@ -17,6 +17,8 @@
 /* What a text attribute holds on 4 KiB-page kernels: sysfs shows at most a
  * page (fs/sysfs/file.c, sysfs_kf_seq_show()); larger pages, larger ones. */
 #define ATTR_FIRST_BYTES 4096
+/* How often vgpu_sysfs_wait_gone() looks. */
+#define WAIT_GONE_POLL_US 2000
 
 gboolean
 vgpu_name_is_safe(const char *name)
@@ -207,6 +209,19 @@ gint
 vgpu_compare_names(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+gboolean
+vgpu_sysfs_wait_gone(VgpuContext *ctx, const char *id,
+                     VgpuSysfsExistsFunc exists, gint64 deadline)
+{
+    for (;;) {
+        if (!exists(ctx, id))
+            return TRUE;
+        if (g_get_monotonic_time() >= deadline)
+            return FALSE;
+        g_usleep(WAIT_GONE_POLL_US);
+    }
 }
 
 int

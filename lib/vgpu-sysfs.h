@@ -95,6 +95,18 @@ int vgpu_sysfs_scan_dir(const char *path, VgpuSysfsEntryFunc func,
  */
 GPtrArray *vgpu_sysfs_list_dir(const char *path, GError **error);
 
+/* Does device @id exist now? (a backend's exists()) */
+typedef gboolean (*VgpuSysfsExistsFunc)(VgpuContext *ctx, const char *id);
+
+/*
+ * vgpu_sysfs_wait_gone:
+ * Asks @exists every 2 ms until device @id is gone (%TRUE) or @deadline
+ * (monotonic clock, µs) has passed (%FALSE): a driver may keep a device a
+ * while after its removal was written (the emulator's remove_delay_ms).
+ */
+gboolean vgpu_sysfs_wait_gone(VgpuContext *ctx, const char *id,
+                              VgpuSysfsExistsFunc exists, gint64 deadline);
+
 /* GCompareFunc for g_ptr_array_sort() of strings, by strcmp(). */
 gint vgpu_compare_names(gconstpointer a, gconstpointer b);
 
