@@ -485,6 +485,29 @@ test_get_mdev(void **state)
     assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_INVALID_INPUT));
 }
 
+/* A device's parent is the directory its bus link names; a link that
+ * names none is reported, not guessed at. */
+static void
+test_get_mdev_link_without_parent(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    const char *uuid = "33333333-4444-4555-8666-777777777777";
+
+    vgpu_test_symlink(f->root,
+                      "sys/bus/mdev/devices/"
+                      "33333333-4444-4555-8666-777777777777",
+                      "/33333333-4444-4555-8666-777777777777");
+    assert_null(vgpu_discovery_get_mdev(f->ctx, uuid, &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_SYSTEM));
+    assert_non_null(strstr(error->message, uuid));
+    assert_non_null(
+        strstr(error->message, "not into a parent device's directory"));
+    g_clear_error(&error);
+    assert_null(vgpu_discovery_list_mdevs(f->ctx, &error));
+    assert_true(g_error_matches(error, VGPU_ERROR, VGPU_ERROR_SYSTEM));
+}
+
 static void
 test_vanished_and_junk_entries_skipped(void **state)
 {
@@ -598,6 +621,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_list_mdevs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_mdev, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_mdev_link_without_parent,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_vanished_and_junk_entries_skipped,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_parents_first_error, setup,
