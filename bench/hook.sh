@@ -12,7 +12,7 @@
 # bind-mounted over /sys for mdevctl, and the root's run/ (where the hook
 # keeps its records, /run/libvgpu) is a tmpfs as /run is on a host, not
 # the disk file system under /tmp. Prints one line per program:
-#   CASE PROGRAM INSTRUCTIONS LOADER MEDIAN_MS MAX_RSS_KIB
+#   CASE PROGRAM INSTRUCTIONS LOADER MEDIAN_MS MAX_RSS_KIB REQUESTS
 #
 # Usage: unshare -m bench/hook.sh BUILD_DIR ROUNDS "GPUS:WHERE:ACTIVE"...
 #   WHERE is first or last; ACTIVE a number or "min" (one device on each
@@ -57,6 +57,22 @@ peak_rss() {
     done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# PROGRAM -> the file system requests of one prepare+release (the
+# emulator's .vgpu-sim/requests: each operation on a path, LOOKUP and
+# GETATTR both; reading the counter is not one), median of 3
+requests() {
+    local -n prepare=P_$1 release=R_$1
+    local i before after
+    for ((i = 0; i < 3; i++)); do
+        read -r before <"$SIM_ROOT/sys/.vgpu-sim/requests"
+        "${prepare[@]}" <"$XML" >/dev/null 2>&1
+        "${release[@]}" <"$XML" >/dev/null 2>&1
+        sleep 0.05 # the kernel sends RELEASE after close(2) has returned
+        read -r after <"$SIM_ROOT/sys/.vgpu-sim/requests"
+        echo $((after - before))
+    done | sort -n | sed -n 2p
+}
+
 measure() { # GPUS WHERE ACTIVE
     local gpus=$1 where=$2 active=$3 target=1 first=2 last=$1 n
     [ "$where" = first ] || { target=$gpus; first=1; last=$((gpus - 1)); }
@@ -84,12 +100,13 @@ measure() { # GPUS WHERE ACTIVE
             "pair placing")
     for name in hook community placing floor; do
         local -n p=P_$name r=R_$name
-        local a b peak
+        local a b peak req
         read -r -a a < <(bench_instr "${p[@]}" <"$XML")
         read -r -a b < <(bench_instr "${r[@]}" <"$XML")
         peak=$(peak_rss $name)
+        req=$(requests $name)
         [ "$(sim_count_mdevs)" = "$n" ] || fail "$name left a device behind"
-        echo "$gpus:$where:$active $name $((a[0] + b[0])) $((a[1] + b[1])) ${ms[$name]} $peak"
+        echo "$gpus:$where:$active $name $((a[0] + b[0])) $((a[1] + b[1])) ${ms[$name]} $peak $req"
         unset -n p r
     done
     umount /sys

@@ -65,6 +65,7 @@ typedef enum {
     SIM_ATTR_CTL_INJECT,        /* .vgpu-sim/inject */
     SIM_ATTR_CTL_DELAY,         /* .vgpu-sim/delay */
     SIM_ATTR_CTL_STATE,         /* .vgpu-sim/state */
+    SIM_ATTR_CTL_REQUESTS,      /* .vgpu-sim/requests */
     SIM_ATTR_VF_CREATABLE,      /* nvidia/creatable_vgpu_types of a VF */
     SIM_ATTR_VF_CURRENT,        /* nvidia/current_vgpu_type of a VF */
     SIM_ATTR_DEVICE_STORE,      /* vendor attribute of a mediated device */
@@ -195,6 +196,7 @@ struct _SimState {
     GPtrArray *gone_links;
     SimInvalidateFunc invalidate;
     gpointer invalidate_data;
+    gint requests;              /* served outside .vgpu-sim/ (atomic) */
     GThread *reaper;            /* sim_state_start_reaper() */
     GCond reaper_wake;          /* a removal was scheduled, or stop */
     gboolean reaper_stop;
@@ -1836,6 +1838,8 @@ sim_state_new(const char *data, gsize length, const char *origin,
                       NULL);
     sim_node_add_file(control, "state", 0444, SIM_ATTR_CTL_STATE, NULL,
                       NULL);
+    sim_node_add_file(control, "requests", 0444, SIM_ATTR_CTL_REQUESTS, NULL,
+                      NULL);
 
     groups = g_key_file_get_groups(keyfile, NULL);
     for (char **group = groups; *group != NULL; group++) {
@@ -2655,11 +2659,27 @@ sim_state_describe(SimState *state)
 /* ------------------------------------------------------------------ */
 /* File system operations                                              */
 
+void
+sim_state_count_request(SimState *state, const char *path)
+{
+    /* a released file the tree no longer has comes without a path */
+    if (path == NULL || !g_str_has_prefix(path, "/.vgpu-sim"))
+        g_atomic_int_inc(&state->requests);
+}
+
+/* .vgpu-sim/requests: "N\n" */
+static char *
+sim_state_render_requests(SimState *state)
+{
+    return g_strdup_printf("%d\n", g_atomic_int_get(&state->requests));
+}
+
 static gboolean
 sim_attr_readable(SimAttr attr)
 {
     return attr == SIM_ATTR_TEXT || attr == SIM_ATTR_UEVENT ||
            attr == SIM_ATTR_DEVICE_STORE || attr == SIM_ATTR_AVAILABLE || attr == SIM_ATTR_CTL_STATE ||
+           attr == SIM_ATTR_CTL_REQUESTS ||
            attr == SIM_ATTR_VF_CREATABLE || attr == SIM_ATTR_VF_CURRENT;
 }
 
@@ -2667,7 +2687,8 @@ static gboolean
 sim_attr_writable(SimAttr attr)
 {
     return attr != SIM_ATTR_TEXT && attr != SIM_ATTR_AVAILABLE &&
-           attr != SIM_ATTR_CTL_STATE && attr != SIM_ATTR_VF_CREATABLE;
+           attr != SIM_ATTR_CTL_STATE && attr != SIM_ATTR_CTL_REQUESTS &&
+           attr != SIM_ATTR_VF_CREATABLE;
 }
 
 /* Looks @path up after letting due removals happen; lock held. */
@@ -2796,6 +2817,8 @@ sim_state_open(SimState *state, const char *path, int flags, uid_t uid,
         ret = -EACCES;          /* all writable attributes are 0200/0644 */
     else if (node->attr == SIM_ATTR_CTL_STATE)
         *snapshot = sim_state_describe_locked(state);
+    else if (node->attr == SIM_ATTR_CTL_REQUESTS)
+        *snapshot = sim_state_render_requests(state);
     sim_state_unlock(state);
     return ret;
 }
@@ -2843,6 +2866,9 @@ sim_state_read(SimState *state, const char *path, char *buf, size_t size,
             break;
         case SIM_ATTR_CTL_STATE:
             content = sim_state_describe_locked(state);
+            break;
+        case SIM_ATTR_CTL_REQUESTS:
+            content = sim_state_render_requests(state);
             break;
         case SIM_ATTR_VF_CREATABLE:
             content = sim_vf_render_creatable(node->object);

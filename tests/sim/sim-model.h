@@ -72,13 +72,20 @@ sim_state_readlink(SimState *state, const char *path, char *buf,
 int
 sim_state_list(SimState *state, const char *path, GPtrArray **names);
 /* Checks that @path may be opened with @flags by @uid.  For a file read
- * whole at once, .vgpu-sim/state, *@snapshot receives its content as of
+ * whole at once, .vgpu-sim/state and .vgpu-sim/requests, *@snapshot receives its content as of
  * now (free with g_free()): each read(2) of the open file then serves a
  * slice of that one snapshot, so a reader that needs several reads still
  * sees one consistent state. Other files leave *@snapshot alone. */
 int
 sim_state_open(SimState *state, const char *path, int flags, uid_t uid,
                char **snapshot);
+
+/* Counts one file system request for @path (one call of an operation;
+ * the kernel's LOOKUP and GETATTR are both getattr); those under
+ * .vgpu-sim/ are not counted.  .vgpu-sim/requests reads the count. */
+void
+sim_state_count_request(SimState *state, const char *path);
+
 int
 sim_state_access(SimState *state, const char *path, int mask);
 ssize_t

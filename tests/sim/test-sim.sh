@@ -380,6 +380,18 @@ eq "a chunked read is one whole snapshot" \
     "$(grep -c "^parent " "$TMP/state.chunked")" \
     "$(grep -c "^parent " "$SYS/.vgpu-sim/state")"
 
+# .vgpu-sim/requests counts the operations served outside .vgpu-sim/
+# (bench/hook.sh reports them per start and stop); reading it is not one.
+R1=$(cat "$SYS/.vgpu-sim/requests")
+R2=$(cat "$SYS/.vgpu-sim/requests")
+eq "reading the request count is not counted" "$R2" "$R1"
+cat "$T/nvidia-65/available_instances" >/dev/null
+R3=$(cat "$SYS/.vgpu-sim/requests")
+check "an attribute read is counted: open and read ($R2 -> $R3)" \
+    test "$R3" -ge $((R2 + 2))
+eq "requests is read-only" "$(wrn "$SYS/.vgpu-sim/requests" x)" \
+    "Permission denied"
+
 sim_umount "$SYS"
 
 # ------------------------------------------------------------------------

@@ -34,6 +34,14 @@ sim_fs_state(void)
     return fuse_get_context()->private_data;
 }
 
+/* Every operation on a path counts as one request (.vgpu-sim/requests),
+ * so that a benchmark can say how often a program asks the file system. */
+static void
+sim_fs_count(const char *path)
+{
+    sim_state_count_request(sim_fs_state(), path);
+}
+
 /* Whether the kernel sent FUSE_INTERRUPT for the request being served
  * (the writer got a signal; for SIGKILL the answer is then discarded), or
  * the file system is exiting: fuse_loop_mt() joins its worker threads, and
@@ -92,12 +100,14 @@ static int
 sim_fs_getattr(const char *path, struct stat *st,
                struct fuse_file_info *fi G_GNUC_UNUSED)
 {
+    sim_fs_count(path);
     return sim_state_getattr(sim_fs_state(), path, st);
 }
 
 static int
 sim_fs_readlink(const char *path, char *buf, size_t size)
 {
+    sim_fs_count(path);
     return sim_state_readlink(sim_fs_state(), path, buf, size);
 }
 
@@ -110,6 +120,7 @@ sim_fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
     g_autoptr(GPtrArray) names = NULL;
     int ret;
 
+    sim_fs_count(path);
     ret = sim_state_list(sim_fs_state(), path, &names);
     if (ret < 0)
         return ret;
@@ -127,6 +138,8 @@ sim_fs_open(const char *path, struct fuse_file_info *fi)
 {
     char *snapshot = NULL;
     int ret;
+
+    sim_fs_count(path);
 
     ret = sim_state_open(sim_fs_state(), path, fi->flags,
                          fuse_get_context()->uid, &snapshot);
@@ -146,6 +159,8 @@ sim_fs_read(const char *path, char *buf, size_t size, off_t offset,
     const char *snapshot = (const char *) (uintptr_t) fi->fh;
     size_t length;
 
+    sim_fs_count(path);
+
     if (snapshot == NULL)
         return (int) sim_state_read(sim_fs_state(), path, buf, size, offset);
     /* the state as of open(2), in as many reads as the reader makes */
@@ -158,8 +173,9 @@ sim_fs_read(const char *path, char *buf, size_t size, off_t offset,
 }
 
 static int
-sim_fs_release(const char *path G_GNUC_UNUSED, struct fuse_file_info *fi)
+sim_fs_release(const char *path, struct fuse_file_info *fi)
 {
+    sim_fs_count(path);
     g_free((char *) (uintptr_t) fi->fh);
     fi->fh = 0;
     return 0;
@@ -171,6 +187,7 @@ sim_fs_write(const char *path, const char *buf, size_t size,
              off_t offset G_GNUC_UNUSED,
              struct fuse_file_info *fi G_GNUC_UNUSED)
 {
+    sim_fs_count(path);
     return (int) sim_state_write(sim_fs_state(), path, buf, size);
 }
 
@@ -178,12 +195,14 @@ static int
 sim_fs_truncate(const char *path, off_t size G_GNUC_UNUSED,
                 struct fuse_file_info *fi G_GNUC_UNUSED)
 {
+    sim_fs_count(path);
     return sim_state_truncate(sim_fs_state(), path);
 }
 
 static int
 sim_fs_access(const char *path, int mask)
 {
+    sim_fs_count(path);
     return sim_state_access(sim_fs_state(), path, mask);
 }
 
@@ -459,6 +478,8 @@ static const char sim_description[] =
     "            or \"clear\": make the next COUNT (default 1) creates or\n"
     "            removes fail with ERRNO (EIO, ENODEV, ...)\n"
     "  state     read: parents, types, devices, PFs, VFs and their state\n"
+    "  requests  read: how many file system requests were served outside\n"
+    "            .vgpu-sim/ since the mount (each operation on a path)\n"
     "\n"
     "SCENARIO is a key file (see tests/sim/README.md and\n"
     "tests/sim/scenarios/example.conf) or the name of a builtin.  A value\n"
