@@ -99,15 +99,13 @@ count_entry(const char *name G_GNUC_UNUSED, gpointer data)
     return ++counting->count < counting->limit;
 }
 
-/* Entries of directory @path but "." and "..", counted up to @limit; -1
- * when it cannot be opened (absent, vanished). */
+/* Entries of directory @path but "." and "..", counted up to @limit
+ * (at least 1); -1 when it cannot be read (absent, vanished). */
 static gint
 count_entries(const char *path, gint limit)
 {
     EntryCount counting = {0, limit};
 
-    if (limit <= 0)
-        return 0;
     if (vgpu_sysfs_scan_dir(path, count_entry, &counting) != 0 &&
         counting.count == 0)
         return -1;
@@ -672,8 +670,9 @@ read_mdev(VgpuContext *ctx, const char *uuid, GError **error)
     if (!target) {
         if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             return NULL;
-        g_set_error(error, VGPU_ERROR, VGPU_ERROR_SYSTEM, "cannot read %s: %s",
-                    link, local->message);
+        /* GLib's message names the link and the reason */
+        g_set_error_literal(error, VGPU_ERROR, VGPU_ERROR_SYSTEM,
+                            local->message);
         return NULL;
     }
     /* The link names the device in its parent's directory
