@@ -8,9 +8,11 @@
 # the emulator is bind-mounted over /sys for mdevctl. Prints one line per
 # command pair:
 #   CASE COMMAND VGPUCTL_INSTR LOADER MS MDEVCTL_INSTR LOADER MS
-# (COMMAND with _ for blanks), and last for each case with no devices the
-# pair "static_no-op": bench-floor doing nothing (the start and exit of a static
-# program, the least any command takes here) against `mdevctl list`.
+# (COMMAND with _ for blanks), and last for each case with no devices two
+# reference pairs: "--version", `vgpuctl --version` against `mdevctl
+# --version` (each program's start and exit alone), and "static_no-op":
+# bench-floor doing nothing (the start and exit of a static program, the
+# least any command takes here) against `mdevctl list`.
 #
 # Usage: unshare -m bench/cli.sh BUILD_DIR ROUNDS "GPUS:TYPES:ACTIVE"...
 set -euo pipefail
@@ -35,9 +37,14 @@ for c in "$@"; do
         # shellcheck disable=SC2086 # the command's words
         echo "$c ${ours// /_} $(bench_instr $VGPUCTL $ours) $ms_ours $(bench_instr mdevctl $theirs) $ms_theirs"
     done
-    # the least any command can take: a static program that does nothing,
-    # against the mdevctl command that does least (with no devices)
+    # two reference rows with no devices: each program's start and exit
+    # alone (--version), and the least any command can take: a static
+    # program that does nothing, against the mdevctl command that does
+    # least
     if [ "$active" = 0 ]; then
+        read -r ms_ours ms_theirs < <(bench_walltime "$ROUNDS" \
+            "$VGPUCTL --version" "mdevctl --version" | awk '{ print $NF }' | paste -sd' ')
+        echo "$c --version $(bench_instr "$VGPUCTL" --version) $ms_ours $(bench_instr mdevctl --version) $ms_theirs"
         read -r ms_ours ms_theirs < <(bench_walltime "$ROUNDS" \
             "$FLOOR $SIM_ROOT nothing" "mdevctl list" | awk '{ print $NF }' | paste -sd' ')
         echo "$c static_no-op $(bench_instr "$FLOOR" "$SIM_ROOT" nothing) $ms_ours $(bench_instr mdevctl list) $ms_theirs"
