@@ -234,6 +234,7 @@ vgpu_sysfs_scan_dir(const char *path, VgpuSysfsEntryFunc func, gpointer data)
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     gboolean more = TRUE;
     ssize_t len;
+    int errsv;
 
     if (fd < 0)
         return errno;
@@ -247,13 +248,9 @@ vgpu_sysfs_scan_dir(const char *path, VgpuSysfsEntryFunc func, gpointer data)
                 more = func(name, data);
         }
     }
-    if (more && len < 0) {
-        int errsv = errno;
-        close(fd);
-        return errsv;
-    }
+    errsv = more && len < 0 ? errno : 0;
     close(fd);
-    return 0;
+    return errsv;
 }
 
 static gboolean
